@@ -1,0 +1,213 @@
+"""Differences between launch contexts: overrides that happen only sometimes, Go settings and
+PATH entries that depend on how the editor or terminal was started, values never exported."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from goenv_tui.checks.base import CheckContext, check, finding
+from goenv_tui.graph import Step, ctx_node, var_node
+from goenv_tui.model import Finding, Location, Op, Severity
+
+_SKIP = {"SHELL"}
+
+
+def _describe(ctx: CheckContext, step: Step) -> str:
+    a = step.assignment
+    via = f" (via {a.via}" + (f", called at {ctx.where(a.call_site)}" if a.call_site else "") + ")" if a.via else ""
+    if a.op is Op.UNSET:
+        return f"{ctx.where(a.location)} unset {a.var}{via}"
+    return f"{ctx.where(a.location)} {a.op.value} {a.var}={a.value}{via}"
+
+
+def _compare_set(ctx: CheckContext) -> list[str]:
+    """The contexts whose differences matter: those editors and terminals really use."""
+    ok = {t.id for t in ctx.graph.ok_contexts()}
+    primary = [c for c in ctx.graph.contexts if c in ctx.facts.primary and c in ok]
+    return primary if len(primary) >= 2 else []
+
+
+@check("GOENV-OVERRIDE-001", Severity.WARNING, "Overridden by a later file in some contexts only")
+def partial_override(ctx: CheckContext) -> Iterator[Finding]:
+    """`~/.zshrc` replacing a GOROOT or PATH set in `~/.zprofile` (or the reverse) means Terminal,
+    VS Code's terminal and VS Code launched from the Dock each run a different Go."""
+    ran_in: dict[tuple[str, Location], set[str]] = {}
+    overridden: dict[tuple[str, Location], dict[str, tuple[Step, Step]]] = {}
+    for t in ctx.graph.ok_contexts():
+        for var in {a.var for a in t.assignments}:
+            if var in _SKIP:
+                continue
+            steps = ctx.graph.chain(var, t.id)
+            for s in steps:
+                key = (var, s.assignment.location)
+                ran_in.setdefault(key, set()).add(t.id)
+                if s.overridden_by is not None:
+                    later = steps[s.overridden_by]
+                    if later.assignment.location.path != s.assignment.location.path:
+                        overridden.setdefault(key, {})[t.id] = (s, later)
+    for key, where in overridden.items():
+        var, loc = key
+        not_over = sorted(ran_in[key] - set(where))
+        if not not_over:
+            continue
+        over_ids = sorted(where)
+        s, later = where[over_ids[0]]
+        chain = [f"{_describe(ctx, s)} → overridden at {_describe(ctx, later)} in {', '.join(over_ids)}"]
+        chain.append(f"not overridden in {', '.join(not_over)}: {var} stays {s.assignment.value!r} there")
+        yield finding(
+            "GOENV-OVERRIDE-001", f"{var}|{loc}", Severity.WARNING,
+            f"{var} from {ctx.where(loc)} is overridden by {ctx.where(later.assignment.location)} in some contexts only",
+            f"{var} is set at {ctx.where(loc)}, then replaced at {ctx.where(later.assignment.location)} in "
+            f"{ctx.contexts_phrase(over_ids)}, but not in {ctx.contexts_phrase(not_over)}. Depending on how a "
+            f"terminal or editor was started it sees a different {var}.",
+            variable=var, contexts=over_ids + not_over,
+            locations=[loc, later.assignment.location],
+            evidence=[w[0].node for w in where.values()] + [w[1].node for w in where.values()],
+            chain=chain,
+        )
+
+
+@check("GOENV-CTXDIFF-001", Severity.WARNING, "Go setting differs between contexts")
+def go_var_differs(ctx: CheckContext) -> Iterator[Finding]:
+    """A GO* variable with different values in the terminal and in what VS Code (or `ssh host cmd`)
+    sees is the root of "works in my terminal but not in VS Code / over SSH"."""
+    ids = _compare_set(ctx)
+    if not ids:
+        return
+    names = sorted({n for c in ids for n in ctx.graph.contexts[c].env if n.startswith(("GO", "CGO_"))})
+    for name in names:
+        values: dict[str | None, list[str]] = {}
+        for c in ids:
+            values.setdefault(ctx.graph.contexts[c].env.get(name), []).append(c)
+        if len(values) < 2:
+            continue
+        chain = []
+        locations = []
+        for value, cs in values.items():
+            last, _ = ctx.graph.who_set(name, cs[0])
+            origin = f" (set at {ctx.where(last.assignment.location)})" if last and value is not None else ""
+            shown = "unset" if value is None else repr(value)
+            chain.append(f"{name} is {shown}{origin} in {', '.join(cs)}")
+            if last and value is not None:
+                locations.append(last.assignment.location)
+        yield finding(
+            "GOENV-CTXDIFF-001", name, Severity.WARNING,
+            f"{name} differs between contexts",
+            f"{name} is not the same in every way your shell gets started: "
+            + "; ".join(f"{'unset' if v is None else repr(v)} in {ctx.contexts_phrase(cs)}" for v, cs in values.items())
+            + ". Go commands run by an editor or over ssh then behave differently from your terminal.",
+            variable=name, contexts=ids, locations=locations,
+            evidence=[var_node(c, name) for c in ids if name in ctx.graph.contexts[c].watched] + [ctx_node(c) for c in ids],
+            chain=chain,
+        )
+
+
+def go_relevant(ctx: CheckContext, entry: str) -> bool:
+    if ctx.facts.tools_in.get(entry):
+        return True
+    for t in ctx.graph.ok_contexts():
+        for var in ("GOBIN",):
+            if t.env.get(var) == entry:
+                return True
+        if t.env.get("GOROOT") and entry == t.env["GOROOT"].rstrip("/") + "/bin":
+            return True
+        for gp in (t.env.get("GOPATH") or "").split(":"):
+            if gp and entry == gp.rstrip("/") + "/bin":
+                return True
+    return False
+
+
+@check("GOENV-CTXDIFF-002", Severity.WARNING, "PATH entry present in some contexts only")
+def path_entry_differs(ctx: CheckContext) -> Iterator[Finding]:
+    """A directory holding go, gopls or dlv that is on PATH in the terminal but not in the
+    environment VS Code or sshd starts tools with: "gopls not found", "go: command not found"."""
+    ids = _compare_set(ctx)
+    if not ids:
+        return
+    entries: dict[str, set[str]] = {}
+    for c in ids:
+        for e in (ctx.graph.contexts[c].env.get("PATH") or "").split(":"):
+            if e:
+                entries.setdefault(e, set()).add(c)
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for e, present in entries.items():
+        if len(present) < len(ids):
+            groups.setdefault(tuple(sorted(set(ids) - present)), []).append(e)
+    for missing_in, dirs in groups.items():
+        present_in = sorted(set(ids) - set(missing_in))
+        relevant = [d for d in dirs if go_relevant(ctx, d)]
+        severity = Severity.WARNING if relevant else Severity.INFO
+        tools = {d: ctx.facts.tools_in.get(d, []) for d in dirs}
+        chain = []
+        locations = []
+        for d in dirs:
+            added = next((a for c in present_in if (a := ctx.graph.entry_origin(c, "PATH", d))), None)
+            origin = f"added at {ctx.tilde(added['path'])}:{added['line']}" if added else "from the inherited PATH"
+            if added:
+                locations.append(Location(added["path"], added["line"]))
+            has = f" (holds {', '.join(tools[d])})" if tools[d] else ""
+            chain.append(f"{ctx.tilde(d)}{has}: {origin}; missing in {', '.join(missing_in)}")
+        shown = ", ".join(ctx.tilde(d) for d in dirs[:4]) + (" …" if len(dirs) > 4 else "")
+        yield finding(
+            "GOENV-CTXDIFF-002", "|".join(missing_in) + "|" + "|".join(sorted(dirs)), severity,
+            f"PATH lacks {shown} in {', '.join(missing_in)}",
+            f"These PATH entries are present in {ctx.contexts_phrase(present_in)} but missing in "
+            f"{ctx.contexts_phrase(missing_in)}"
+            + (f"; {', '.join(ctx.tilde(d) for d in relevant)} {'is a' if len(relevant) == 1 else 'are'} Go tool "
+               f"director{'y' if len(relevant) == 1 else 'ies'} (GOROOT/bin, GOBIN, GOPATH/bin, or holding go, gopls, dlv), "
+               "so those programs will not find the tools there." if relevant else "."),
+            variable="PATH", contexts=list(ids), locations=locations,
+            evidence=[var_node(c, "PATH") for c in ids], chain=chain,
+        )
+
+
+@check("GOENV-EXPORT-001", Severity.WARNING, "Go variable set but not exported")
+def not_exported(ctx: CheckContext) -> Iterator[Finding]:
+    """`GOPATH=~/go` without `export` sets a shell variable that `go`, gopls and dlv never see."""
+    found: dict[tuple[str, Location | None], list[str]] = {}
+    for t in ctx.graph.ok_contexts():
+        for name in t.watched:
+            if name.startswith(("GO", "CGO_")) and name not in t.env:
+                last, _ = ctx.graph.who_set(name, t.id)
+                found.setdefault((name, last.assignment.location if last else None), []).append(t.id)
+    for (name, loc), ids in found.items():
+        yield finding(
+            "GOENV-EXPORT-001", f"{name}|{loc}", Severity.WARNING,
+            f"{name} is set but not exported" + (f" ({ctx.where(loc)})" if loc else ""),
+            f"{name} is assigned at {ctx.where(loc)} without `export`, so it exists only inside the shell: "
+            f"go, gopls and dlv started from {ctx.contexts_phrase(ids)} do not see it. Write `export {name}=…`.",
+            variable=name, contexts=ids, locations=[loc] if loc else [],
+            evidence=[var_node(c, name) for c in ids],
+        )
+
+
+@check("GOENV-GUARD-001", Severity.WARNING, "Exports after an early return")
+def after_guard(ctx: CheckContext) -> Iterator[Finding]:
+    """Exports placed after the "not interactive → return" guard of ~/.bashrc run in terminals but
+    not for `ssh host cmd` or VS Code Remote-SSH, which then see no Go."""
+    for t in ctx.graph.ok_contexts():
+        for ret in t.early_returns:
+            mine = {(a.var, a.location) for a in t.assignments}
+            skipped: dict[tuple[str, Location], list[str]] = {}
+            for other in ctx.graph.ok_contexts():
+                for a in other.assignments:
+                    if (a.location.path == ret.path and (a.location.line or 0) > (ret.line or 0)
+                            and (a.var, a.location) not in mine):
+                        skipped.setdefault((a.var, a.location), []).append(other.id)
+            if not skipped:
+                continue
+            names = sorted({v for v, _ in skipped})
+            severity = Severity.WARNING if t.id in ctx.facts.primary else Severity.INFO
+            yield finding(
+                "GOENV-GUARD-001", f"{t.id}|{ret}", severity,
+                f"{', '.join(names)} set after the early return at {ctx.where(ret)} never reach {t.id}",
+                f"{ctx.where(ret)} returns early in {ctx.contexts_phrase([t.id])}, so the lines after it never "
+                f"run there. They set {', '.join(names)}, which therefore exist in "
+                f"{', '.join(sorted({c for cs in skipped.values() for c in cs}))} but not in {t.id}. "
+                "Move these exports above the guard (or into a file every context reads).",
+                variable=names[0] if len(names) == 1 else None, contexts=[t.id],
+                locations=[ret] + sorted({loc for _, loc in skipped}),
+                evidence=[ctx_node(t.id)],
+                chain=[f"{ctx.where(ret)}: `return` in {t.id}"]
+                + [f"{ctx.where(loc)} sets {v} (runs in {', '.join(sorted(set(cs)))})" for (v, loc), cs in sorted(skipped.items(), key=lambda kv: (kv[0][1], kv[0][0]))],
+            )

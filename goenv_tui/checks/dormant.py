@@ -1,0 +1,56 @@
+"""Assignments that never run: in startup files no context reads, or in branches never taken."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from goenv_tui.checks.base import CheckContext, check, finding
+from goenv_tui.model import Finding, Location, Severity
+
+
+@check("GOENV-DORMANT-001", Severity.WARNING, "Assignments in a startup file nothing reads")
+def unread_file(ctx: CheckContext) -> Iterator[Finding]:
+    """The classic: Go set up in `~/.profile`, but `~/.bash_profile` exists, so bash never reads
+    `~/.profile` and the Go setup is dead — you edit the file and nothing changes."""
+    by_file: dict[str, list[dict]] = {}
+    for d in ctx.graph.dormant():
+        if d.get("reason") == "file-not-read":
+            by_file.setdefault(d["path"], []).append(d)
+    for unread in ctx.facts.unread:
+        items = by_file.get(unread.path, [])
+        if not items:
+            continue
+        names = sorted({i["var"] for i in items})
+        goish = any(n.startswith("GO") or n == "PATH" for n in names)
+        chain = [f"{ctx.tilde(i['path'])}:{i['line']} {i['op']} {i['var']}={i['after'] or ''} (never runs)" for i in items]
+        yield finding(
+            "GOENV-DORMANT-001", unread.path, Severity.WARNING if goish else Severity.INFO,
+            f"{ctx.tilde(unread.path)} sets {', '.join(names)} but no context reads it",
+            f"{ctx.tilde(unread.path)} assigns {', '.join(names)}, but none of the traced ways of starting a shell "
+            f"reads this file: {unread.reason}. These lines have no effect anywhere.",
+            variable=names[0] if len(names) == 1 else None,
+            locations=[Location(i["path"], i["line"]) for i in items],
+            evidence=[i["node"] for i in items], chain=chain,
+        )
+
+
+@check("GOENV-DORMANT-002", Severity.INFO, "Assignments in branches never taken")
+def branch_not_taken(ctx: CheckContext) -> Iterator[Finding]:
+    """An export after the non-interactive `return` guard of ~/.bashrc, or inside an `if` whose
+    test fails, never runs in some contexts: it looks configured and is not."""
+    home = ctx.facts.home.rstrip("/") + "/"
+    by_file: dict[str, list[dict]] = {}
+    for d in ctx.graph.dormant():
+        if d.get("reason") == "branch-not-taken" and d["path"].startswith(home):
+            by_file.setdefault(d["path"], []).append(d)
+    for path, items in by_file.items():
+        readers = sorted({c for i in items for c in i.get("read_by", [])})
+        chain = [f"{ctx.tilde(path)}:{i['line']} {i['op']} {i['var']}={i['after'] or ''} (never ran)" for i in items]
+        yield finding(
+            "GOENV-DORMANT-002", path, Severity.INFO,
+            f"{ctx.tilde(path)}: {len(items)} assignment{'s' if len(items) > 1 else ''} never ran",
+            f"{ctx.tilde(path)} is read by {', '.join(readers)}, but these lines were skipped in every one of "
+            "them (a condition was false, or they come after an early `return`).",
+            locations=[Location(path, i["line"]) for i in items], contexts=readers,
+            evidence=[i["node"] for i in items], chain=chain,
+        )

@@ -1,0 +1,94 @@
+"""Contexts whose startup did not finish, and startup files the shell could not read sanely."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from goenv_tui.checks.base import CheckContext, check, finding
+from goenv_tui.graph import ctx_node
+from goenv_tui.model import Finding, Severity, TraceStatus
+
+
+@check("GOENV-TRACE-001", Severity.ERROR, "Shell startup hangs")
+def startup_hangs(ctx: CheckContext) -> Iterator[Finding]:
+    """A startup file that waits for input (`read`), sleeps, or `exec`s tmux never finishes when
+    no one is typing: VS Code gives up resolving the shell environment ("Unable to resolve your
+    shell environment in a reasonable time") and `ssh host cmd` hangs."""
+    hung = [t for t in ctx.graph.contexts.values() if t.status is TraceStatus.TIMEOUT]
+    by_place: dict[str, list] = {}
+    for t in hung:
+        by_place.setdefault(ctx.where(t.stopped_at), []).append(t)
+    for place, traces in by_place.items():
+        ids = [t.id for t in traces]
+        first = traces[0]
+        yield finding(
+            "GOENV-TRACE-001", place, Severity.ERROR,
+            f"Shell startup hangs at {place}",
+            f"{ctx.contexts_phrase(ids)}: {first.error or 'startup did not finish'}. Programs that start the "
+            "shell this way (an editor resolving its environment, `ssh host cmd`) wait for it until they give up.",
+            contexts=ids, locations=[t.stopped_at for t in traces if t.stopped_at],
+            evidence=[ctx_node(i) for i in ids],
+            chain=[f"{t.id}: last command at {ctx.where(t.stopped_at)}" for t in traces],
+        )
+
+
+@check("GOENV-TRACE-002", Severity.ERROR, "Shell startup exits or fails")
+def startup_fails(ctx: CheckContext) -> Iterator[Finding]:
+    """A startup file that `exec`s another program or `exit`s ends the shell before the editor
+    can read its environment: VS Code falls back to a bare environment with no Go on PATH."""
+    for t in ctx.graph.contexts.values():
+        if t.status is not TraceStatus.ERROR:
+            continue
+        severity = Severity.ERROR if t.id in ctx.facts.primary else Severity.WARNING
+        place = ctx.where(t.stopped_at) if t.stopped_at else None
+        yield finding(
+            "GOENV-TRACE-002", t.id, severity,
+            f"{t.id}: startup did not complete" + (f" (at {place})" if place else ""),
+            f"{t.error}. Programs that start {t.spec.label} shells "
+            f"({', '.join(t.used_by) or 'none known here'}) get no usable environment from it.",
+            contexts=[t.id], locations=[t.stopped_at] if t.stopped_at else [],
+            evidence=[ctx_node(t.id)],
+        )
+
+
+@check("GOENV-TRACE-003", Severity.WARNING, "Startup file unreadable or not text")
+def bad_files(ctx: CheckContext) -> Iterator[Finding]:
+    """A startup file that cannot be read, or holds binary garbage or invalid UTF-8, makes the
+    shell print errors at every start and silently skip the rest of its lines."""
+    read_by: dict[str, list[str]] = {}
+    for t in ctx.graph.contexts.values():
+        for f in t.files:
+            read_by.setdefault(f.path, []).append(t.id)
+    for path, entry in sorted(ctx.facts.files.items()):
+        if entry.error in (None, "does not exist", "a stream (process substitution), not a file"):
+            if entry.truncated:
+                yield finding("GOENV-TRACE-003", path + ":big", Severity.INFO,
+                              f"{ctx.tilde(path)} is very large",
+                              f"{ctx.tilde(path)} is over 2 MB; only its first 2 MB were read for the static "
+                              "view (the shell trace covers all of it). A startup file this big slows every shell.",
+                              contexts=read_by.get(path, []), locations=[_loc(path)])
+            continue
+        if path not in read_by and entry.error.startswith("is a directory"):
+            continue
+        yield finding(
+            "GOENV-TRACE-003", path, Severity.WARNING,
+            f"{ctx.tilde(path)}: {entry.error}",
+            f"The startup file {ctx.tilde(path)} {_explain(entry.error)}. "
+            + (f"It is read by {', '.join(read_by[path])}." if path in read_by else "No traced context reads it."),
+            contexts=read_by.get(path, []), locations=[_loc(path)],
+            evidence=[f"file:{path}"],
+        )
+
+
+def _loc(path: str):
+    from goenv_tui.model import Location
+
+    return Location(path, None)
+
+
+def _explain(error: str) -> str:
+    if error.startswith("binary"):
+        return "holds binary data; the shell reports syntax errors for it and skips what it cannot parse"
+    if "UTF-8" in error:
+        return "is not valid UTF-8; values copied from it may be garbled"
+    return f"cannot be read ({error}); the shell skips it with an error"

@@ -1,0 +1,145 @@
+"""The `goenv-tui` command: the full-screen app by default, `report` for scripts and CI.
+
+Exit codes of `report`: 0 no errors found, 1 errors found, 2 usage or internal error (one line
+on stderr; a traceback only with --debug).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import traceback
+from collections.abc import Sequence
+
+from goenv_tui import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+KNOWN_SHELLS = ("bash", "zsh", "fish")
+
+
+class UsageError(Exception):
+    """Bad input from the user: reported in one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--home", metavar="DIR", help="analyse this home directory instead of $HOME")
+    p.add_argument("--workspace", metavar="DIR", help="the Go workspace (default: current directory)")
+    p.add_argument("--shell", metavar="LIST", help="shells to trace, comma-separated (default: bash,zsh)")
+    p.add_argument("--login-shell", metavar="PATH", help="treat this as the user's login shell (default: from the passwd entry)")
+    p.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",
+                   help="per-context startup deadline (default: 5)")
+    p.add_argument("--demo", action="store_true", help="use the bundled broken example home")
+    p.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="goenv-tui", description="Find out why your Go environment is broken, and fix it.")
+    parser.add_argument("--version", action="version", version=f"goenv-tui {__version__}")
+    _common(parser)
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    rep = sub.add_parser("report", help="print the diagnosis (text or JSON) and exit")
+    fmt = rep.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="JSON following the report contract")
+    fmt.add_argument("--text", action="store_true", help="human-readable (default)")
+    rep.add_argument("-v", "--verbose", action="store_true", help="every finding, detail and context")
+    rep.add_argument("--no-probes", action="store_true", help="skip live probes of gopls and dlv")
+    rep.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    _common(rep)
+    return parser
+
+
+def _options(args: argparse.Namespace):
+    from goenv_tui.shells.tracer import TraceOptions
+
+    if args.demo and args.home:
+        raise UsageError("--demo and --home cannot be used together")
+    login_shell = args.login_shell
+    if args.demo:
+        from goenv_tui.demo import build_demo_home
+
+        home = build_demo_home()
+        login_shell = login_shell or "/bin/bash"
+    else:
+        home = args.home or os.path.expanduser("~")
+    home = os.path.abspath(os.path.expanduser(home))
+    if not os.path.isdir(home):
+        raise UsageError(f"--home {home}: not a directory")
+    shells = tuple(s.strip() for s in (args.shell or "bash,zsh").split(",") if s.strip())
+    unknown = [s for s in shells if s not in KNOWN_SHELLS]
+    if unknown or not shells:
+        raise UsageError(f"--shell: unknown shell {', '.join(unknown) or '(none)'}; choose from {', '.join(KNOWN_SHELLS)}")
+    if args.timeout <= 0:
+        raise UsageError("--timeout must be positive")
+    workspace = args.workspace
+    if workspace is not None:
+        workspace = os.path.abspath(workspace)
+        if not os.path.isdir(workspace):
+            raise UsageError(f"--workspace {workspace}: not a directory")
+    opts = TraceOptions(home=home, shells=shells, timeout=args.timeout, login_shell=login_shell)
+    return opts, workspace
+
+
+def _report(args: argparse.Namespace) -> int:
+    from goenv_tui.diagnose import diagnose
+    from goenv_tui.host import LocalHost
+    from goenv_tui.report import exit_code, render_json, render_text
+
+    opts, workspace = _options(args)
+    d = diagnose(LocalHost(), opts, workspace)
+    if args.json:
+        sys.stdout.write(render_json(d))
+    else:
+        color = {"always": True, "never": False}.get(args.color)
+        if color is None:
+            color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 100
+        sys.stdout.write(render_text(d, verbose=args.verbose, color=color, width=width, wrap=sys.stdout.isatty()))
+    return exit_code(d)
+
+
+def _tui(args: argparse.Namespace) -> int:
+    opts, workspace = _options(args)
+    try:
+        from goenv_tui.ui.app import run_app
+    except ImportError:
+        # The full-screen app is not built yet: show the text report instead.
+        from goenv_tui.diagnose import diagnose
+        from goenv_tui.host import LocalHost
+        from goenv_tui.report import exit_code, render_text
+
+        d = diagnose(LocalHost(), opts, workspace)
+        sys.stdout.write(render_text(d, verbose=True, color=sys.stdout.isatty() and "NO_COLOR" not in os.environ))
+        return exit_code(d)
+    return run_app(opts, workspace)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "report":
+            return _report(args)
+        return _tui(args)
+    except UsageError as exc:
+        print(f"goenv-tui: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("goenv-tui: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the one place a crash becomes a message
+        if debug:
+            traceback.print_exc()
+        print(f"goenv-tui: internal error: {exc!r} (run with --debug for details)", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

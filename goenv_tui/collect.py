@@ -1,0 +1,84 @@
+"""One pass of collection: trace every context, find what never ran, stat the directories the
+environment names. Produces `Facts`, the only input the graph and the checks need.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from goenv_tui.host import FileInfo, Host
+from goenv_tui.model import ContextTrace, DormantAssignment, TraceStatus
+from goenv_tui.shells.contexts import is_primary
+from goenv_tui.shells.dormant import UnreadFile, find_dormant
+from goenv_tui.shells.tracer import SEED_PATH, FileText, TraceOptions, trace_all
+
+DIR_VARS = ("GOROOT", "GOPATH", "GOBIN", "GOMODCACHE", "GOCACHE")
+GO_TOOLS = ("go", "gofmt", "gopls", "dlv", "staticcheck", "golangci-lint")
+
+
+@dataclass
+class Facts:
+    home: str
+    workspace: str | None
+    host_name: str
+    os_name: str
+    arch: str
+    remote: bool
+    login_shell: str | None
+    contexts: list[ContextTrace]
+    dormant: list[DormantAssignment] = field(default_factory=list)
+    unread: list[UnreadFile] = field(default_factory=list)
+    files: dict[str, FileText] = field(default_factory=dict)
+    dirs: dict[str, FileInfo] = field(default_factory=dict)
+    # Which Go tools each directory named on a PATH holds (by name; resolution comes later).
+    tools_in: dict[str, list[str]] = field(default_factory=dict)
+    seed_path: str = ""
+    primary: set[str] = field(default_factory=set)
+    watched: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _dirs_named(traces: list[ContextTrace]) -> set[str]:
+    out: set[str] = set()
+    for t in traces:
+        for name, value in t.env.items():
+            if name in ("PATH", "MANPATH") or name in DIR_VARS:
+                out.update(e for e in value.split(":") if e.startswith("/"))
+    return out
+
+
+def collect(host: Host, opts: TraceOptions, workspace: str | None = None,
+            on_context: Callable[[ContextTrace], None] | None = None) -> Facts:
+    t0 = time.monotonic()
+    traces, tracer = trace_all(host, opts, on_result=on_context)
+    t1 = time.monotonic()
+    dormant, unread = find_dormant(host, opts.home, traces, tracer.files, set(tracer.watched))
+    dirs = {d: host.stat(d) for d in sorted(_dirs_named(traces))}
+    tools_in = {
+        d: [name for name in GO_TOOLS if host.stat(f"{d.rstrip('/')}/{name}").is_file]
+        for d, info in dirs.items() if info.is_dir
+    }
+    t2 = time.monotonic()
+    login_shell = tracer.login_shell
+    primary = {t.id for t in traces if t.status is not TraceStatus.UNAVAILABLE and is_primary(t.spec, tracer.os_name, login_shell)}
+    return Facts(
+        home=opts.home,
+        workspace=workspace,
+        host_name=host.name,
+        os_name=tracer.os_name,
+        arch=host.arch(),
+        remote=host.remote,
+        login_shell=login_shell,
+        contexts=traces,
+        dormant=dormant,
+        unread=unread,
+        files=tracer.files.all(),
+        dirs=dirs,
+        tools_in={d: t for d, t in tools_in.items() if t},
+        seed_path=SEED_PATH.get(tracer.os_name, ""),
+        primary=primary,
+        watched=list(tracer.watched),
+        timings={"trace_ms": (t1 - t0) * 1000, "static_ms": (t2 - t1) * 1000},
+    )

@@ -1,0 +1,43 @@
+"""The whole pipeline in one call: collect → graph → checks. Used by the report, the TUI and the
+wizard alike, so they always show the same findings."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from goenv_tui.checks import CheckContext, run_checks
+from goenv_tui.collect import Facts, collect
+from goenv_tui.graph import EnvGraph
+from goenv_tui.host import Host
+from goenv_tui.model import ContextTrace, Finding
+from goenv_tui.shells.tracer import TraceOptions
+
+
+@dataclass
+class Diagnosis:
+    facts: Facts
+    graph: EnvGraph
+    findings: list[Finding]
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        out = {"error": 0, "warning": 0, "info": 0}
+        for f in self.findings:
+            out[f.severity.value] += 1
+        return out
+
+
+def diagnose(host: Host, opts: TraceOptions, workspace: str | None = None,
+             on_context: Callable[[ContextTrace], None] | None = None) -> Diagnosis:
+    t0 = time.monotonic()
+    facts = collect(host, opts, workspace, on_context)
+    t1 = time.monotonic()
+    graph = EnvGraph.build(facts.contexts, facts.dormant)
+    t2 = time.monotonic()
+    findings = run_checks(CheckContext(facts, graph))
+    t3 = time.monotonic()
+    timings = dict(facts.timings)
+    timings.update(graph_ms=(t2 - t1) * 1000, checks_ms=(t3 - t2) * 1000, total_ms=(t3 - t0) * 1000)
+    return Diagnosis(facts, graph, findings, timings)

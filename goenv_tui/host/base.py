@@ -1,0 +1,93 @@
+"""The Host interface and the values it returns."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+class HostError(Exception):
+    """A file or process operation failed; the message is fit to show a person."""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What one child process did. `timed_out` means it was killed at the deadline."""
+
+    argv: tuple[str, ...]
+    returncode: int | None
+    stdout: bytes
+    stderr: bytes
+    duration_ms: float
+    timed_out: bool = False
+    killed: tuple[int, ...] = ()
+    error: str | None = None
+    hung: tuple[str, ...] = ()  # "pid command" of what was still running at the deadline
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.timed_out and self.error is None
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """lstat-like facts about a path; `link_target` is set for symlinks."""
+
+    path: str
+    exists: bool
+    is_file: bool = False
+    is_dir: bool = False
+    is_symlink: bool = False
+    mode: int = 0
+    size: int = 0
+    uid: int = -1
+    mtime_ns: int = 0
+    link_target: str | None = None
+    error: str | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+class Host(Protocol):
+    """The operations every collector may use."""
+
+    name: str
+    remote: bool
+
+    def run(
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str] | None = None,
+        cwd: str | None = None,
+        timeout: float = 10.0,
+        stdin: bytes | None = None,
+        hold_stdin: bool = False,
+    ) -> RunResult: ...
+
+    def read_bytes(self, path: str, limit: int | None = None) -> bytes: ...
+
+    def read_text(self, path: str, limit: int | None = None) -> str: ...
+
+    def stat(self, path: str) -> FileInfo: ...
+
+    def lstat(self, path: str) -> FileInfo: ...
+
+    def listdir(self, path: str) -> list[str]: ...
+
+    def realpath(self, path: str) -> str: ...
+
+    def which(self, name: str, path: str | None = None) -> str | None: ...
+
+    def write_atomic(self, path: str, data: bytes, mode: int | None = None) -> None: ...
+
+    def os_name(self) -> str: ...
+
+    def arch(self) -> str: ...
+
+    def euid(self) -> int: ...
+
+    def home(self) -> str: ...
+
+    def login_shell(self) -> str | None: ...
+
+    def environ(self) -> dict[str, str]: ...

@@ -1,0 +1,214 @@
+"""Running a child process so that it can neither hang us nor outlive us.
+
+Every child starts in its own session (so its process group is its own), with a deadline.
+At the deadline, or as soon as the child itself has exited, whatever it left behind is killed:
+its process group, and any process that carries this run's token in its environment (that
+catches daemons that called setsid, such as an `ssh-agent` started from a startup file).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import selectors
+import signal
+import subprocess
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+
+import psutil
+
+from goenv_tui.host.base import RunResult
+
+RUN_TOKEN_VAR = "GOENV_TUI_RUN_ID"
+# After the main child exits, wait this long for grandchildren holding our pipes to let go.
+_EXIT_GRACE_S = 0.15
+_MAX_OUTPUT = 64 * 1024 * 1024
+
+
+def _describe(proc: psutil.Process) -> str:
+    try:
+        cmd = " ".join(proc.cmdline()) or proc.name()
+    except (psutil.Error, OSError):
+        cmd = "?"
+    return f"{proc.pid} {cmd}"[:200]
+
+
+def _leftovers(pgid: int, token: str, since: float) -> list[psutil.Process]:
+    """Processes still alive from this run: same process group, or carrying our token."""
+    found: dict[int, psutil.Process] = {}
+    for proc in psutil.process_iter(["pid", "create_time"]):
+        try:
+            if proc.info["create_time"] is None or proc.info["create_time"] < since - 1:
+                continue
+            if proc.pid == os.getpid():
+                continue
+            if os.getpgid(proc.pid) == pgid:
+                found[proc.pid] = proc
+                continue
+            env = proc.environ()
+            if env.get(RUN_TOKEN_VAR) == token:
+                found[proc.pid] = proc
+        except (psutil.Error, OSError, ProcessLookupError):
+            continue
+    return list(found.values())
+
+
+def kill_leftovers(pgid: int, token: str, since: float) -> tuple[list[int], list[str]]:
+    """SIGKILL the process group and every process with the token; return pids and descriptions."""
+    procs = _leftovers(pgid, token, since)
+    described = [_describe(p) for p in procs if p.pid != pgid]
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
+    for proc in procs:
+        with contextlib.suppress(psutil.Error):
+            proc.kill()
+    # Our direct child stays a zombie until the caller reaps it; do not wait on it here.
+    psutil.wait_procs([p for p in procs if p.pid != pgid], timeout=1.0)
+    return [p.pid for p in procs], described
+
+
+def run_process(
+    argv: Sequence[str],
+    env: Mapping[str, str] | None,
+    cwd: str | None,
+    timeout: float,
+    stdin: bytes | None = None,
+    hold_stdin: bool = False,
+) -> RunResult:
+    """Run argv to completion or to the deadline; never leaves a process behind.
+
+    With `hold_stdin`, the child's stdin is a pipe that stays open and silent (as under sshd or
+    an editor): a `read` in a startup file then waits, as it would there, until the deadline.
+    At the deadline the group first gets SIGHUP (shells flush their trace and exit on it), then,
+    a moment later, SIGKILL.
+    """
+    token = uuid.uuid4().hex
+    child_env = dict(os.environ if env is None else env)
+    child_env[RUN_TOKEN_VAR] = token
+    start = time.monotonic()
+    wall_start = time.time()
+    try:
+        proc = subprocess.Popen(
+            list(argv),
+            stdin=subprocess.PIPE if stdin is not None or hold_stdin else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=child_env,
+            cwd=cwd,
+            start_new_session=True,
+            close_fds=True,
+        )
+    except OSError as exc:
+        return RunResult(tuple(argv), None, b"", b"", 0.0, error=f"cannot start {argv[0]}: {exc.strerror or exc}")
+
+    out: dict[str, list[bytes]] = {"stdout": [], "stderr": []}
+    sizes = {"stdout": 0, "stderr": 0}
+    sel = selectors.DefaultSelector()
+    assert proc.stdout is not None and proc.stderr is not None
+    for name, pipe in (("stdout", proc.stdout), ("stderr", proc.stderr)):
+        os.set_blocking(pipe.fileno(), False)
+        sel.register(pipe, selectors.EVENT_READ, name)
+    pending_in = memoryview(stdin) if stdin is not None else None
+    if proc.stdin is not None:
+        os.set_blocking(proc.stdin.fileno(), False)
+        if pending_in is not None and len(pending_in):
+            sel.register(proc.stdin, selectors.EVENT_WRITE, "stdin")
+        elif not hold_stdin:
+            proc.stdin.close()
+
+    deadline = start + timeout
+    exit_by: float | None = None
+    timed_out = False
+    hung: list[str] = []
+    reading = {"stdout", "stderr"}
+    while True:
+        now = time.monotonic()
+        # Both pipes closed: still wait for the child itself, up to the deadline.
+        if not reading and (proc.poll() is not None or timed_out):
+            break
+        if now >= deadline and proc.poll() is None and not timed_out:
+            timed_out = True
+            hung = [_describe(p) for p in _leftovers(proc.pid, token, wall_start)]
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGHUP)
+            exit_by = now + 0.3
+            continue
+        if exit_by is not None and now >= exit_by:
+            break
+        wait = (exit_by if exit_by is not None else deadline) - now
+        if not sel.get_map():
+            time.sleep(max(0.0, min(wait, 0.02)))
+        for key, _ in (sel.select(timeout=max(0.0, min(wait, 0.05))) if sel.get_map() else []):
+            if key.data == "stdin":
+                assert pending_in is not None and proc.stdin is not None
+                try:
+                    n = os.write(proc.stdin.fileno(), pending_in[:65536])
+                    pending_in = pending_in[n:]
+                except (BrokenPipeError, OSError):
+                    pending_in = pending_in[:0]
+                if not len(pending_in):
+                    sel.unregister(proc.stdin)
+                    proc.stdin.close()
+                continue
+            try:
+                chunk = os.read(key.fd, 65536)
+            except BlockingIOError:
+                continue
+            except OSError:
+                chunk = b""
+            if not chunk:
+                sel.unregister(key.fileobj)
+                reading.discard(key.data)
+                continue
+            if sizes[key.data] < _MAX_OUTPUT:
+                out[key.data].append(chunk)
+                sizes[key.data] += len(chunk)
+        if exit_by is None and proc.poll() is not None:
+            exit_by = time.monotonic() + _EXIT_GRACE_S
+
+    killed, described = kill_leftovers(proc.pid, token, wall_start)
+    for pipe in (proc.stdin,):
+        if pipe is not None:
+            with contextlib.suppress(OSError):
+                pipe.close()
+    # Drain what is left in the pipes now that every writer is gone.
+    for key in list(sel.get_map().values()):
+        if key.data == "stdin":
+            continue
+        with contextlib.suppress(OSError):
+            while True:
+                chunk = os.read(key.fd, 65536)
+                if not chunk:
+                    break
+                if sizes[key.data] < _MAX_OUTPUT:
+                    out[key.data].append(chunk)
+                    sizes[key.data] += len(chunk)
+    sel.close()
+    for pipe in (proc.stdin, proc.stdout, proc.stderr):
+        if pipe is not None:
+            with contextlib.suppress(OSError):
+                pipe.close()
+    try:
+        returncode = proc.wait(timeout=2.0)
+    except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL was sent above
+        proc.kill()
+        returncode = proc.wait()
+    duration = (time.monotonic() - start) * 1000
+    error = None
+    if timed_out:
+        error = f"timed out after {timeout:g}s"
+        if hung or described:
+            error += "; still running: " + ", ".join((hung or described)[:5])
+    return RunResult(
+        hung=tuple(hung),
+        argv=tuple(argv),
+        returncode=None if timed_out else returncode,
+        stdout=b"".join(out["stdout"]),
+        stderr=b"".join(out["stderr"]),
+        duration_ms=duration,
+        timed_out=timed_out,
+        killed=tuple(killed),
+        error=error,
+    )

@@ -1,0 +1,200 @@
+"""Rendering a Diagnosis: the JSON report (contracts/report.schema.json) and the text report.
+
+The JSON follows the contract exactly; fields beyond it (`primary`, `notes`, `chain`, `dormant`,
+…) are optional extensions, as the contract allows. The text report reads like a doctor
+command: grouped by severity, each finding with its evidence chain, short unless -v.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+
+from goenv_tui import __version__
+from goenv_tui.diagnose import Diagnosis
+from goenv_tui.model import Location, Severity, TraceStatus
+
+SCHEMA_ID = "goenv-tui/report/v1"
+
+
+def _loc(loc: Location | None) -> dict[str, Any] | None:
+    return loc.to_json() if loc is not None else None
+
+
+def to_json(d: Diagnosis) -> dict[str, Any]:
+    f = d.facts
+    contexts = []
+    variables = []
+    for t in f.contexts:
+        contexts.append({
+            "id": t.id,
+            "shell": t.spec.shell,
+            "shell_path": t.shell_path,
+            "login": t.spec.login,
+            "interactive": t.spec.interactive,
+            "used_by": list(t.used_by),
+            "primary": t.id in f.primary,
+            "status": t.status.value,
+            "error": t.error,
+            "stopped_at": _loc(t.stopped_at),
+            "duration_ms": round(t.duration_ms, 1),
+            "files": [
+                {"path": sf.path, "order": sf.order, "sourced_from": _loc(sf.sourced_from),
+                 **({"realpath": sf.realpath} if sf.realpath else {})}
+                for sf in t.files
+            ],
+            "env": dict(sorted(t.env.items())),
+            "notes": list(t.notes),
+        })
+        names = sorted({a.var for a in t.assignments} | set(t.env))
+        dormant_by_var: dict[str, list[dict[str, Any]]] = {}
+        for node in d.graph.dormant():
+            if node.get("reason") == "branch-not-taken" and t.id in node.get("read_by", []):
+                dormant_by_var.setdefault(node["var"], []).append(node)
+        for name in sorted(set(names) | set(dormant_by_var)):
+            steps = d.graph.chain(name, t.id)
+            items = []
+            for s in steps:
+                a = s.assignment
+                items.append({
+                    "path": a.location.path, "line": a.location.line, "op": a.op.value,
+                    "value": a.value, "before": a.before, "via": a.via,
+                    "call_site": _loc(a.call_site), "live": True,
+                    "overridden_by": s.overridden_by, "exported": a.exported,
+                })
+            for node in dormant_by_var.get(name, []):
+                items.append({
+                    "path": node["path"], "line": node["line"], "op": node["op"], "value": node["after"],
+                    "before": None, "via": None, "call_site": None, "live": False, "overridden_by": None,
+                })
+            if not items and name not in t.env:
+                continue
+            variables.append({"name": name, "context": t.id, "final": t.env.get(name), "assignments": items})
+    findings = []
+    for fd in d.findings:
+        findings.append({
+            "id": fd.id,
+            "check": fd.check,
+            "severity": fd.severity.value,
+            "title": fd.title,
+            "detail": fd.detail,
+            "variable": fd.variable,
+            "contexts": list(fd.contexts),
+            "locations": [_loc(loc) for loc in fd.locations],
+            "chain": list(fd.chain),
+            "evidence": list(fd.evidence),
+            "fixes": [{"id": x.id, "title": x.title, "kind": x.kind, "preview": x.preview} for x in fd.fixes],
+        })
+    dormant = [
+        {"var": n["var"], "op": n["op"], "value": n["after"], "path": n["path"], "line": n["line"], "reason": n.get("reason")}
+        for n in d.graph.dormant()
+    ]
+    return {
+        "schema": SCHEMA_ID,
+        "tool": {"name": "goenv-tui", "version": __version__},
+        "host": {
+            "name": f.host_name, "os": f.os_name if f.os_name in ("linux", "darwin") else "other",
+            "arch": f.arch, "remote": f.remote, "home": f.home, "workspace": f.workspace,
+            "login_shell": f.login_shell,
+        },
+        "contexts": contexts,
+        "variables": variables,
+        "binaries": [],
+        "findings": findings,
+        "probes": [],
+        "dormant": dormant,
+        "unread_files": [{"path": u.path, "reason": u.reason} for u in f.unread],
+        "timings": {k: round(v, 1) for k, v in d.timings.items()},
+    }
+
+
+def render_json(d: Diagnosis) -> str:
+    return json.dumps(to_json(d), indent=2, ensure_ascii=False) + "\n"
+
+
+_MARK = {Severity.ERROR: ("✗", "bold red"), Severity.WARNING: ("!", "bold yellow"), Severity.INFO: ("i", "cyan")}
+_HEAD = {Severity.ERROR: ("error", "errors"), Severity.WARNING: ("warning", "warnings"), Severity.INFO: ("note", "notes")}
+
+
+def _tilde(home: str, path: str) -> str:
+    home = home.rstrip("/")
+    return "~" + path[len(home):] if path == home or path.startswith(home + "/") else path
+
+
+def render_text(d: Diagnosis, verbose: bool = False, color: bool | None = None, width: int = 100,
+                wrap: bool = False) -> str:
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=bool(color), no_color=not color, width=width,
+                      highlight=False, soft_wrap=not wrap, emoji=False)
+    f = d.facts
+    counts = d.counts()
+    shell = (f.login_shell or "?").rsplit("/", 1)[-1]
+    console.print(f"[bold]goenv-tui {__version__}[/] — {escape(f.home)} "
+                  f"({f.os_name}/{f.arch}, login shell {escape(shell)}"
+                  + (f", workspace {escape(f.workspace)}" if f.workspace else "") + ")")
+    status: dict[str, list[str]] = {}
+    for t in f.contexts:
+        status.setdefault(t.status.value, []).append(t.id)
+    parts = []
+    for st in ("ok", "timeout", "error", "unavailable"):
+        if st in status:
+            parts.append(f"{len(status[st])} {st}")
+    console.print(f"Traced {len(f.contexts)} launch contexts in {d.timings.get('total_ms', 0) / 1000:.1f}s: "
+                  + ", ".join(parts))
+    if verbose:
+        console.print()
+        for t in f.contexts:
+            mark = "✓" if t.status is TraceStatus.OK else "✗"
+            prim = " *" if t.id in f.primary else ""
+            console.print(f"  {mark} [bold]{t.id}[/]{prim}  {t.status.value}  {t.duration_ms:.0f} ms"
+                          + (f"  — {escape(', '.join(t.used_by))}" if t.used_by else ""))
+            if t.files:
+                chain = " → ".join(_tilde(f.home, sf.path) for sf in t.files)
+                console.print(f"      reads: {escape(chain)}")
+            for note in t.notes:
+                console.print(f"      note: {escape(note)}")
+        if f.primary:
+            console.print("  (* = used by terminals, editors or sshd for this login shell)")
+
+    for sev in (Severity.ERROR, Severity.WARNING, Severity.INFO):
+        items = [x for x in d.findings if x.severity is sev]
+        if not items:
+            continue
+        mark, style = _MARK[sev]
+        word = _HEAD[sev][0] if len(items) == 1 else _HEAD[sev][1]
+        console.print()
+        if sev is Severity.INFO and not verbose:
+            console.print(f"[{style}]{mark} {len(items)} {word}[/] (use -v to show)")
+            continue
+        console.print(f"[{style}]{mark} {len(items)} {word}[/]")
+        for x in items:
+            console.print(f"  [{style}]{mark}[/] [bold]{escape(x.title)}[/]  [dim]{x.id}[/]")
+            if verbose:
+                console.print(f"      {escape(x.detail)}")
+            chain = x.chain if verbose else x.chain[:3]
+            for line in chain:
+                console.print(f"      → {escape(line)}")
+            if not verbose and len(x.chain) > 3:
+                console.print(f"      … {len(x.chain) - 3} more (-v)")
+            if not x.chain and x.locations:
+                console.print("      at " + ", ".join(
+                    escape(f"{_tilde(f.home, loc.path)}:{loc.line}" if loc.line else _tilde(f.home, loc.path))
+                    for loc in x.locations[:4]))
+            for fix in x.fixes:
+                console.print(f"      fix: {escape(fix.title)}  (goenv-tui fix {x.id})")
+    console.print()
+    if not d.findings:
+        console.print("[bold green]✓ No problems found.[/]")
+    console.print(f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes."
+                  + ("" if verbose else " `goenv-tui report --text -v` shows everything; `goenv-tui` browses it."))
+    return buf.getvalue()
+
+
+def exit_code(d: Diagnosis) -> int:
+    return 1 if any(x.severity is Severity.ERROR for x in d.findings) else 0
+
+

@@ -1,0 +1,157 @@
+"""bash: how each launch context starts it, and how its xtrace is read.
+
+PS4 carries the call stack (BASH_SOURCE, BASH_LINENO, FUNCNAME), the subshell depth, `$$`
+and every watched variable with its attributes (`${V@a}` tells exported from not). bash
+repeats PS4's first character once per level of indirection (sourced file, eval, command
+substitution); the levels not explained by sourced files or subshells are `eval`s.
+
+bash ignores PS4 from the environment when its effective uid is 0, so as root the shell is
+started in a user namespace under the home's owner (or `nobody`); see `root_prefix`.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Callable
+
+from goenv_tui.model import ContextSpec, Location
+from goenv_tui.shells.trace import Frame, Record, VarState
+
+NAME = "bash"
+_FS, _RS, _END = "\x1f", "\x1e", "\x1d"
+_RECORD_RE = re.compile(r"(\x1e+)([^\x1d\x1e]*)\x1d")
+
+
+def ps4(watched: list[str], modern: bool = True) -> str:
+    q = "@Q" if modern else ""
+    head = f"{_RS}$${_FS}${{BASH_SUBSHELL}}{_FS}${{BASH_SOURCE[*]{q}}}{_FS}${{BASH_LINENO[*]}}{_FS}${{FUNCNAME[*]{q}}}{_FS}${{LINENO}}"
+    fields = [(f"${{{v}@a}}" if modern else "") + f"${{{v}+=}}${{{v}}}" for v in watched]
+    return head + _FS + _FS.join(fields) + _END
+
+
+def argv(spec: ContextSpec, shell_path: str, command: str) -> list[str]:
+    args = [shell_path]
+    if spec.login:
+        args.append("-l")
+    if spec.interactive:
+        args.append("-i")
+    return [*args, "-x", "-c", command]
+
+
+def context_env(spec: ContextSpec, base: dict[str, str]) -> dict[str, str]:
+    env = dict(base)
+    if spec.sshd_command:
+        # What sshd sets for `ssh host cmd`; SHLVL unset so bash counts itself as level 1.
+        env["SSH_CLIENT"] = "127.0.0.1 50022 22"
+        env["SSH_CONNECTION"] = "127.0.0.1 50022 127.0.0.1 22"
+        env.pop("SHLVL", None)
+    return env
+
+
+def _words(field: str, modern: bool) -> list[str]:
+    if not field:
+        return []
+    if modern:
+        try:
+            return shlex.split(field)
+        except ValueError:
+            return field.split(" ")
+    return field.split(" ")
+
+
+def parse(stderr: str, watched: list[str], modern: bool = True) -> list[Record]:
+    records: list[Record] = []
+    matches = list(_RECORD_RE.finditer(stderr))
+    for i, m in enumerate(matches):
+        level = len(m.group(1))
+        parts = m.group(2).split(_FS)
+        if len(parts) < 6 + len(watched):
+            continue
+        try:
+            pid = int(parts[0])
+            subshell = int(parts[1] or 0)
+            lineno = int(parts[5] or 0)
+        except ValueError:
+            continue
+        sources = _words(parts[2], modern)
+        linenos = [int(x) for x in parts[3].split()] if parts[3].strip() else []
+        funcs = _words(parts[4], modern)
+        values: dict[str, VarState] = {}
+        for var, raw in zip(watched, parts[6 : 6 + len(watched)], strict=False):
+            if "=" not in raw:
+                values[var] = VarState(False)
+            elif modern:
+                attrs, _, value = raw.partition("=")
+                values[var] = VarState(True, "x" in attrs, value)
+            else:
+                values[var] = VarState(True, True, raw[1:])
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(stderr)
+        command = stderr[m.end() : end].rstrip("\n")
+        frames: list[Frame] = []
+        source_frames = 0
+        for depth, path in enumerate(sources):
+            kind = "source"
+            name = path
+            if funcs and depth < len(funcs) and funcs[depth] not in ("source", "main"):
+                kind, name = "function", funcs[depth]
+            elif depth < len(sources) - 1:
+                source_frames += 1
+            call = None
+            if depth + 1 < len(sources) and depth < len(linenos):
+                call = Location(sources[depth + 1], linenos[depth])
+            frames.append(Frame(kind, name, call))
+        file = sources[0] if sources else NAME
+        rec = Record(pid, subshell, file, lineno, tuple(frames), values, command)
+        rec_eval_depth = level - 1 - subshell - source_frames
+        if sources and rec_eval_depth > 0:
+            rec.eval_site = _PENDING  # resolved below against the enclosing eval line
+        records.append(rec)
+    _resolve_evals(records)
+    return records
+
+
+_PENDING = Location("<eval>", 0)
+
+
+def _resolve_evals(records: list[Record]) -> None:
+    """Lines run by `eval` carry bogus line numbers: attribute them to the eval line itself."""
+    anchor: dict[tuple[int, tuple[str, ...]], Location] = {}
+    for rec in records:
+        key = (rec.subshell, tuple(f.name for f in rec.frames))
+        if rec.eval_site is _PENDING:
+            rec.eval_site = anchor.get(key, Location(rec.file, rec.line))
+        else:
+            anchor[key] = Location(rec.file, rec.line)
+
+
+def toplevel_files(spec: ContextSpec, home: str, sys_bashrc: str | None, exists: Callable[[str], bool]) -> list[str]:
+    """The files bash itself opens for this context (bash's shell.c run_startup_files).
+
+    Used only to name startup files that ran without tracing a single command (empty files);
+    which files ran is otherwise read from the trace.
+    """
+    h = home.rstrip("/")
+    if spec.sshd_command:
+        return [p for p in (sys_bashrc, f"{h}/.bashrc") if p]
+    if spec.login:
+        for name in (".bash_profile", ".bash_login", ".profile"):
+            if exists(f"{h}/{name}"):
+                return ["/etc/profile", f"{h}/{name}"]
+        return ["/etc/profile"]
+    if spec.interactive:
+        return [p for p in (sys_bashrc, f"{h}/.bashrc") if p]
+    return []
+
+
+def candidate_files(home: str) -> list[str]:
+    h = home.rstrip("/")
+    return [f"{h}/{n}" for n in (".bash_profile", ".bash_login", ".profile", ".bashrc", ".bash_logout")]
+
+
+def version_is_modern(version_output: str) -> bool:
+    """bash ≥ 4.4 has ${V@a} and ${A[*]@Q}."""
+    m = re.search(r"version (\d+)\.(\d+)", version_output)
+    if not m:
+        return True
+    return (int(m.group(1)), int(m.group(2))) >= (4, 4)

@@ -1,0 +1,273 @@
+"""Turning a shell's xtrace into attributed assignments and the list of files it read.
+
+Each shell module parses its own trace lines into `Record`s: where the command is (file, line),
+the call frames around it, and the values of the watched variables *before* it ran (the
+shells expand them into PS4). A change between two consecutive records of the main shell is
+caused by the first of them, whatever it was — an assignment, `export`, a function that turned
+tracing off, `eval`, a sourced process substitution. That makes attribution independent of how
+the assignment was spelt.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+
+from goenv_tui.model import Assignment, Location, Op, SourcedFile
+
+PATH_LIKE = {"PATH", "MANPATH", "GOPATH", "INFOPATH", "FPATH"}
+
+
+@dataclass(frozen=True)
+class VarState:
+    """A watched variable as the shell had it: unset, or set (exported or not) to a value."""
+
+    set: bool
+    exported: bool = False
+    value: str = ""
+
+    @staticmethod
+    def unset() -> VarState:
+        return VarState(False)
+
+
+UNSET = VarState.unset()
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One call frame around a traced command, innermost first.
+
+    kind: "function", "source" (a sourced or startup file) or "eval".
+    `call_site` is where this frame was entered from (None for files the shell read itself).
+    """
+
+    kind: str
+    name: str
+    call_site: Location | None
+
+
+@dataclass
+class Record:
+    pid: int
+    subshell: int
+    file: str
+    line: int
+    frames: tuple[Frame, ...]
+    values: dict[str, VarState]
+    command: str
+    eval_site: Location | None = None  # set by shells that cannot name eval frames
+    is_sourcetrace: bool = False
+
+
+def is_stream(path: str) -> bool:
+    """A process substitution or pipe, as seen by `source <(…)`."""
+    return path.startswith(("/dev/fd/", "/proc/self/fd/", "/proc/")) and "/fd/" in path
+
+
+@dataclass
+class Attribution:
+    location: Location
+    via: str | None
+    call_site: Location | None
+
+
+def attribute(rec: Record, start_of: dict[str, dict[int, int]] | None = None) -> Attribution:
+    """Where a change made by this record should be reported."""
+
+    def place(path: str, line: int) -> Location:
+        if start_of and path in start_of:
+            line = start_of[path].get(line, line)
+        return Location(path, line)
+
+    if rec.eval_site is not None:
+        return Attribution(rec.eval_site, "eval", None)
+    evals = [f for f in rec.frames if f.kind == "eval"]
+    if evals and evals[-1].call_site is not None:
+        site = evals[-1].call_site
+        return Attribution(place(site.path, site.line or 0), "eval", None)
+    inner = rec.frames[0] if rec.frames else None
+    if is_stream(rec.file):
+        # Code from `source <(…)`: report the line that sourced it.
+        for f in rec.frames:
+            if f.kind == "source" and f.call_site is not None and not is_stream(f.call_site.path):
+                return Attribution(place(f.call_site.path, f.call_site.line or 0), "source", None)
+        return Attribution(Location(rec.file, rec.line), "source", None)
+    if inner is not None and inner.kind == "function":
+        site = inner.call_site
+        if site is not None and is_stream(site.path):
+            site = None
+        return Attribution(place(rec.file, rec.line), f"function {inner.name}", site)
+    return Attribution(place(rec.file, rec.line), None, None)
+
+
+def classify(var: str, before: VarState, after: VarState, command: str) -> Op:
+    if not after.set:
+        return Op.UNSET
+    newly_exported = after.exported and not (before.set and before.exported)
+    if before.set and before.value == after.value:
+        return Op.EXPORT if newly_exported else Op.OTHER
+    if var in PATH_LIKE and before.set and before.value:
+        if after.value.endswith(":" + before.value):
+            return Op.PREPEND
+        if after.value.startswith(before.value + ":"):
+            return Op.APPEND
+    words = command.split()
+    head = words[0] if words else ""
+    if newly_exported or (head == "export" or head in ("declare", "typeset") and any(
+            w.startswith("-") and "x" in w for w in words[1:3])):
+        return Op.EXPORT
+    return Op.SET
+
+
+@dataclass
+class TraceResult:
+    files: list[SourcedFile] = field(default_factory=list)
+    assignments: list[Assignment] = field(default_factory=list)
+    final: dict[str, VarState] = field(default_factory=dict)
+    executed: set[tuple[str, int]] = field(default_factory=set)
+    # Names each executed line assigned, exported or unset (from the traced command text).
+    assigned_on: dict[tuple[str, int], set[str]] = field(default_factory=dict)
+    last: Record | None = None  # last record of the main shell, in a subshell or not
+    finished: bool = False
+    # `source X` commands whose file showed no traced command of its own (empty, or unreadable):
+    # (path as the shell expanded it, where it was sourced, index in `files` to insert before).
+    quiet_sources: list[tuple[str, Location, int]] = field(default_factory=list)
+    # `return` run at the top level of a startup file: the rest of that file was skipped.
+    early_returns: list[Location] = field(default_factory=list)
+
+
+END_MARK = "GOENV_TUI_END"
+_ASSIGN_RE = re.compile(r"(?:^|[\s;(])([A-Za-z_][A-Za-z0-9_]*)\+?=")
+_NAMED_RE = re.compile(r"^\s*(?:export|unset|typeset|declare|readonly)\s+((?:-\S+\s+)*)(.*)$", re.S)
+
+
+def assigned_names(command: str) -> set[str]:
+    """Variable names a traced command assigns, exports or unsets (upper-cased `path`)."""
+    names = set(_ASSIGN_RE.findall(command))
+    m = _NAMED_RE.match(command)
+    if m:
+        names.update(w for w in m.group(2).split() if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", w))
+    return {"PATH" if n == "path" else "MANPATH" if n == "manpath" else n for n in names}
+
+
+def _source_target(command: str) -> str | None:
+    try:
+        words = shlex.split(command, posix=True)
+    except ValueError:
+        words = command.split()
+    if len(words) >= 2 and words[0] in (".", "source"):
+        return words[1]
+    return None
+
+
+def fold(records: list[Record], watched: list[str], initial: dict[str, VarState],
+         start_of: dict[str, dict[int, int]] | None = None) -> TraceResult:
+    """Walk the main shell's records in order; produce files read, assignments, final values."""
+    result = TraceResult()
+    if not records:
+        result.final = dict(initial)
+        return result
+    main_pid = records[0].pid
+    state = dict(initial)
+    prev: Record | None = None
+    seen_files: dict[str, int] = {}
+
+    def add_file(path: str, sourced_from: Location | None) -> None:
+        if path in seen_files or path in ("bash", "zsh", "sh", "-bash", "-zsh", ""):
+            return
+        seen_files[path] = len(result.files)
+        result.files.append(SourcedFile(path=path, order=len(result.files) + 1, sourced_from=sourced_from))
+
+    for rec in records:
+        if rec.pid != main_pid:
+            continue
+        if not rec.is_sourcetrace and rec.eval_site is None and not any(f.kind == "eval" for f in rec.frames):
+            line = rec.line
+            if start_of and rec.file in start_of:
+                line = start_of[rec.file].get(line, line)
+            result.executed.add((rec.file, line))
+            result.executed.add((rec.file, rec.line))
+            names = assigned_names(rec.command)
+            if names:
+                result.assigned_on.setdefault((rec.file, line), set()).update(names)
+        if rec.subshell != 0:
+            # A subshell (or, in zsh, the child forked to run an external command): its state is
+            # not the shell's, but it shows where the shell is.
+            result.last = rec
+            continue
+        if rec.command.startswith(": " + END_MARK):
+            if prev is not None:
+                _diff(prev, rec.values, state, watched, result, start_of)
+            state.update({k: v for k, v in rec.values.items()})
+            result.finished = True
+            result.last = rec
+            break
+        # Files: the shell's sourcetrace, or the frames around the command.
+        if rec.is_sourcetrace:
+            site = None
+            if prev is not None and _source_target(prev.command) is not None:
+                site = Location(prev.file, _mapped(prev, start_of))
+            add_file(rec.file, site)
+        else:
+            for depth in range(len(rec.frames) - 1, -1, -1):
+                f = rec.frames[depth]
+                if f.kind == "source":
+                    path = _frame_file(rec, depth)
+                    if path:
+                        add_file(path, f.call_site)
+            if not rec.frames:
+                add_file(rec.file, None)
+        if rec.command.strip().split(" ", 1)[0] == "return" and (not rec.frames or rec.frames[0].kind == "source"):
+            result.early_returns.append(Location(rec.file, _mapped(rec, start_of)))
+        if prev is not None:
+            target = _source_target(prev.command)
+            if target is not None and not rec.is_sourcetrace and target not in seen_files and not any(
+                f.kind == "source" and f.name == target for f in rec.frames
+            ):
+                result.quiet_sources.append((target, Location(prev.file, _mapped(prev, start_of)), len(result.files)))
+            _diff(prev, rec.values, state, watched, result, start_of)
+        state.update(rec.values)
+        prev = rec
+        result.last = rec
+    result.final = state
+    return result
+
+
+def _mapped(rec: Record, start_of: dict[str, dict[int, int]] | None) -> int:
+    if start_of and rec.file in start_of:
+        return start_of[rec.file].get(rec.line, rec.line)
+    return rec.line
+
+
+def _frame_file(rec: Record, depth: int) -> str | None:
+    """The file of the `depth`-th frame: frames carry names; source frames are named by path."""
+    f = rec.frames[depth]
+    return f.name if f.kind == "source" else None
+
+
+def _diff(prev: Record, now: dict[str, VarState], state: dict[str, VarState], watched: list[str],
+          result: TraceResult, start_of: dict[str, dict[int, int]] | None) -> None:
+    att: Attribution | None = None
+    for var in watched:
+        before = state.get(var, UNSET)
+        after = now.get(var, before)
+        if before == after:
+            continue
+        if att is None:
+            att = attribute(prev, start_of)
+        op = classify(var, before, after, prev.command)
+        result.assignments.append(
+            Assignment(
+                var=var,
+                op=op,
+                value=after.value if after.set else None,
+                before=before.value if before.set else None,
+                location=att.location,
+                via=att.via,
+                call_site=att.call_site,
+                exported=after.exported,
+                command=prev.command.strip()[:400],
+            )
+        )

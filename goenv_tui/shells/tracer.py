@@ -1,0 +1,380 @@
+"""Tracing every launch context: run the real shell, read its trace, return a ContextTrace.
+
+The shell runs in a hermetic environment built from the analysed HOME (never the tool's own
+environment), with stdin from /dev/null, in its own session, under a deadline. Contexts run in
+parallel threads; each child is a separate process, so the threads mostly wait.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+
+from goenv_tui.host import Host, HostError
+from goenv_tui.host.process import RUN_TOKEN_VAR
+from goenv_tui.model import ContextSpec, ContextTrace, Location, SourcedFile, TraceStatus
+from goenv_tui.shells import bash, static, zsh
+from goenv_tui.shells.contexts import all_specs, used_by
+from goenv_tui.shells.trace import END_MARK, Record, TraceResult, attribute, fold, is_stream
+
+# Variables always watched. Every GO*/CGO_* name a startup file mentions is added to these.
+BASE_WATCHED = [
+    "PATH", "MANPATH", "SHELL", "ZDOTDIR", "BASH_ENV",
+    "GOROOT", "GOPATH", "GOBIN", "GO111MODULE", "GOPROXY", "GOFLAGS", "GOTOOLCHAIN",
+    "GOSUMDB", "GOPRIVATE", "GONOSUMDB", "GONOPROXY", "GOINSECURE", "GOENV", "GOWORK",
+    "GOMODCACHE", "GOCACHE", "GOOS", "GOARCH", "GOTELEMETRY", "GOEXPERIMENT", "CGO_ENABLED",
+]
+ENV_MARK = "\x1eGOENV_TUI_ENV\x1e"
+MAX_STATIC_BYTES = 2 * 1024 * 1024
+
+# The PATH a fresh login session starts from, before any startup file: login(1)'s ENV_PATH
+# on Debian, launchd's default on macOS.
+SEED_PATH = {
+    "linux": "/usr/local/bin:/usr/bin:/bin:/usr/local/games:/usr/games",
+    "darwin": "/usr/bin:/bin:/usr/sbin:/sbin",
+    "other": "/usr/local/bin:/usr/bin:/bin",
+}
+
+
+@dataclass
+class TraceOptions:
+    home: str
+    shells: tuple[str, ...] = ("bash", "zsh")
+    timeout: float = 5.0
+    lang: str = "C.UTF-8"
+    login_shell: str | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class FileText:
+    path: str
+    text: str | None
+    error: str | None = None
+    truncated: bool = False
+    index: static.FileIndex | None = None
+    realpath: str | None = None
+
+
+class FileCache:
+    """Reads and statically indexes each startup file once, shared by every context."""
+
+    def __init__(self, host: Host) -> None:
+        self.host = host
+        self._files: dict[str, FileText] = {}
+        self._lock = threading.Lock()
+
+    def get(self, path: str) -> FileText:
+        with self._lock:
+            cached = self._files.get(path)
+        if cached is not None:
+            return cached
+        entry = self._load(path)
+        with self._lock:
+            self._files.setdefault(path, entry)
+            return self._files[path]
+
+    def _load(self, path: str) -> FileText:
+        if is_stream(path):
+            return FileText(path, None, "a stream (process substitution), not a file")
+        info = self.host.stat(path)
+        if not info.exists:
+            link = self.host.lstat(path)
+            if link.exists and link.is_symlink:
+                return FileText(path, None, f"symlink that cannot be followed: {info.error}")
+            if link.exists:
+                return FileText(path, None, info.error or "cannot be read")
+            return FileText(path, None, "does not exist")
+        if info.is_dir:
+            return FileText(path, None, "is a directory")
+        try:
+            data = self.host.read_bytes(path, MAX_STATIC_BYTES + 1)
+        except HostError as exc:
+            return FileText(path, None, str(exc).split(": ", 1)[-1])
+        truncated = len(data) > MAX_STATIC_BYTES
+        data = data[:MAX_STATIC_BYTES]
+        text = data.decode("utf-8", errors="replace")
+        error = None
+        if b"\0" in data[:8192]:
+            error = "binary content"
+        elif "\ufffd" in text:
+            error = "not valid UTF-8 (undecodable bytes shown as \ufffd)"
+        real = None
+        try:
+            real = self.host.realpath(path)
+        except OSError:
+            real = None
+        return FileText(path, text, error, truncated, static.index_text(text), real if real != path else None)
+
+    def all(self) -> dict[str, FileText]:
+        with self._lock:
+            return dict(self._files)
+
+
+def hermetic_env(host: Host, opts: TraceOptions, shell_path: str) -> dict[str, str]:
+    """The environment a freshly started session gives the shell: nothing of ours leaks in."""
+    user_env = host.environ()
+    user = user_env.get("USER") or user_env.get("LOGNAME") or "user"
+    env = {
+        "HOME": opts.home,
+        "PATH": SEED_PATH.get(host.os_name(), SEED_PATH["other"]),
+        "USER": user,
+        "LOGNAME": user,
+        "SHELL": shell_path,
+        "TERM": "xterm-256color",
+        "LANG": opts.lang,
+    }
+    env.update(opts.extra_env)
+    return env
+
+
+class Tracer:
+    """Traces launch contexts for one HOME on one host."""
+
+    def __init__(self, host: Host, opts: TraceOptions) -> None:
+        self.host = host
+        self.opts = opts
+        self.files = FileCache(host)
+        self._shell_paths: dict[str, str | None] = {}
+        self._bash_modern: bool | None = None
+        self._sys_bashrc: str | None | bool = False
+        self.watched = list(BASE_WATCHED)
+        self._discover_names(self._home_candidates())
+        self.os_name = host.os_name()
+        self.login_shell = opts.login_shell or host.login_shell()
+
+    # setup ---------------------------------------------------------------------------
+    def _home_candidates(self) -> list[str]:
+        return list(dict.fromkeys(bash.candidate_files(self.opts.home) + zsh.candidate_files(self.opts.home)))
+
+    def _discover_names(self, paths: Iterable[str]) -> None:
+        for path in paths:
+            entry = self.files.get(path)
+            if entry.text:
+                for name in sorted(static.go_names(entry.text)):
+                    if name not in self.watched:
+                        self.watched.append(name)
+
+    def shell_path(self, shell: str) -> str | None:
+        if shell not in self._shell_paths:
+            found = None
+            for candidate in (f"/bin/{shell}", f"/usr/bin/{shell}", f"/usr/local/bin/{shell}", f"/opt/homebrew/bin/{shell}"):
+                if self.host.stat(candidate).is_file:
+                    found = candidate
+                    break
+            self._shell_paths[shell] = found or self.host.which(shell)
+        return self._shell_paths[shell]
+
+    def _bash_setup(self, path: str) -> tuple[bool, str | None]:
+        if self._bash_modern is None:
+            res = self.host.run([path, "--version"], env={"PATH": "/usr/bin:/bin"}, timeout=5)
+            self._bash_modern = bash.version_is_modern(res.stdout.decode(errors="replace"))
+        if self._sys_bashrc is False:
+            try:
+                blob = self.host.read_bytes(self.host.realpath(path))
+            except (HostError, OSError):
+                blob = b""
+            self._sys_bashrc = next((p for p in ("/etc/bash.bashrc", "/etc/bash/bashrc") if p.encode() + b"\0" in blob), None)
+        return self._bash_modern, self._sys_bashrc  # type: ignore[return-value]
+
+    def _root_prefix(self) -> tuple[list[str], str | None]:
+        """bash resets PS4 when euid is 0; run it as the home's owner in a user namespace."""
+        if self.host.euid() != 0:
+            return [], None
+        unshare = self.host.which("unshare", "/usr/bin:/bin:/usr/sbin:/sbin")
+        if not unshare:
+            return [], "bash ignores PS4 when run as root and `unshare` is not available to trace it as another user"
+        owner = self.host.stat(self.opts.home).uid
+        uid = owner if owner > 0 else 65534
+        note = (f"traced as uid {uid} in a user namespace (bash ignores PS4 for root); "
+                "branches that test for root may differ from a real root session")
+        return [unshare, "--user", f"--map-user={uid}", f"--map-group={uid}", "--"], note
+
+    # tracing -------------------------------------------------------------------------
+    def trace(self, spec: ContextSpec) -> ContextTrace:
+        ub = tuple(used_by(spec, self.os_name, self.login_shell))
+        shell_path = self.shell_path(spec.shell)
+        if shell_path is None:
+            return ContextTrace(spec, None, TraceStatus.UNAVAILABLE, ub, error=f"{spec.shell} is not installed")
+        trace = self._trace_once(spec, shell_path, ub, list(self.watched))
+        if trace.status is TraceStatus.OK:
+            extra = self._unwatched_names(trace)
+            if extra:
+                trace = self._trace_once(spec, shell_path, ub, list(self.watched) + extra)
+        return trace
+
+    def _unwatched_names(self, trace: ContextTrace) -> list[str]:
+        names: set[str] = {k for k in trace.env if (k.startswith("GO") or k.startswith("CGO_")) and k.isupper()}
+        for f in trace.files:
+            entry = self.files.get(f.path)
+            if entry.text:
+                names |= static.go_names(entry.text)
+        return sorted(n for n in names if n not in self.watched and n != RUN_TOKEN_VAR)
+
+    def _trace_once(self, spec: ContextSpec, shell_path: str, ub: tuple[str, ...], watched: list[str]) -> ContextTrace:
+        driver = bash if spec.shell == "bash" else zsh
+        env_bin = self.host.which("env", "/usr/bin:/bin") or "/usr/bin/env"
+        command = f": {END_MARK}; builtin printf '\\036GOENV_TUI_ENV\\036'; exec {env_bin} -0"
+        env = hermetic_env(self.host, self.opts, shell_path)
+        notes: list[str] = []
+        prefix: list[str] = []
+        modern = True
+        if spec.shell == "bash":
+            modern, _ = self._bash_setup(shell_path)
+            env["PS4"] = bash.ps4(watched, modern)
+            env = bash.context_env(spec, env)
+            prefix, note = self._root_prefix()
+            if note and not prefix:
+                return ContextTrace(spec, shell_path, TraceStatus.ERROR, ub, error=note)
+            if note:
+                notes.append(note)
+            if not modern:
+                notes.append("bash older than 4.4: exported and unexported values are not told apart")
+        else:
+            env["PS4"] = zsh.ps4(watched)
+            env = zsh.context_env(spec, env)
+        argv = prefix + driver.argv(spec, shell_path, command)
+        res = self.host.run(argv, env=env, cwd=self.opts.home, timeout=self.opts.timeout, hold_stdin=True)
+        stderr = res.stderr.decode("utf-8", errors="replace")
+        records = bash.parse(stderr, watched, modern) if spec.shell == "bash" else zsh.parse(stderr, watched)
+        start_of = self._start_map(records)
+        initial = records[0].values if records else {}
+        folded = fold(records, watched, dict(initial), start_of)
+        files = self._files_read(spec, folded, records)
+        env_out = self._final_env(res.stdout)
+        watched_env = {k: v for k, v in env_out.items() if k in watched or k.startswith("GO") or k.startswith("CGO_")}
+        watched_env.pop(RUN_TOKEN_VAR, None)
+        final_values = {k: v.value for k, v in folded.final.items() if v.set}
+        common = dict(
+            used_by=ub, files=tuple(files), assignments=tuple(folded.assignments),
+            duration_ms=res.duration_ms, notes=tuple(notes),
+            executed=frozenset(folded.executed), watched=final_values,
+            assigned_on={k: frozenset(v) for k, v in folded.assigned_on.items()},
+            early_returns=tuple(folded.early_returns),
+        )
+        if res.error and not res.timed_out:
+            return ContextTrace(spec, shell_path, TraceStatus.ERROR, error=res.error, **common)  # type: ignore[arg-type]
+        stopped = self._stopped_at(folded.last, start_of)
+        last_cmd = _first_line(folded.last.command) if folded.last else ""
+        if folded.last is not None and folded.last.is_sourcetrace:
+            last_cmd = ""
+        printed = _printed_after(folded.last.command) if folded.last else ""
+        if res.timed_out:
+            children = [h.split(" ", 1)[-1] for h in res.hung if not h.split(" ", 1)[-1].startswith((shell_path, "unshare"))]
+            msg = f"startup did not finish within {self.opts.timeout:g}s"
+            if stopped:
+                msg += f"; stopped at {_short(stopped)}" + (f" (`{last_cmd[:80]}`)" if last_cmd else "")
+            if children:
+                msg += f"; waiting for: {', '.join(c[:80] for c in children[:3])}"
+            return ContextTrace(spec, shell_path, TraceStatus.TIMEOUT, error=msg, stopped_at=stopped, **common)  # type: ignore[arg-type]
+        if not folded.finished or ENV_MARK.encode() not in res.stdout:
+            if prefix and not records:
+                msg = f"could not start bash in a user namespace: {stderr.strip()[:300] or 'no output'}"
+                return ContextTrace(spec, shell_path, TraceStatus.ERROR, error=msg, **common)  # type: ignore[arg-type]
+            msg = f"{spec.shell} exited with status {res.returncode} before its startup files finished"
+            if stopped:
+                msg += f"; last ran {_short(stopped)}" + (f" (`{last_cmd[:80]}`)" if last_cmd else "")
+            if printed:
+                msg += f"; it printed: {printed}"
+            return ContextTrace(spec, shell_path, TraceStatus.ERROR, error=msg, stopped_at=stopped, **common)  # type: ignore[arg-type]
+        return ContextTrace(spec, shell_path, TraceStatus.OK, env=watched_env, **common)  # type: ignore[arg-type]
+
+    def _start_map(self, records: list[Record]) -> dict[str, dict[int, int]]:
+        """For every traced file: physical line → first line of its statement."""
+        out: dict[str, dict[int, int]] = {}
+        for path in {r.file for r in records}:
+            if not path.startswith("/"):
+                continue
+            entry = self.files.get(path)
+            if entry.index is not None:
+                out[path] = entry.index._start_of
+        return out
+
+    def _stopped_at(self, last: Record | None, start_of: dict[str, dict[int, int]]) -> Location | None:
+        if last is None:
+            return None
+        return attribute(last, start_of).location
+
+    def _files_read(self, spec: ContextSpec, folded: TraceResult, records: list[Record]) -> list[SourcedFile]:
+        files = list(folded.files)
+        # `source X` of a file that traced nothing (empty, comments only).
+        for target, site, before in reversed(folded.quiet_sources):
+            path = target if target.startswith("/") else f"{self.opts.home.rstrip('/')}/{target}"
+            if self.host.stat(path).is_file and all(f.path != path for f in files):
+                files.insert(min(before, len(files)), SourcedFile(path, 0, site))
+        if spec.shell == "bash":
+            # Startup files bash opened itself but that ran no command: from bash's own rules.
+            shell_path = self.shell_path("bash") or "bash"
+            _, sys_bashrc = self._bash_setup(shell_path)
+            top = bash.toplevel_files(spec, self.opts.home, sys_bashrc, lambda p: self.host.stat(p).is_file)
+            seen = {f.path for f in files}
+            for pos, path in enumerate(top):
+                if path in seen or not self.host.stat(path).is_file:
+                    continue
+                later = [i for i, f in enumerate(files) if f.path in top[pos + 1 :] and f.sourced_from is None]
+                files.insert(later[0] if later else len(files), SourcedFile(path, 0, None))
+                seen.add(path)
+        out: list[SourcedFile] = []
+        for i, f in enumerate(files, start=1):
+            entry = self.files.get(f.path) if f.path.startswith("/") else None
+            out.append(replace(f, order=i, realpath=entry.realpath if entry else None))
+        return out
+
+    @staticmethod
+    def _final_env(stdout: bytes) -> dict[str, str]:
+        at = stdout.rfind(ENV_MARK.encode())
+        if at < 0:
+            return {}
+        env: dict[str, str] = {}
+        for item in stdout[at + len(ENV_MARK) :].split(b"\0"):
+            if b"=" in item:
+                k, _, v = item.partition(b"=")
+                env[k.decode(errors="replace")] = v.decode(errors="replace")
+        return env
+
+
+def _first_line(command: str) -> str:
+    return command.strip().split("\n", 1)[0]
+
+
+def _printed_after(command: str) -> str:
+    """What the shell wrote after the last traced command: usually the error that ended it."""
+    lines = [ln.strip() for ln in command.strip().split("\n")[1:] if ln.strip()]
+    return " / ".join(lines[-3:])[:300]
+
+
+def _short(loc: Location | None) -> str:
+    if loc is None:
+        return "?"
+    return f"{loc.path}:{loc.line}" if loc.line else loc.path
+
+
+def trace_all(
+    host: Host,
+    opts: TraceOptions,
+    specs: list[ContextSpec] | None = None,
+    on_result: Callable[[ContextTrace], None] | None = None,
+) -> tuple[list[ContextTrace], Tracer]:
+    """Trace every context in parallel; results come back in the order of `specs`."""
+    tracer = Tracer(host, opts)
+    specs = specs if specs is not None else all_specs(opts.shells)
+    results: dict[str, ContextTrace] = {}
+    start = time.monotonic()
+
+    def one(spec: ContextSpec) -> ContextTrace:
+        try:
+            result = tracer.trace(spec)
+        except Exception as exc:  # a bug in one context must not sink the others
+            result = ContextTrace(spec, None, TraceStatus.ERROR, error=f"internal error: {exc!r}")
+        if on_result is not None:
+            on_result(result)
+        return result
+
+    with ThreadPoolExecutor(max_workers=max(1, len(specs))) as pool:
+        for spec, res in zip(specs, pool.map(one, specs), strict=True):
+            results[spec.id] = res
+    _ = time.monotonic() - start
+    return [results[s.id] for s in specs], tracer

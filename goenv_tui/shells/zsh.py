@@ -1,0 +1,111 @@
+"""zsh: how each launch context starts it, and how its xtrace is read.
+
+zsh is started with XTRACE, PROMPT_SUBST and SOURCE_TRACE on the command line, so every file it
+opens (the /etc/zsh files, ZDOTDIR moves, `source <(…)`) announces itself with a
+`<sourcetrace>` line. PS4 carries %x:%I (the file and line where the code is), `$funcstack`,
+`$funcfiletrace` (call sites) and `$funcsourcetrace` (":0" marks a sourced file rather than a
+function), `$ZSH_SUBSHELL`, `$$`, and each watched variable as `${(t)V}=${V}`: the type says
+whether it is exported. Values are diffed between lines, which also catches assignments made
+with tracing off (`emulate -LR zsh` inside a function turns XTRACE off).
+"""
+
+from __future__ import annotations
+
+import re
+
+from goenv_tui.model import ContextSpec, Location
+from goenv_tui.shells.trace import Frame, Record, VarState
+
+NAME = "zsh"
+_FS, _RS, _END, _JS = "\x1f", "\x1e", "\x1d", "\x1c"
+_RECORD_RE = re.compile(r"\x1e([^\x1d\x1e]*)\x1d")
+
+
+def ps4(watched: list[str]) -> str:
+    head = _FS.join(
+        [
+            f"{_RS}%e",
+            "%x",
+            "%I",
+            "$$",
+            "${ZSH_SUBSHELL}",
+            f"${{(pj:{_JS}:)funcstack}}",
+            f"${{(pj:{_JS}:)funcfiletrace}}",
+            f"${{(pj:{_JS}:)funcsourcetrace}}",
+        ]
+    )
+    # %-escape values: PS4 is prompt-expanded after parameter substitution.
+    fields = [f"${{(t){v}}}=${{{v}//\\%/%%}}" for v in watched]
+    return head + _FS + _FS.join(fields) + _END
+
+
+def argv(spec: ContextSpec, shell_path: str, command: str) -> list[str]:
+    args = [shell_path]
+    if spec.login:
+        args.append("-l")
+    if spec.interactive:
+        args.append("-i")
+    return [*args, "-o", "xtrace", "-o", "promptsubst", "-o", "sourcetrace", "-c", command]
+
+
+def context_env(spec: ContextSpec, base: dict[str, str]) -> dict[str, str]:
+    env = dict(base)
+    if spec.sshd_command:
+        env["SSH_CLIENT"] = "127.0.0.1 50022 22"
+        env["SSH_CONNECTION"] = "127.0.0.1 50022 127.0.0.1 22"
+    return env
+
+
+def _site(text: str) -> Location | None:
+    path, _, line = text.rpartition(":")
+    if not path or path in ("zsh", "-zsh") or not line.isdigit():
+        return None
+    return Location(path, int(line))
+
+
+def parse(stderr: str, watched: list[str]) -> list[Record]:
+    records: list[Record] = []
+    matches = list(_RECORD_RE.finditer(stderr))
+    for i, m in enumerate(matches):
+        parts = m.group(1).split(_FS)
+        if len(parts) < 8 + len(watched):
+            continue
+        try:
+            lineno = int(parts[2] or 0)
+            pid = int(parts[3])
+            subshell = int(parts[4] or 0)
+        except ValueError:
+            continue
+        stack = parts[5].split(_JS) if parts[5] else []
+        calls = parts[6].split(_JS) if parts[6] else []
+        defs = parts[7].split(_JS) if parts[7] else []
+        frames: list[Frame] = []
+        for depth, name in enumerate(stack):
+            call = _site(calls[depth]) if depth < len(calls) else None
+            defined = defs[depth] if depth < len(defs) else ""
+            if name == "(eval)":
+                kind = "eval"
+            elif defined == f"{name}:0":
+                kind = "source"
+            else:
+                kind = "function"
+            frames.append(Frame(kind, name, call))
+        values: dict[str, VarState] = {}
+        for var, raw in zip(watched, parts[8 : 8 + len(watched)], strict=False):
+            kind, _, value = raw.partition("=")
+            values[var] = VarState(True, "export" in kind, value) if kind else VarState(False)
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(stderr)
+        command = stderr[m.end() : end].rstrip("\n")
+        rec = Record(pid, subshell, parts[1], lineno, tuple(frames), values, command.rstrip())
+        rec.is_sourcetrace = command.strip() == "<sourcetrace>"
+        records.append(rec)
+    return records
+
+
+def candidate_files(home: str, zdotdir: str | None = None) -> list[str]:
+    h = home.rstrip("/")
+    dirs = [h] + ([zdotdir.rstrip("/")] if zdotdir and zdotdir.rstrip("/") != h else [])
+    out = [f"{h}/.zshenv"]
+    for d in dirs:
+        out += [f"{d}/{n}" for n in (".zshenv", ".zprofile", ".zshrc", ".zlogin", ".zlogout")]
+    return list(dict.fromkeys(out))
