@@ -11,9 +11,6 @@ import io
 import json
 from typing import Any
 
-from rich.console import Console
-from rich.markup import escape
-
 from goenv_tui import __version__
 from goenv_tui.diagnose import Diagnosis
 from goenv_tui.model import Location, Severity, TraceStatus
@@ -127,6 +124,9 @@ def _tilde(home: str, path: str) -> str:
 
 def render_text(d: Diagnosis, verbose: bool = False, color: bool | None = None, width: int = 100,
                 wrap: bool = False) -> str:
+    from rich.console import Console  # only the text form needs rich
+    from rich.markup import escape
+
     buf = io.StringIO()
     console = Console(file=buf, force_terminal=bool(color), no_color=not color, width=width,
                       highlight=False, soft_wrap=not wrap, emoji=False)

@@ -68,8 +68,6 @@ def bad_files(ctx: CheckContext) -> Iterator[Finding]:
                               "view (the shell trace covers all of it). A startup file this big slows every shell.",
                               contexts=read_by.get(path, []), locations=[_loc(path)])
             continue
-        if path not in read_by and entry.error.startswith("is a directory"):
-            continue
         yield finding(
             "GOENV-TRACE-003", path, Severity.WARNING,
             f"{ctx.tilde(path)}: {entry.error}",
@@ -88,7 +86,8 @@ def _loc(path: str):
 
 def _explain(error: str) -> str:
     if error.startswith("binary"):
-        return "holds binary data; the shell reports syntax errors for it and skips what it cannot parse"
+        return ("holds binary data: the shell stops at a syntax error in it, so nothing after that point runs "
+                "(restore it from a backup or your dotfiles repository)")
     if "UTF-8" in error:
         return "is not valid UTF-8; values copied from it may be garbled"
     return f"cannot be read ({error}); the shell skips it with an error"

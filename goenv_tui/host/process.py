@@ -56,17 +56,35 @@ def _leftovers(pgid: int, token: str, since: float) -> list[psutil.Process]:
 
 
 def kill_leftovers(pgid: int, token: str, since: float) -> tuple[list[int], list[str]]:
-    """SIGKILL the process group and every process with the token; return pids and descriptions."""
-    procs = _leftovers(pgid, token, since)
-    described = [_describe(p) for p in procs if p.pid != pgid]
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, signal.SIGKILL)
-    for proc in procs:
-        with contextlib.suppress(psutil.Error):
-            proc.kill()
-    # Our direct child stays a zombie until the caller reaps it; do not wait on it here.
-    psutil.wait_procs([p for p in procs if p.pid != pgid], timeout=1.0)
-    return [p.pid for p in procs], described
+    """SIGKILL the process group and every process with the token; return pids and descriptions.
+
+    Sweeps until a scan finds nothing: a process can fork between a scan and the kill (`setsid`
+    forks when it leads its group), and its child must not escape.
+    """
+    killed: list[int] = []
+    described: list[str] = []
+    for _ in range(5):
+        procs = [p for p in _leftovers(pgid, token, since) if p.pid not in killed or p.pid == pgid]
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGKILL)
+        procs = [p for p in procs if p.pid != pgid and _running(p)]
+        if not procs:
+            break
+        described += [_describe(p) for p in procs]
+        for proc in procs:
+            with contextlib.suppress(psutil.Error):
+                proc.kill()
+        killed += [p.pid for p in procs]
+        # Our direct child stays a zombie until the caller reaps it; do not wait on it here.
+        psutil.wait_procs(procs, timeout=1.0)
+    return killed, described
+
+
+def _running(proc: psutil.Process) -> bool:
+    try:
+        return proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 def run_process(
@@ -139,7 +157,9 @@ def run_process(
             break
         wait = (exit_by if exit_by is not None else deadline) - now
         if not sel.get_map():
-            time.sleep(max(0.0, min(wait, 0.02)))
+            # Pipes are closed; block on the child itself (Popen.wait polls with backoff).
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=max(0.0, min(wait, 0.05)))
         for key, _ in (sel.select(timeout=max(0.0, min(wait, 0.05))) if sel.get_map() else []):
             if key.data == "stdin":
                 assert pending_in is not None and proc.stdin is not None

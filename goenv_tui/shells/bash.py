@@ -63,6 +63,8 @@ def _words(field: str, modern: bool) -> list[str]:
 def parse(stderr: str, watched: list[str], modern: bool = True) -> list[Record]:
     records: list[Record] = []
     matches = list(_RECORD_RE.finditer(stderr))
+    last_key: str | None = None
+    last_values: dict[str, VarState] = {}
     for i, m in enumerate(matches):
         level = len(m.group(1))
         parts = m.group(2).split(_FS)
@@ -77,15 +79,12 @@ def parse(stderr: str, watched: list[str], modern: bool = True) -> list[Record]:
         sources = _words(parts[2], modern)
         linenos = [int(x) for x in parts[3].split()] if parts[3].strip() else []
         funcs = _words(parts[4], modern)
-        values: dict[str, VarState] = {}
-        for var, raw in zip(watched, parts[6 : 6 + len(watched)], strict=False):
-            if "=" not in raw:
-                values[var] = VarState(False)
-            elif modern:
-                attrs, _, value = raw.partition("=")
-                values[var] = VarState(True, "x" in attrs, value)
-            else:
-                values[var] = VarState(True, True, raw[1:])
+        raw_values = parts[6 : 6 + len(watched)]
+        key = "\x1f".join(raw_values)
+        if key != last_key:
+            last_values = _values(watched, raw_values, modern)
+            last_key = key
+        values = last_values  # shared between consecutive records with the same state
         end = matches[i + 1].start() if i + 1 < len(matches) else len(stderr)
         command = stderr[m.end() : end].rstrip("\n")
         frames: list[Frame] = []
@@ -109,6 +108,19 @@ def parse(stderr: str, watched: list[str], modern: bool = True) -> list[Record]:
         records.append(rec)
     _resolve_evals(records)
     return records
+
+
+def _values(watched: list[str], raw_values: list[str], modern: bool) -> dict[str, VarState]:
+    values: dict[str, VarState] = {}
+    for var, raw in zip(watched, raw_values, strict=False):
+        if "=" not in raw:
+            values[var] = VarState(False)
+        elif modern:
+            attrs, _, value = raw.partition("=")
+            values[var] = VarState(True, "x" in attrs, value)
+        else:
+            values[var] = VarState(True, True, raw[1:])
+    return values
 
 
 _PENDING = Location("<eval>", 0)

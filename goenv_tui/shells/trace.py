@@ -153,6 +153,8 @@ def assigned_names(command: str) -> set[str]:
 
 
 def _source_target(command: str) -> str | None:
+    if not command.startswith((". ", "source ")):
+        return None
     try:
         words = shlex.split(command, posix=True)
     except ValueError:
@@ -198,9 +200,9 @@ def fold(records: list[Record], watched: list[str], initial: dict[str, VarState]
             result.last = rec
             continue
         if rec.command.startswith(": " + END_MARK):
-            if prev is not None:
+            if prev is not None and rec.values is not prev.values:
                 _diff(prev, rec.values, state, watched, result, start_of)
-            state.update({k: v for k, v in rec.values.items()})
+            state.update(rec.values)
             result.finished = True
             result.last = rec
             break
@@ -227,8 +229,11 @@ def fold(records: list[Record], watched: list[str], initial: dict[str, VarState]
                 f.kind == "source" and f.name == target for f in rec.frames
             ):
                 result.quiet_sources.append((target, Location(prev.file, _mapped(prev, start_of)), len(result.files)))
-            _diff(prev, rec.values, state, watched, result, start_of)
-        state.update(rec.values)
+            if rec.values is not prev.values:
+                _diff(prev, rec.values, state, watched, result, start_of)
+                state.update(rec.values)
+        else:
+            state.update(rec.values)
         prev = rec
         result.last = rec
     result.final = state

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from goenv_tui.host import Host, HostError
 from goenv_tui.host.process import RUN_TOKEN_VAR
-from goenv_tui.model import ContextSpec, ContextTrace, Location, SourcedFile, TraceStatus
+from goenv_tui.model import ContextSpec, ContextTrace, Location, Op, SourcedFile, TraceStatus
 from goenv_tui.shells import bash, static, zsh
 from goenv_tui.shells.contexts import all_specs, used_by
 from goenv_tui.shells.trace import END_MARK, Record, TraceResult, attribute, fold, is_stream
@@ -202,8 +202,9 @@ class Tracer:
         trace = self._trace_once(spec, shell_path, ub, list(self.watched))
         if trace.status is TraceStatus.OK:
             extra = self._unwatched_names(trace)
-            if extra:
-                trace = self._trace_once(spec, shell_path, ub, list(self.watched) + extra)
+            percent = spec.shell == "zsh" and any("%" in v for v in trace.watched.values())
+            if extra or percent:
+                trace = self._trace_once(spec, shell_path, ub, list(self.watched) + extra, escape=percent)
         return trace
 
     def _unwatched_names(self, trace: ContextTrace) -> list[str]:
@@ -214,7 +215,8 @@ class Tracer:
                 names |= static.go_names(entry.text)
         return sorted(n for n in names if n not in self.watched and n != RUN_TOKEN_VAR)
 
-    def _trace_once(self, spec: ContextSpec, shell_path: str, ub: tuple[str, ...], watched: list[str]) -> ContextTrace:
+    def _trace_once(self, spec: ContextSpec, shell_path: str, ub: tuple[str, ...], watched: list[str],
+                    escape: bool = False) -> ContextTrace:
         driver = bash if spec.shell == "bash" else zsh
         env_bin = self.host.which("env", "/usr/bin:/bin") or "/usr/bin/env"
         command = f": {END_MARK}; builtin printf '\\036GOENV_TUI_ENV\\036'; exec {env_bin} -0"
@@ -234,12 +236,15 @@ class Tracer:
             if not modern:
                 notes.append("bash older than 4.4: exported and unexported values are not told apart")
         else:
-            env["PS4"] = zsh.ps4(watched)
+            env["PS4"] = zsh.ps4(watched, escape)
             env = zsh.context_env(spec, env)
         argv = prefix + driver.argv(spec, shell_path, command)
         res = self.host.run(argv, env=env, cwd=self.opts.home, timeout=self.opts.timeout, hold_stdin=True)
         stderr = res.stderr.decode("utf-8", errors="replace")
-        records = bash.parse(stderr, watched, modern) if spec.shell == "bash" else zsh.parse(stderr, watched)
+        if spec.shell == "bash":
+            records = bash.parse(stderr, watched, modern)
+        else:
+            records = zsh.parse(stderr, watched, {k for k in env if k in watched})
         start_of = self._start_map(records)
         initial = records[0].values if records else {}
         folded = fold(records, watched, dict(initial), start_of)
@@ -248,6 +253,7 @@ class Tracer:
         watched_env = {k: v for k, v in env_out.items() if k in watched or k.startswith("GO") or k.startswith("CGO_")}
         watched_env.pop(RUN_TOKEN_VAR, None)
         final_values = {k: v.value for k, v in folded.final.items() if v.set}
+        _settle_exports(folded, env_out)
         common = dict(
             used_by=ub, files=tuple(files), assignments=tuple(folded.assignments),
             duration_ms=res.duration_ms, notes=tuple(notes),
@@ -334,6 +340,20 @@ class Tracer:
                 k, _, v = item.partition(b"=")
                 env[k.decode(errors="replace")] = v.decode(errors="replace")
         return env
+
+
+def _settle_exports(folded: TraceResult, env_out: dict[str, str]) -> None:
+    """The final environment is the truth about what was exported. A variable exported without a
+    traced `export` (inside a function that turned tracing off) is credited to its last change."""
+    if not env_out:
+        return
+    last: dict[str, int] = {}
+    for i, a in enumerate(folded.assignments):
+        last[a.var] = i
+    for var, i in last.items():
+        a = folded.assignments[i]
+        if var in env_out and a.value is not None and not a.exported:
+            folded.assignments[i] = replace(a, exported=True, op=Op.EXPORT if a.op is Op.SET else a.op)
 
 
 def _first_line(command: str) -> str:

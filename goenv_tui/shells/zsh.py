@@ -4,9 +4,15 @@ zsh is started with XTRACE, PROMPT_SUBST and SOURCE_TRACE on the command line, s
 opens (the /etc/zsh files, ZDOTDIR moves, `source <(…)`) announces itself with a
 `<sourcetrace>` line. PS4 carries %x:%I (the file and line where the code is), `$funcstack`,
 `$funcfiletrace` (call sites) and `$funcsourcetrace` (":0" marks a sourced file rather than a
-function), `$ZSH_SUBSHELL`, `$$`, and each watched variable as `${(t)V}=${V}`: the type says
-whether it is exported. Values are diffed between lines, which also catches assignments made
-with tracing off (`emulate -LR zsh` inside a function turns XTRACE off).
+function), `$ZSH_SUBSHELL`, `$$`, and each watched variable as `${V-<NAK>}` (NAK marks unset).
+Values are diffed between lines, which also catches assignments made with tracing off
+(`emulate -LR zsh` inside a function turns XTRACE off).
+
+zsh's prompt expansion is costly: `${(t)V}` (which would say whether V is exported) for every
+variable on every line triples the start-up time, so export status is read from the traced
+commands instead (`export`, `typeset -x`, …) and the final environment settles the rest.
+PS4 is prompt-expanded after substitution, so a `%` in a value would be mangled; when a value
+has one, the context is traced again with `%` escaped (`escape=True`).
 """
 
 from __future__ import annotations
@@ -21,7 +27,10 @@ _FS, _RS, _END, _JS = "\x1f", "\x1e", "\x1d", "\x1c"
 _RECORD_RE = re.compile(r"\x1e([^\x1d\x1e]*)\x1d")
 
 
-def ps4(watched: list[str]) -> str:
+_UNSET = "\x15"
+
+
+def ps4(watched: list[str], escape: bool = False) -> str:
     head = _FS.join(
         [
             f"{_RS}%e",
@@ -34,8 +43,10 @@ def ps4(watched: list[str]) -> str:
             f"${{(pj:{_JS}:)funcsourcetrace}}",
         ]
     )
-    # %-escape values: PS4 is prompt-expanded after parameter substitution.
-    fields = [f"${{(t){v}}}=${{{v}//\\%/%%}}" for v in watched]
+    if escape:
+        fields = [f"${{${{{v}-{_UNSET}}}//\\%/%%}}" for v in watched]
+    else:
+        fields = [f"${{{v}-{_UNSET}}}" for v in watched]
     return head + _FS + _FS.join(fields) + _END
 
 
@@ -63,9 +74,11 @@ def _site(text: str) -> Location | None:
     return Location(path, int(line))
 
 
-def parse(stderr: str, watched: list[str]) -> list[Record]:
+def parse(stderr: str, watched: list[str], initial_exported: set[str] | None = None) -> list[Record]:
     records: list[Record] = []
     matches = list(_RECORD_RE.finditer(stderr))
+    last_key: str | None = None
+    last_values: dict[str, VarState] = {}
     for i, m in enumerate(matches):
         parts = m.group(1).split(_FS)
         if len(parts) < 8 + len(watched):
@@ -90,16 +103,65 @@ def parse(stderr: str, watched: list[str]) -> list[Record]:
             else:
                 kind = "function"
             frames.append(Frame(kind, name, call))
-        values: dict[str, VarState] = {}
-        for var, raw in zip(watched, parts[8 : 8 + len(watched)], strict=False):
-            kind, _, value = raw.partition("=")
-            values[var] = VarState(True, "export" in kind, value) if kind else VarState(False)
+        raw_values = parts[8 : 8 + len(watched)]
+        key = "\x1f".join(raw_values)
+        if key != last_key:
+            last_values = {var: VarState(False) if raw == _UNSET else VarState(True, False, raw)
+                           for var, raw in zip(watched, raw_values, strict=False)}
+            last_key = key
+        values = last_values  # shared between consecutive records with the same state
         end = matches[i + 1].start() if i + 1 < len(matches) else len(stderr)
         command = stderr[m.end() : end].rstrip("\n")
         rec = Record(pid, subshell, parts[1], lineno, tuple(frames), values, command.rstrip())
         rec.is_sourcetrace = command.strip() == "<sourcetrace>"
         records.append(rec)
+    _infer_exports(records, initial_exported or set())
     return records
+
+
+_DECL = {"export", "typeset", "declare", "local", "readonly", "integer", "float"}
+
+
+def _infer_exports(records: list[Record], exported: set[str]) -> None:
+    """Fill in VarState.exported from the traced commands, in order (see the module docstring)."""
+    if not records:
+        return
+    main = records[0].pid
+    current = set(exported)
+    memo: dict[tuple[int, frozenset[str]], dict[str, VarState]] = {}
+    keep_alive: list[dict[str, VarState]] = []  # so that id() keys stay unique
+    for rec in records:
+        keep_alive.append(rec.values)
+        key = (id(rec.values), frozenset(current))
+        marked = memo.get(key)
+        if marked is None:
+            marked = {var: VarState(True, True, st.value) if st.set and var in current else st
+                      for var, st in rec.values.items()}
+            memo[key] = marked
+        rec.values = marked
+        if rec.pid != main or rec.subshell != 0:
+            continue
+        words = rec.command.split()
+        if not words:
+            continue
+        if words[0] == "unset":
+            current.difference_update(words[1:])
+            continue
+        if words[0] not in _DECL:
+            continue
+        flags = [w for w in words[1:] if w[:1] in "-+" and "=" not in w]
+        names = [w.split("=", 1)[0] for w in words[1:] if w[:1] not in "-+"]
+        if words[0] == "export":
+            unexport = any("n" in f for f in flags if f.startswith("-"))
+            export = not unexport
+        else:
+            export = any("x" in f for f in flags if f.startswith("-"))
+            unexport = any("x" in f for f in flags if f.startswith("+"))
+        for name in names:
+            if export:
+                current.add(name)
+            elif unexport:
+                current.discard(name)
 
 
 def candidate_files(home: str, zdotdir: str | None = None) -> list[str]:

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs, idempotently: the shells it traces, tmux for the
+# end-to-end runs, sshd for the remote tests, a second (older) Go, gopls and dlv, and the Python
+# package with its test extras. With GOENV_TUI_CI=1 a tool that is still missing afterwards is a
+# failure, never a silent skip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v zsh >/dev/null || need_apt+=(zsh)
+command -v fish >/dev/null || need_apt+=(fish)
+command -v tmux >/dev/null || need_apt+=(tmux)
+command -v unshare >/dev/null || need_apt+=(util-linux)
+[ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)
+[ -x /usr/lib/go-1.19/bin/go ] || need_apt+=(golang-1.19-go)
+if [ ${#need_apt[@]} -gt 0 ]; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+        echo "install-test-deps: apt-get install ${need_apt[*]}"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+    else
+        echo "install-test-deps: please install: ${need_apt[*]}" >&2
+    fi
+fi
+
+# gopls v0.24 needs Go 1.27; v0.23.0 is the newest that builds with the Go this machine has.
+GOPLS_VERSION=${GOPLS_VERSION:-v0.23.0}
+DLV_VERSION=${DLV_VERSION:-v1.27.2}
+
+PY=${PYTHON:-python3}
+"$PY" -m pip install -q --disable-pip-version-check -e '.[test]'
+
+if command -v go >/dev/null || [ -x /usr/local/go/bin/go ]; then
+    GO=$(command -v go || echo /usr/local/go/bin/go)
+    GOBIN_DIR=$("$GO" env GOBIN); [ -n "$GOBIN_DIR" ] || GOBIN_DIR="$("$GO" env GOPATH)/bin"
+    [ -x "$GOBIN_DIR/gopls" ] || { echo "install-test-deps: go install gopls"; "$GO" install golang.org/x/tools/gopls@"$GOPLS_VERSION"; }
+    [ -x "$GOBIN_DIR/dlv" ] || { echo "install-test-deps: go install dlv"; "$GO" install github.com/go-delve/delve/cmd/dlv@"$DLV_VERSION"; }
+fi
+
+if [ "${GOENV_TUI_CI:-}" = 1 ]; then
+    missing=()
+    for tool in bash zsh fish tmux unshare; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+    [ -x /usr/sbin/sshd ] || missing+=(sshd)
+    [ -x /usr/lib/go-1.19/bin/go ] || missing+=(go-1.19)
+    command -v go >/dev/null || [ -x /usr/local/go/bin/go ] || missing+=(go)
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "install-test-deps: missing after install: ${missing[*]}" >&2
+        exit 1
+    fi
+fi

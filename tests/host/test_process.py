@@ -1,0 +1,59 @@
+"""The child-process runner: output, deadlines, and nothing left behind."""
+
+from __future__ import annotations
+
+import psutil
+
+from goenv_tui.host import LocalHost
+
+
+def _alive(marker: str) -> list[int]:
+    return [p.pid for p in psutil.process_iter(["cmdline"])
+            if marker in " ".join(p.info["cmdline"] or []) and p.status() != psutil.STATUS_ZOMBIE]
+
+
+def test_captures_output_and_exit_code() -> None:
+    res = LocalHost().run(["/bin/sh", "-c", "echo out; echo err >&2; exit 3"], env={"PATH": "/usr/bin:/bin"})
+    assert (res.stdout, res.stderr, res.returncode, res.timed_out) == (b"out\n", b"err\n", 3, False)
+
+
+def test_timeout_kills_the_whole_group_and_names_what_hung() -> None:
+    res = LocalHost().run(["/bin/sh", "-c", "sleep 6081 & sleep 6082; echo never"], env={"PATH": "/usr/bin:/bin"}, timeout=0.5)
+    assert res.timed_out and res.returncode is None
+    assert "sleep 6082" in (res.error or "")
+    assert _alive("sleep 608") == []
+
+
+def test_child_holding_the_pipes_does_not_block() -> None:
+    # The child exits at once but leaves a grandchild holding stdout open.
+    res = LocalHost().run(["/bin/sh", "-c", "sleep 6083 & echo done"], env={"PATH": "/usr/bin:/bin"}, timeout=10)
+    assert res.returncode == 0 and res.stdout == b"done\n" and not res.timed_out
+    assert res.duration_ms < 5000
+    assert _alive("sleep 6083") == []
+
+
+def test_closed_pipes_still_wait_for_the_child() -> None:
+    res = LocalHost().run(["/bin/sh", "-c", "exec >/dev/null 2>&1; sleep 6084"], env={"PATH": "/usr/bin:/bin"}, timeout=0.5)
+    assert res.timed_out
+    assert _alive("sleep 6084") == []
+
+
+def test_missing_program_is_an_error_not_an_exception() -> None:
+    res = LocalHost().run(["/nonexistent/program"], env={})
+    assert res.returncode is None and "cannot start" in (res.error or "")
+
+
+def test_held_stdin_makes_read_wait() -> None:
+    res = LocalHost().run(["/bin/sh", "-c", "read x; echo got"], env={"PATH": "/usr/bin:/bin"}, timeout=0.5, hold_stdin=True)
+    assert res.timed_out
+    res = LocalHost().run(["/bin/sh", "-c", "read x; echo got $x"], env={"PATH": "/usr/bin:/bin"}, stdin=b"hi\n")
+    assert res.stdout == b"got hi\n"
+
+
+def test_write_atomic_keeps_mode(tmp_path) -> None:
+    target = tmp_path / "rc"
+    target.write_text("old\n")
+    target.chmod(0o640)
+    LocalHost().write_atomic(str(target), b"new\n")
+    assert target.read_text() == "new\n" and (target.stat().st_mode & 0o777) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["rc"]

@@ -1,0 +1,107 @@
+"""`goenv-tui report`: the JSON validates against the contract, the text reads like a doctor,
+exit codes are 0/1/2, bad input gets one clear line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from goenv_tui.report import to_json
+from tests.checks.test_checks import healthy
+from tests.homes import Home
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = ROOT / "goenv_tui" / "contracts" / "report.schema.json"
+SHARED = ROOT.parent / "shared" / "contracts" / "report.schema.json"
+
+
+def cli(*args: str, cwd: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, NO_COLOR="1")
+    return subprocess.run([sys.executable, "-m", "goenv_tui", *args], capture_output=True, text=True,
+                          timeout=120, env=env, cwd=cwd)
+
+
+def validate(doc: dict) -> None:
+    schema = json.loads(SCHEMA.read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.Draft202012Validator(schema).validate(doc)
+
+
+def test_vendored_schema_matches_the_shared_contract() -> None:
+    if SHARED.exists():  # present in the workspace; CI clones only this repo
+        assert json.loads(SHARED.read_text()) == json.loads(SCHEMA.read_text())
+    assert json.loads(SCHEMA.read_text())["$id"] == "goenv-tui/report/v1"
+
+
+def test_json_report_validates_and_carries_the_trace(home: Home) -> None:
+    home.file(".zprofile", "export GOROOT=/usr/local/go\n")
+    home.file(".zshrc", "# sdk\nexport GOROOT=/nowhere/go\n")
+    res = cli("report", "--json", "--home", home.path, "--login-shell", "/bin/zsh")
+    assert res.returncode == 1, res.stderr
+    doc = json.loads(res.stdout)
+    validate(doc)
+    ctx = {c["id"]: c for c in doc["contexts"]}
+    assert set(ctx) == {"bash-login-interactive", "bash-login-noninteractive", "bash-nologin-interactive",
+                        "bash-nologin-noninteractive", "bash-sshd-command", "zsh-login-interactive",
+                        "zsh-login-noninteractive", "zsh-nologin-interactive", "zsh-nologin-noninteractive"}
+    assert ctx["zsh-login-interactive"]["env"]["GOROOT"] == "/nowhere/go"
+    assert any("VS Code" in u for u in ctx["zsh-login-interactive"]["used_by"])
+    var = [v for v in doc["variables"] if v["name"] == "GOROOT" and v["context"] == "zsh-login-interactive"][0]
+    assert [(a["path"], a["line"], a["op"], a["overridden_by"]) for a in var["assignments"]] == [
+        (home.p(".zprofile"), 1, "export", 1), (home.p(".zshrc"), 2, "export", None)]
+    checks = {f["check"] for f in doc["findings"]}
+    assert {"GOENV-GODIR-001", "GOENV-OVERRIDE-001"} <= checks
+
+
+def test_json_of_every_fixture_validates(home: Home) -> None:
+    healthy(home)
+    validate(to_json(home.diagnose()))
+
+
+def test_healthy_home_exits_zero_and_says_so(home: Home) -> None:
+    healthy(home)
+    res = cli("report", "--text", "--home", home.path, "--login-shell", "/bin/bash")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "0 errors, 0 warnings" in res.stdout
+
+
+def test_text_report_groups_by_severity_with_evidence(home: Home) -> None:
+    home.file(".zprofile", "export GOROOT=/usr/local/go\n")
+    home.file(".zshrc", "# sdk\nexport GOROOT=/nowhere/go\n")
+    res = cli("report", "--home", home.path, "--login-shell", "/bin/zsh")
+    out = res.stdout
+    assert res.returncode == 1
+    assert out.index("✗ 1 error") < out.index("warning")
+    assert "~/.zprofile:1 export GOROOT=/usr/local/go → overridden at ~/.zshrc:2 export GOROOT=/nowhere/go" in out
+    assert "\x1b[" not in out  # NO_COLOR / not a tty
+    verbose = cli("report", "-v", "--home", home.path, "--login-shell", "/bin/zsh").stdout
+    assert len(verbose) > len(out) and "reads: /etc/zsh/zshenv" in verbose
+
+
+@pytest.mark.parametrize("args,message", [
+    (["report", "--home", "/nonexistent/home"], "not a directory"),
+    (["report", "--shell", "tcsh"], "unknown shell tcsh"),
+    (["report", "--json", "--text"], "not allowed with"),
+    (["report", "--timeout", "0"], "--timeout must be positive"),
+    (["report", "--demo", "--home", "/tmp"], "cannot be used together"),
+])
+def test_bad_input_exits_2_with_one_line(args: list[str], message: str) -> None:
+    res = cli(*args)
+    assert res.returncode == 2
+    assert message in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in res.stderr
+
+
+def test_demo_shows_problems_without_any_go_setup() -> None:
+    res = cli("report", "--demo")
+    assert res.returncode == 1
+    for expected in ("GOROOT points to /usr/local/go1.19, which does not exist",
+                     "~/.profile sets GOROOT, PATH but no context reads it",
+                     "never reach bash-sshd-command"):
+        assert expected in res.stdout
