@@ -107,6 +107,9 @@ class ContextTrace:
     executed: frozenset[tuple[str, int]] = frozenset()
     assigned_on: dict[tuple[str, int], frozenset[str]] = field(default_factory=dict)
     early_returns: tuple[Location, ...] = ()
+    # The whole final environment (not only watched variables): what a program started in this
+    # context gets. Used to run `go env` and the probes exactly as that context would.
+    full_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -160,3 +163,109 @@ class DormantAssignment:
     location: Location
     reason: str  # "file-not-read" | "branch-not-taken"
     read_by: tuple[str, ...] = ()
+
+
+# --- binaries ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BinaryInfo:
+    """What a file is, read from its bytes (never by running it): format, CPU arch, Go build info."""
+
+    path: str
+    format: str  # "elf" | "macho" | "macho-fat" | "script" | "other" | "unreadable"
+    arch: str | None = None  # Go names: amd64, arm64, 386, arm, riscv64, ppc64le, s390x; "a+b" for fat
+    go_version: str | None = None  # the Go that built it ("go1.26.8"), from its build info
+    module_path: str | None = None  # main module, e.g. golang.org/x/tools/gopls
+    module_version: str | None = None  # e.g. v0.23.0, "(devel)"
+    package_path: str | None = None  # e.g. golang.org/x/tools/gopls
+    interpreter: str | None = None  # for scripts: the #! line
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One file named like the tool in one PATH entry, as execvp would consider it."""
+
+    tool: str
+    path: str  # entry + "/" + tool, as PATH spells it
+    entry: str
+    index: int  # position of the entry in PATH
+    exists: bool
+    executable: bool
+    chain: tuple[str, ...] = ()  # symlink hops, starting at `path`, absolute
+    realpath: str | None = None
+    problem: str | None = None  # broken-link | loop | not-executable | not-a-file
+    shim: str | None = None  # asdf | mise | goenv | gvm | homebrew | debian-alternatives | …
+    shim_target: str | None = None
+    info: BinaryInfo | None = None
+    goroot: str | None = None  # for `go`: the Go installation it belongs to
+    go_install_version: str | None = None  # that installation's VERSION
+
+
+@dataclass(frozen=True)
+class Resolution:
+    tool: str
+    context: str
+    resolved: Candidate | None
+    candidates: tuple[Candidate, ...] = ()
+
+
+@dataclass(frozen=True)
+class GoEnvValue:
+    """One `go env` value and where it came from: the process env (with the startup file:line
+    that set it), the go env file (`go env -w`, file:line), or Go's default."""
+
+    name: str
+    value: str
+    source: str  # "env" | "goenv-file" | "default"
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class GoEnv:
+    context: str
+    go: str | None
+    values: dict[str, GoEnvValue] = field(default_factory=dict)
+    file: str | None = None  # the go env file in effect (GOENV)
+    file_values: dict[str, tuple[str, int]] = field(default_factory=dict)  # KEY → (value, line)
+    error: str | None = None
+
+
+# --- editor settings --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Setting:
+    """One VS Code setting as written in a settings.json (JSONC), with its line.
+
+    Nested objects are flattened one level for the keys goenv-tui reads: `go.toolsEnvVars` gives
+    one Setting per variable, keyed `go.toolsEnvVars.GOFLAGS`; `terminal.integrated.env.linux`
+    gives `terminal.integrated.env.linux.PATH`, and so on. The whole object is also kept under
+    its own key.
+    """
+
+    key: str
+    value: object
+    path: str
+    line: int
+    scope: str  # user | user-insiders | vscodium | workspace | remote-machine
+
+
+@dataclass(frozen=True)
+class SettingsFile:
+    path: str
+    scope: str
+    error: str | None = None  # unreadable / invalid JSONC (with line)
+
+
+@dataclass(frozen=True)
+class Extension:
+    id: str  # publisher.name, e.g. golang.go
+    version: str | None
+    path: str
+
+
+@dataclass(frozen=True)
+class EditorFacts:
+    settings: tuple[Setting, ...] = ()
+    files: tuple[SettingsFile, ...] = ()
+    extensions: tuple[Extension, ...] = ()

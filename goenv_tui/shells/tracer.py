@@ -286,7 +286,8 @@ class Tracer:
             if printed:
                 msg += f"; it printed: {printed}"
             return ContextTrace(spec, shell_path, TraceStatus.ERROR, error=msg, stopped_at=stopped, **common)  # type: ignore[arg-type]
-        return ContextTrace(spec, shell_path, TraceStatus.OK, env=watched_env, **common)  # type: ignore[arg-type]
+        full_env = {k: v for k, v in env_out.items() if k != RUN_TOKEN_VAR}
+        return ContextTrace(spec, shell_path, TraceStatus.OK, env=watched_env, full_env=full_env, **common)  # type: ignore[arg-type]
 
     def _start_map(self, records: list[Record]) -> dict[str, dict[int, int]]:
         """For every traced file: physical line → first line of its statement."""

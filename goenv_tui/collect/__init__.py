@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from goenv_tui.host import FileInfo, Host
-from goenv_tui.model import ContextTrace, DormantAssignment, TraceStatus
+from goenv_tui.model import ContextTrace, DormantAssignment, EditorFacts, GoEnv, Resolution, TraceStatus
 from goenv_tui.shells.contexts import is_primary
 from goenv_tui.shells.dormant import UnreadFile, find_dormant
 from goenv_tui.shells.tracer import SEED_PATH, FileText, TraceOptions, trace_all
@@ -35,6 +35,11 @@ class Facts:
     # Which Go tools each directory named on a PATH holds (by name; resolution comes later).
     tools_in: dict[str, list[str]] = field(default_factory=dict)
     seed_path: str = ""
+    # context id → tool → how that tool resolves on the context's PATH
+    resolutions: dict[str, dict[str, Resolution]] = field(default_factory=dict)
+    # context id → `go env` as the context's `go` reports it, with sources
+    goenvs: dict[str, GoEnv] = field(default_factory=dict)
+    editor: EditorFacts = field(default_factory=EditorFacts)
     primary: set[str] = field(default_factory=set)
     watched: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
