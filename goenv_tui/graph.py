@@ -18,7 +18,7 @@ from typing import Any
 
 import networkx as nx
 
-from goenv_tui.model import Assignment, ContextTrace, DormantAssignment, Op, TraceStatus
+from goenv_tui.model import Assignment, ContextTrace, DormantAssignment, Op, Resolution, TraceStatus
 
 PATH_VARS = ("PATH", "MANPATH")
 
@@ -73,12 +73,14 @@ class EnvGraph:
 
     # building --------------------------------------------------------------------------
     @classmethod
-    def build(cls, traces: list[ContextTrace], dormant: list[DormantAssignment] | None = None) -> EnvGraph:
+    def build(cls, traces: list[ContextTrace], dormant: list[DormantAssignment] | None = None,
+              resolutions: dict[str, dict[str, Resolution]] | None = None) -> EnvGraph:
         eg = cls()
         for trace in traces:
             eg._add_context(trace)
         for d in dormant or []:
             eg._add_dormant(d)
+        eg.add_resolutions(resolutions or {})
         return eg
 
     def _file(self, path: str) -> str:
@@ -158,6 +160,55 @@ class EnvGraph:
                         after=d.value, path=d.location.path, line=d.location.line, via=None,
                         call_site=None, live=False, reason=d.reason, read_by=list(d.read_by))
         self.g.add_edge(self._file(d.location.path), node, kind="assigns", context=None)
+
+    def add_resolutions(self, resolutions: dict[str, dict[str, Resolution]]) -> None:
+        """Binaries: context -resolves-> binary (via the PATH entry), the resolved one -shadows->
+        the later candidates, binary -links_to-> each symlink hop, go -belongs_to-> its GOROOT."""
+        g = self.g
+        for cid, tools in resolutions.items():
+            for tool, res in tools.items():
+                for c in res.candidates:
+                    node = f"bin:{c.path}"
+                    info = c.info
+                    g.add_node(node, kind="binary", tool=tool, path=c.path, realpath=c.realpath, problem=c.problem,
+                               arch=info.arch if info else None, built_with=info.go_version if info else None,
+                               module=info.module_path if info else None,
+                               version=(c.go_install_version if tool in ("go", "gofmt") else (info.module_version if info else None)),
+                               shim=c.shim)
+                    prev = node
+                    for hop in c.chain[1:]:
+                        hop_node = f"link:{hop}"
+                        g.add_node(hop_node, kind="symlink", path=hop)
+                        if not g.has_edge(prev, hop_node):
+                            g.add_edge(prev, hop_node, kind="links_to")
+                        prev = hop_node
+                    if c.goroot:
+                        root = f"goroot:{c.goroot}"
+                        g.add_node(root, kind="goroot", path=c.goroot, version=c.go_install_version)
+                        if not g.has_edge(node, root):
+                            g.add_edge(node, root, kind="belongs_to")
+                if res.resolved is not None:
+                    rnode = f"bin:{res.resolved.path}"
+                    via = f"pe:{cid}:PATH:{res.resolved.index}"
+                    g.add_edge(ctx_node(cid), rnode, kind="resolves", tool=tool, via=via, context=cid)
+                    for c in res.candidates:
+                        if c is not res.resolved and c.executable:
+                            g.add_edge(rnode, f"bin:{c.path}", kind="shadows", context=cid, tool=tool)
+
+    def resolution_path(self, cid: str, tool: str) -> list[str]:
+        """Node ids from a context to the binary it runs for `tool`, then along its symlinks."""
+        for _, target, d in self.g.out_edges(ctx_node(cid), data=True):
+            if d.get("kind") == "resolves" and d.get("tool") == tool:
+                path = [ctx_node(cid), d.get("via"), target]
+                node = target
+                while True:
+                    nxt = [v for _, v, e in self.g.out_edges(node, data=True) if e.get("kind") == "links_to"]
+                    if not nxt:
+                        break
+                    node = nxt[0]
+                    path.append(node)
+                return [p for p in path if p]
+        return []
 
     def add_finding(self, fid: str, attrs: dict[str, Any], evidence: list[str]) -> str:
         node = f"finding:{fid}"

@@ -100,13 +100,39 @@ def to_json(d: Diagnosis) -> dict[str, Any]:
         },
         "contexts": contexts,
         "variables": variables,
-        "binaries": [],
+        "binaries": _binaries(d),
+        "goenv": {cid: {"go": ge.go, "file": ge.file, "error": ge.error,
+                        "values": {k: {"value": v.value, "source": v.source, "location": _loc(v.location)}
+                                   for k, v in sorted(ge.values.items())}}
+                  for cid, ge in f.goenvs.items()},
+        "settings": [{"key": s.key, "value": s.value, "path": s.path, "line": s.line, "scope": s.scope}
+                     for s in f.editor.settings],
         "findings": findings,
         "probes": [],
         "dormant": dormant,
         "unread_files": [{"path": u.path, "reason": u.reason} for u in f.unread],
         "timings": {k: round(v, 1) for k, v in d.timings.items()},
     }
+
+
+def _binaries(d: Diagnosis) -> list[dict[str, Any]]:
+    out = []
+    for cid, tools in d.facts.resolutions.items():
+        for tool, res in tools.items():
+            cands = []
+            for c in res.candidates:
+                info = c.info
+                cands.append({
+                    "path": c.path, "realpath": c.realpath, "chain": list(c.chain), "problem": c.problem,
+                    "version": c.go_install_version if tool in ("go", "gofmt") else (info.module_version if info else None),
+                    "built_with": info.go_version if info else None, "module": info.module_path if info else None,
+                    "arch": info.arch if info else None, "goroot": c.goroot,
+                    "entry": c.entry, "index": c.index, "executable": c.executable, "shim": c.shim,
+                    "format": info.format if info else None,
+                })
+            out.append({"name": tool, "context": cid, "resolved": res.resolved.path if res.resolved else None,
+                        "candidates": cands})
+    return out
 
 
 def render_json(d: Diagnosis) -> str:

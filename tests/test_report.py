@@ -77,7 +77,10 @@ def test_text_report_groups_by_severity_with_evidence(home: Home) -> None:
     res = cli("report", "--home", home.path, "--login-shell", "/bin/zsh")
     out = res.stdout
     assert res.returncode == 1
-    assert out.index("✗ 1 error") < out.index("warning")
+    import re
+
+    errors, warnings = re.search(r"^✗ \d+ errors?$", out, re.M), re.search(r"^! \d+ warnings?$", out, re.M)
+    assert errors and warnings and errors.start() < warnings.start()
     assert "~/.zprofile:1 export GOROOT=/usr/local/go → overridden at ~/.zshrc:2 export GOROOT=/nowhere/go" in out
     assert "\x1b[" not in out  # NO_COLOR / not a tty
     verbose = cli("report", "-v", "--home", home.path, "--login-shell", "/bin/zsh").stdout

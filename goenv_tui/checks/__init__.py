@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import traceback
 
-from goenv_tui.checks import contexts, dormant, godirs, path, trace  # noqa: F401  (registration)
+from goenv_tui.checks import contexts, dormant, godirs, goenv, goroot, path, tools, trace, vscode, workspace  # noqa: F401  (registration)  # noqa: F401  (registration)
 from goenv_tui.checks.base import REGISTRY, CheckContext, CheckInfo, finding
 from goenv_tui.model import Finding, Severity
 

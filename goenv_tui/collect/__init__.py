@@ -8,8 +8,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from goenv_tui.collect.goenv import collect_goenvs
+from goenv_tui.collect.resolve import resolve_all
+from goenv_tui.collect.workspace import WorkspaceFacts, collect_workspace
 from goenv_tui.host import FileInfo, Host
-from goenv_tui.model import ContextTrace, DormantAssignment, EditorFacts, GoEnv, Resolution, TraceStatus
+from goenv_tui.model import (
+    ContextTrace,
+    DormantAssignment,
+    EditorFacts,
+    GoEnv,
+    Resolution,
+    TraceStatus,
+)
 from goenv_tui.shells.contexts import is_primary
 from goenv_tui.shells.dormant import UnreadFile, find_dormant
 from goenv_tui.shells.tracer import SEED_PATH, FileText, TraceOptions, trace_all
@@ -40,9 +50,18 @@ class Facts:
     # context id → `go env` as the context's `go` reports it, with sources
     goenvs: dict[str, GoEnv] = field(default_factory=dict)
     editor: EditorFacts = field(default_factory=EditorFacts)
+    workspace_facts: WorkspaceFacts | None = None
     primary: set[str] = field(default_factory=set)
     watched: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+
+
+def collect_vscode(host: Host, home: str, workspace: str | None, os_name: str) -> EditorFacts:
+    try:
+        from goenv_tui.collect.vscode import collect_vscode as collect_editor
+    except ImportError:  # pragma: no cover - the editor collector is optional during development
+        return EditorFacts()
+    return collect_editor(host, home, workspace, os_name)
 
 
 def _dirs_named(traces: list[ContextTrace]) -> set[str]:
@@ -66,6 +85,15 @@ def collect(host: Host, opts: TraceOptions, workspace: str | None = None,
         for d, info in dirs.items() if info.is_dir
     }
     t2 = time.monotonic()
+    cwd = workspace or opts.home
+    resolutions = resolve_all(host, traces, cwd)
+    t3 = time.monotonic()
+    goenvs = collect_goenvs(host, traces, resolutions, opts.home)
+    t4 = time.monotonic()
+    editor = collect_vscode(host, opts.home, workspace, tracer.os_name)
+    gowork = next((t.env.get("GOWORK") for t in traces if t.env.get("GOWORK")), None)
+    ws = collect_workspace(host, workspace, gowork) if workspace else None
+    t5 = time.monotonic()
     login_shell = tracer.login_shell
     primary = {t.id for t in traces if t.status is not TraceStatus.UNAVAILABLE and is_primary(t.spec, tracer.os_name, login_shell)}
     return Facts(
@@ -85,5 +113,10 @@ def collect(host: Host, opts: TraceOptions, workspace: str | None = None,
         seed_path=SEED_PATH.get(tracer.os_name, ""),
         primary=primary,
         watched=list(tracer.watched),
-        timings={"trace_ms": (t1 - t0) * 1000, "static_ms": (t2 - t1) * 1000},
+        resolutions=resolutions,
+        goenvs=goenvs,
+        editor=editor,
+        workspace_facts=ws,
+        timings={"trace_ms": (t1 - t0) * 1000, "static_ms": (t2 - t1) * 1000, "resolve_ms": (t3 - t2) * 1000,
+                 "goenv_ms": (t4 - t3) * 1000, "editor_ms": (t5 - t4) * 1000},
     )

@@ -21,16 +21,16 @@ def healthy(home: Home) -> Home:
     home.dir("go/bin")
     home.file(".profile", """
         export GOPATH="$HOME/go"
-        export PATH="$PATH:$HOME/go/bin"
+        export PATH="$PATH:/usr/local/go/bin:$HOME/go/bin"
         if [ -n "$BASH_VERSION" ] && [ -f "$HOME/.bashrc" ]; then . "$HOME/.bashrc"; fi
     """)
     home.file(".bashrc", """
         export GOPATH="$HOME/go"
-        case ":$PATH:" in *":$HOME/go/bin:"*) ;; *) export PATH="$PATH:$HOME/go/bin";; esac
+        case ":$PATH:" in *":$HOME/go/bin:"*) ;; *) export PATH="$PATH:/usr/local/go/bin:$HOME/go/bin";; esac
         case $- in *i*) ;; *) return;; esac
         HISTSIZE=1000
     """)
-    home.file(".zshenv", 'export GOPATH="$HOME/go"\ntypeset -U path\npath+=("$HOME/go/bin")\n')
+    home.file(".zshenv", 'export GOPATH="$HOME/go"\ntypeset -U path\npath+=(/usr/local/go/bin "$HOME/go/bin")\n')
     return home
 
 

@@ -1,0 +1,113 @@
+"""GOROOT and GOPATH: pointing at another Go than the one that runs, set when not needed,
+equal or nested."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+
+from goenv_tui.checks.base import (
+    CheckContext,
+    check,
+    context_go,
+    finding,
+    goenv_value,
+    relevant_contexts,
+    source_phrase,
+)
+from goenv_tui.model import Finding, Severity
+
+
+def _real(ctx: CheckContext, path: str) -> str:
+    try:
+        return ctx.host_realpath(path)
+    except Exception:
+        return posixpath.normpath(path)
+
+
+def _version_at(ctx: CheckContext, root: str) -> str | None:
+    return ctx.read_first_line(posixpath.join(root, "VERSION"))
+
+
+@check("GOENV-GOROOT-001", Severity.ERROR, "GOROOT is another Go than the go that runs")
+def goroot_mismatch(ctx: CheckContext) -> Iterator[Finding]:
+    """GOROOT left pointing at an old install while PATH runs a newer go: builds fail with
+    `compile: version "go1.19" does not match go tool version "go1.26"`, gopls reports broken
+    standard-library imports."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for cid in relevant_contexts(ctx):
+        cand, _ = context_go(ctx, cid)
+        value = goenv_value(ctx, cid, "GOROOT")
+        if cand is None or cand.goroot is None or value is None or value.source == "default":
+            continue
+        if _real(ctx, value.value) != _real(ctx, cand.goroot):
+            groups.setdefault((value.value, cand.path), []).append(cid)
+    for (goroot, go), ids in groups.items():
+        cand, version = context_go(ctx, ids[0])
+        value = goenv_value(ctx, ids[0], "GOROOT")
+        other = _version_at(ctx, goroot) or "no Go installation"
+        yield finding(
+            "GOENV-GOROOT-001", f"{goroot}|{go}", Severity.ERROR,
+            f"GOROOT is {ctx.tilde(goroot)} ({other}) but the go that runs is {ctx.tilde(go)} ({version or '?'})",
+            f"In {ctx.contexts_phrase(ids)}, PATH runs {ctx.tilde(go)}, which belongs to {ctx.tilde(cand.goroot)} "
+            f"({version or 'unknown version'}), while GOROOT{source_phrase(ctx, value)} says {ctx.tilde(goroot)} "
+            f"({other}). The go command then compiles with one Go's tools against another's standard library "
+            "(\"compile: version … does not match go tool version …\"), and gopls reports broken imports. "
+            "Unset GOROOT (go finds its own) or point PATH at the same Go.",
+            variable="GOROOT", contexts=ids, locations=[value.location] if value.location else [],
+            evidence=[f"var:{c}:GOROOT" for c in ids],
+            chain=[f"GOROOT={goroot}{source_phrase(ctx, value)}", f"PATH → {go} → {cand.realpath} (GOROOT {cand.goroot}, {version})"],
+        )
+
+
+@check("GOENV-GOROOT-002", Severity.INFO, "GOROOT set although go finds it itself")
+def goroot_not_needed(ctx: CheckContext) -> Iterator[Finding]:
+    """An explicit GOROOT that matches the go on PATH works today and breaks on the next upgrade
+    (a new Go in another directory, the old GOROOT still exported)."""
+    found: dict[str, list[str]] = {}
+    for cid in relevant_contexts(ctx):
+        cand, _ = context_go(ctx, cid)
+        value = goenv_value(ctx, cid, "GOROOT")
+        if cand and cand.goroot and value and value.source != "default" and _real(ctx, value.value) == _real(ctx, cand.goroot):
+            found.setdefault(value.value, []).append(cid)
+    for goroot, ids in found.items():
+        value = goenv_value(ctx, ids[0], "GOROOT")
+        yield finding(
+            "GOENV-GOROOT-002", goroot, Severity.INFO,
+            f"GOROOT={ctx.tilde(goroot)} is set but not needed",
+            f"go already knows its own root; setting GOROOT{source_phrase(ctx, value)} only matters once you "
+            "install another Go, and then it points at the wrong one. Removing the line is safe.",
+            variable="GOROOT", contexts=ids, locations=[value.location] if value and value.location else [],
+        )
+
+
+@check("GOENV-GOROOT-003", Severity.ERROR, "GOPATH equal to or nested with GOROOT")
+def gopath_vs_goroot(ctx: CheckContext) -> Iterator[Finding]:
+    """GOPATH equal to GOROOT ("warning: GOPATH set to GOROOT has no effect") or nested inside it
+    mixes your modules and tools with the Go distribution; `go install` may overwrite Go's own
+    binaries and a Go upgrade deletes your tools."""
+    found: dict[tuple[str, str, str], list[str]] = {}
+    for cid in relevant_contexts(ctx):
+        root, path = goenv_value(ctx, cid, "GOROOT"), goenv_value(ctx, cid, "GOPATH")
+        if not root or not path or not root.value:
+            continue
+        r = _real(ctx, root.value)
+        for entry in path.value.split(":"):
+            if not entry:
+                continue
+            p = _real(ctx, entry)
+            kind = "equal" if p == r else "inside" if p.startswith(r + "/") else "contains" if r.startswith(p + "/") else None
+            if kind:
+                found.setdefault((kind, entry, root.value), []).append(cid)
+    for (kind, entry, root), ids in found.items():
+        path = goenv_value(ctx, ids[0], "GOPATH")
+        sev = Severity.ERROR if kind == "equal" else Severity.WARNING
+        how = {"equal": "is the same directory as", "inside": "is inside", "contains": "contains"}[kind]
+        yield finding(
+            "GOENV-GOROOT-003", f"{kind}|{entry}|{root}", sev,
+            f"GOPATH {ctx.tilde(entry)} {how} GOROOT {ctx.tilde(root)}",
+            f"GOPATH{source_phrase(ctx, path)} {how} GOROOT. The module cache and installed tools then live in "
+            "the Go distribution: `go install` can overwrite Go's own commands and upgrading Go wipes your tools. "
+            "Use the default (~/go) or another directory outside GOROOT.",
+            variable="GOPATH", contexts=ids, locations=[path.location] if path and path.location else [],
+        )

@@ -1,0 +1,272 @@
+"""go, gopls and dlv on PATH: missing in some contexts, several versions, installed where PATH
+does not look, stale copies shadowing new ones, built with an old Go or for another CPU."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+
+from goenv_tui.checks.base import (
+    CheckContext,
+    check,
+    context_go,
+    finding,
+    goenv_value,
+    parse_go_version,
+    parse_semver,
+    relevant_contexts,
+    source_phrase,
+)
+from goenv_tui.model import Candidate, Finding, Severity
+
+EDITOR_TOOLS = ("gopls", "dlv", "staticcheck", "golangci-lint")
+
+
+def _install_dir(ctx: CheckContext, cid: str) -> tuple[str | None, str]:
+    """Where `go install` puts binaries in this context: GOBIN, else the first GOPATH entry's bin."""
+    gobin = goenv_value(ctx, cid, "GOBIN")
+    if gobin and gobin.value:
+        return gobin.value, "GOBIN"
+    gopath = goenv_value(ctx, cid, "GOPATH")
+    if gopath and gopath.value:
+        return posixpath.join(gopath.value.split(":")[0], "bin"), "GOPATH/bin"
+    return None, ""
+
+
+def _on_path(ctx: CheckContext, cid: str, directory: str) -> bool:
+    entries = (ctx.graph.contexts[cid].env.get("PATH") or "").split(":")
+    real = ctx.host_realpath(directory)
+    return any(e and (e.rstrip("/") == directory.rstrip("/") or ctx.host_realpath(e) == real) for e in entries)
+
+
+def _go_split(ctx: CheckContext) -> tuple[list[str], list[str]]:
+    ids = relevant_contexts(ctx)
+    have = [c for c in ids if context_go(ctx, c)[0] is not None]
+    return have, [c for c in ids if c not in have]
+
+
+@check("GOENV-GO-001", Severity.ERROR, "go not found anywhere")
+def go_missing(ctx: CheckContext) -> Iterator[Finding]:
+    """No `go` on PATH in any context that matters: nothing Go-related can work, in the terminal
+    or in the editor."""
+    have, lack = _go_split(ctx)
+    if have or not lack:
+        return
+    anywhere = [t.id for t in ctx.graph.ok_contexts() if context_go(ctx, t.id)[0] is not None]
+    yield finding(
+        "GOENV-GO-001", "nowhere", Severity.ERROR, "No `go` on PATH in any context that matters",
+        "None of the ways your terminal, editor or sshd start a shell finds a `go` command"
+        + (f" (only {', '.join(anywhere)} does)" if anywhere else "")
+        + ". Install Go (https://go.dev/dl) and add its bin directory to PATH in a file every context reads.",
+        contexts=lack, evidence=[f"var:{c}:PATH" for c in lack],
+    )
+
+
+@check("GOENV-GO-002", Severity.ERROR, "go missing in some contexts")
+def go_missing_some(ctx: CheckContext) -> Iterator[Finding]:
+    """`go` on PATH in the terminal but not where VS Code (GUI), `ssh host cmd` or Remote-SSH look:
+    "go: command not found", "Failed to find the go binary" — only in the editor."""
+    have, lack = _go_split(ctx)
+    if not have or not lack:
+        return
+    cand, version = context_go(ctx, have[0])
+    yield finding(
+        "GOENV-GO-002", "|".join(lack), Severity.ERROR,
+        f"go is not found in {', '.join(lack)}",
+        f"{ctx.contexts_phrase(have)} run {ctx.tilde(cand.path)} ({version or '?'}), but "
+        f"{ctx.contexts_phrase(lack)} find no `go` at all: the PATH entry {ctx.tilde(cand.entry)} is missing there.",
+        contexts=lack + have, evidence=[f"var:{c}:PATH" for c in lack],
+        chain=[f"{c}: PATH has no {ctx.tilde(cand.entry)}" for c in lack],
+    )
+
+
+@check("GOENV-GO-003", Severity.WARNING, "Several go on PATH with different versions")
+def several_go(ctx: CheckContext) -> Iterator[Finding]:
+    """A newer Go installed (brew, the .pkg, golang.org/dl) while an older one earlier on PATH
+    keeps running: `go version` disagrees with what you installed."""
+    seen: dict[tuple[str, ...], list[str]] = {}
+    for cid in relevant_contexts(ctx):
+        res = ctx.facts.resolutions.get(cid, {}).get("go")
+        if not res or not res.resolved:
+            continue
+        versions = {}
+        for c in res.candidates:
+            if c.executable:
+                versions.setdefault(c.go_install_version or (c.info.go_version if c.info else None), c)
+        if len([v for v in versions if v]) > 1:
+            seen.setdefault(tuple(f"{c.path}={v}" for v, c in versions.items()), []).append(cid)
+    for key, ids in seen.items():
+        res = ctx.facts.resolutions[ids[0]]["go"]
+        first = res.resolved
+        first_v = parse_go_version(first.go_install_version)
+        newer = [c for c in res.candidates if c.executable and first_v and (parse_go_version(c.go_install_version) or (0, 0, 0)) > first_v]
+        sev = Severity.WARNING if newer else Severity.INFO
+        yield finding(
+            "GOENV-GO-003", "|".join(key), sev,
+            f"{len(key)} different Go versions on PATH; {first.go_install_version or '?'} at {ctx.tilde(first.path)} wins",
+            f"PATH in {ctx.contexts_phrase(ids)} holds several Go installations; the first one runs."
+            + (f" A newer one ({', '.join(f'{c.go_install_version} at {ctx.tilde(c.path)}' for c in newer)}) never runs." if newer else ""),
+            contexts=ids,
+            chain=[f"PATH[{c.index}] {ctx.tilde(c.path)} → {c.go_install_version or '?'}" + (" (runs)" if c is first else " (shadowed)")
+                   for c in res.candidates if c.executable],
+        )
+
+
+@check("GOENV-GOBIN-001", Severity.WARNING, "go install puts tools where PATH does not look")
+def install_dir_not_on_path(ctx: CheckContext) -> Iterator[Finding]:
+    """`go install golang.org/x/tools/gopls@latest` "succeeds" and gopls is still not found:
+    GOBIN (or $GOPATH/bin) is not on PATH."""
+    found: dict[str, list[str]] = {}
+    for cid in relevant_contexts(ctx):
+        directory, _ = _install_dir(ctx, cid)
+        if directory and directory.startswith("/") and ":" not in directory and not _on_path(ctx, cid, directory):
+            found.setdefault(directory, []).append(cid)
+    for directory, ids in found.items():
+        _, what = _install_dir(ctx, ids[0])
+        value = goenv_value(ctx, ids[0], "GOBIN" if what == "GOBIN" else "GOPATH")
+        yield finding(
+            "GOENV-GOBIN-001", directory, Severity.WARNING,
+            f"`go install` puts tools in {ctx.tilde(directory)}, which is not on PATH in {', '.join(ids)}",
+            f"{what} is {ctx.tilde(directory)}{source_phrase(ctx, value)}, so gopls, dlv and other tools you "
+            f"install land there; but PATH in {ctx.contexts_phrase(ids)} does not include it, so they are not "
+            "found. Add it to PATH in a file every context reads.",
+            variable="PATH", contexts=ids, locations=[value.location] if value and value.location else [],
+            evidence=[f"var:{c}:PATH" for c in ids],
+        )
+
+
+@check("GOENV-GOBIN-002", Severity.ERROR, "GOBIN is not a single absolute directory")
+def gobin_list(ctx: CheckContext) -> Iterator[Finding]:
+    """GOBIN=$GOPATH/bin with a multi-entry GOPATH, or a relative GOBIN: `go install` fails with
+    "GOBIN must be an absolute path"."""
+    found: dict[str, list[str]] = {}
+    for cid in relevant_contexts(ctx):
+        v = goenv_value(ctx, cid, "GOBIN")
+        if v and v.value and (":" in v.value or not v.value.startswith("/")):
+            found.setdefault(v.value, []).append(cid)
+    for value, ids in found.items():
+        v = goenv_value(ctx, ids[0], "GOBIN")
+        yield finding(
+            "GOENV-GOBIN-002", value, Severity.ERROR, f"GOBIN={value} is not one absolute directory",
+            f"GOBIN{source_phrase(ctx, v)} must be a single absolute path; `go install` refuses to run with "
+            f"{value!r}.", variable="GOBIN", contexts=ids, locations=[v.location] if v and v.location else [],
+        )
+
+
+@check("GOENV-TOOLS-001", Severity.WARNING, "Tool installed but not on PATH")
+def installed_not_found(ctx: CheckContext) -> Iterator[Finding]:
+    """gopls or dlv sitting in ~/go/bin (or GOBIN) while PATH does not include it: VS Code
+    prompts to install tools that are already installed."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for cid in relevant_contexts(ctx):
+        dirs = set()
+        directory, _ = _install_dir(ctx, cid)
+        if directory:
+            dirs.add(directory)
+        gopath = goenv_value(ctx, cid, "GOPATH")
+        for entry in (gopath.value.split(":") if gopath else []):
+            if entry:
+                dirs.add(posixpath.join(entry, "bin"))
+        for tool in ("gopls", "dlv", "staticcheck", "golangci-lint", "go"):
+            res = ctx.facts.resolutions.get(cid, {}).get(tool)
+            if res is None or res.resolved is not None:
+                continue
+            for d in sorted(dirs):
+                path = posixpath.join(d, tool)
+                if ctx.is_file(path):
+                    found.setdefault((tool, path), []).append(cid)
+    for (tool, path), ids in found.items():
+        yield finding(
+            "GOENV-TOOLS-001", f"{tool}|{path}", Severity.WARNING,
+            f"{tool} is installed at {ctx.tilde(path)} but not found on PATH in {', '.join(ids)}",
+            f"{ctx.tilde(path)} exists, but {ctx.contexts_phrase(ids)} do not have {ctx.tilde(posixpath.dirname(path))} "
+            f"on PATH, so \"{tool} not found\" there. Add the directory to PATH in a file every context reads.",
+            contexts=ids, evidence=[f"var:{c}:PATH" for c in ids],
+        )
+
+
+def _version_of(c: Candidate) -> str | None:
+    return c.info.module_version if c.info else None
+
+
+@check("GOENV-TOOLS-002", Severity.WARNING, "A stale tool shadows a newer one")
+def stale_shadow(ctx: CheckContext) -> Iterator[Finding]:
+    """An old gopls in ~/go/bin ahead of a new one (or the reverse order after an upgrade via a
+    package manager): you upgrade and nothing changes."""
+    found: dict[tuple[str, str, str], list[str]] = {}
+    for cid in relevant_contexts(ctx):
+        for tool in EDITOR_TOOLS:
+            res = ctx.facts.resolutions.get(cid, {}).get(tool)
+            if not res or not res.resolved or not parse_semver(_version_of(res.resolved)):
+                continue
+            mine = parse_semver(_version_of(res.resolved))
+            for c in res.candidates:
+                if c is res.resolved or not c.executable:
+                    continue
+                theirs = parse_semver(_version_of(c))
+                if theirs and mine and theirs > mine:
+                    found.setdefault((tool, res.resolved.path, c.path), []).append(cid)
+    for (tool, old, new), ids in found.items():
+        res = ctx.facts.resolutions[ids[0]][tool]
+        newer = next(c for c in res.candidates if c.path == new)
+        yield finding(
+            "GOENV-TOOLS-002", f"{tool}|{old}|{new}", Severity.WARNING,
+            f"{tool} {_version_of(res.resolved)} at {ctx.tilde(old)} shadows {tool} {_version_of(newer)} at {ctx.tilde(new)}",
+            f"PATH in {ctx.contexts_phrase(ids)} finds the older {tool} first. Remove {ctx.tilde(old)} or put "
+            f"{ctx.tilde(newer.entry)} earlier on PATH.",
+            contexts=ids, chain=[f"PATH[{res.resolved.index}] {ctx.tilde(old)} {_version_of(res.resolved)} (runs)",
+                                 f"PATH[{newer.index}] {ctx.tilde(new)} {_version_of(newer)} (shadowed)"],
+        )
+
+
+@check("GOENV-TOOLS-003", Severity.WARNING, "gopls or dlv built with an older Go than the toolchain")
+def built_with_old_go(ctx: CheckContext) -> Iterator[Finding]:
+    """gopls built with Go 1.19 cannot type-check code for Go 1.26 ("gopls was not built with a
+    recent enough Go"); dlv built for an old Go rejects new binaries ("Go version … is too new
+    for this version of Delve")."""
+    found: dict[tuple[str, str, str, str], list[str]] = {}
+    for cid in relevant_contexts(ctx):
+        _, go_version = context_go(ctx, cid)
+        gv = parse_go_version(go_version)
+        if gv is None:
+            continue
+        for tool in ("gopls", "dlv"):
+            res = ctx.facts.resolutions.get(cid, {}).get(tool)
+            built = res.resolved.info.go_version if res and res.resolved and res.resolved.info else None
+            bv = parse_go_version(built)
+            if bv and bv[:2] < gv[:2]:
+                found.setdefault((tool, res.resolved.path, built or "", go_version or ""), []).append(cid)
+    for (tool, path, built, go_version), ids in found.items():
+        pkg = "golang.org/x/tools/gopls@latest" if tool == "gopls" else "github.com/go-delve/delve/cmd/dlv@latest"
+        yield finding(
+            "GOENV-TOOLS-003", f"{tool}|{path}|{built}|{go_version}", Severity.WARNING,
+            f"{tool} at {ctx.tilde(path)} was built with {built}, older than {go_version}",
+            f"{ctx.tilde(path)} was compiled with {built} but {ctx.contexts_phrase(ids)} run {go_version}. "
+            f"Rebuild it with the current Go: `go install {pkg}`.",
+            contexts=ids,
+        )
+
+
+@check("GOENV-TOOLS-004", Severity.ERROR, "Tool built for another CPU")
+def wrong_arch(ctx: CheckContext) -> Iterator[Finding]:
+    """An amd64 gopls on an arm64 Mac runs under Rosetta (slow, and dlv cannot debug native
+    binaries); on Linux a foreign-arch binary fails with "exec format error"."""
+    host_arch = ctx.facts.arch
+    found: dict[tuple[str, str], list[str]] = {}
+    for cid in relevant_contexts(ctx):
+        for tool in ("go", "gofmt", *EDITOR_TOOLS):
+            res = ctx.facts.resolutions.get(cid, {}).get(tool)
+            arch = res.resolved.info.arch if res and res.resolved and res.resolved.info else None
+            if arch and host_arch not in arch.split("+"):
+                found.setdefault((tool, res.resolved.path), []).append(cid)
+    for (tool, path), ids in found.items():
+        arch = ctx.facts.resolutions[ids[0]][tool].resolved.info.arch
+        mac = ctx.facts.os_name == "darwin"
+        yield finding(
+            "GOENV-TOOLS-004", f"{tool}|{path}", Severity.WARNING if mac else Severity.ERROR,
+            f"{tool} at {ctx.tilde(path)} is built for {arch}, this machine is {host_arch}",
+            (f"{ctx.tilde(path)} runs under Rosetta translation: slower, and a debugger of the wrong arch cannot "
+             "debug native programs." if mac else f"{ctx.tilde(path)} cannot run here (\"exec format error\").")
+            + f" Reinstall it with a Go for {host_arch}.",
+            contexts=ids,
+        )

@@ -1,0 +1,99 @@
+"""The workspace gopls will open: go.mod where it belongs, go.work `use` lines that exist, and a
+go new enough for the module's `go` line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from goenv_tui.checks.base import (
+    CheckContext,
+    check,
+    context_go,
+    finding,
+    goenv_value,
+    parse_go_version,
+    relevant_contexts,
+)
+from goenv_tui.model import Finding, Location, Severity
+
+
+@check("GOENV-WORKSPACE-001", Severity.WARNING, "No go.mod at the workspace root")
+def no_gomod(ctx: CheckContext) -> Iterator[Finding]:
+    """VS Code opened on a folder without go.mod: gopls says "go.mod file not found" or, on a
+    folder holding several modules and no go.work, "No packages found"."""
+    ws = ctx.facts.workspace_facts
+    if ws is None or not ws.exists or ws.gomod is not None or ws.gowork is not None:
+        return
+    if ws.parent_gomod is not None:
+        yield finding(
+            "GOENV-WORKSPACE-001", f"parent|{ws.root}", Severity.INFO,
+            f"{ctx.tilde(ws.root)} is inside the module at {ctx.tilde(ws.parent_gomod.path)}",
+            "The folder you opened is a subdirectory of a module. gopls works, but features that need the "
+            f"whole module (references, renames across packages) are limited; open {ctx.tilde(ws.parent_gomod.path.rsplit('/', 1)[0])} instead.",
+            locations=[Location(ws.parent_gomod.path, 1)],
+        )
+    elif ws.child_gomods:
+        shown = ", ".join(ctx.tilde(p) for p in ws.child_gomods[:4])
+        yield finding(
+            "GOENV-WORKSPACE-001", f"children|{ws.root}", Severity.WARNING,
+            f"{ctx.tilde(ws.root)} holds {len(ws.child_gomods)} module(s) but no go.mod or go.work",
+            f"gopls looks for a module at the folder root; here the modules are below it ({shown}). Open a "
+            "module folder, or create a go.work at the root (`go work init` then `go work use ./…`).",
+            locations=[Location(p, 1) for p in ws.child_gomods[:4]],
+        )
+    elif ws.has_go_files:
+        yield finding(
+            "GOENV-WORKSPACE-001", f"none|{ws.root}", Severity.WARNING,
+            f"{ctx.tilde(ws.root)} has Go files but no go.mod",
+            "Without a go.mod, go commands fail with \"go: go.mod file not found in current directory or any parent "
+            "directory\" and gopls cannot load the packages. Run `go mod init <module path>`.",
+        )
+
+
+@check("GOENV-WORKSPACE-002", Severity.ERROR, "go.work uses a directory that does not exist")
+def gowork_missing_use(ctx: CheckContext) -> Iterator[Finding]:
+    """A go.work `use` of a removed or renamed directory fails every go command in the workspace:
+    "go: cannot load module … listed in go.work file: open …/go.mod: no such file or directory"."""
+    ws = ctx.facts.workspace_facts
+    if ws is None or ws.gowork is None:
+        return
+    bad = [u for u in ws.uses if not u.exists or not u.has_gomod]
+    if not bad:
+        return
+    yield finding(
+        "GOENV-WORKSPACE-002", ws.gowork, Severity.ERROR,
+        f"{ctx.tilde(ws.gowork)} uses {len(bad)} director{'y' if len(bad) == 1 else 'ies'} without a module",
+        "Every go command in this workspace fails while go.work lists a directory that does not exist or has no "
+        "go.mod. Remove the line (`go work edit -dropuse=DIR`) or restore the directory.",
+        locations=[Location(ws.gowork, u.line) for u in bad],
+        chain=[f"{ctx.tilde(ws.gowork)}:{u.line} use {u.directory} → {'missing' if not u.exists else 'no go.mod'}" for u in bad],
+    )
+
+
+@check("GOENV-WORKSPACE-003", Severity.ERROR, "go older than the module's go line")
+def go_too_old(ctx: CheckContext) -> Iterator[Finding]:
+    """go.mod says `go 1.22` and the go that runs is 1.19: "go.mod requires go >= 1.22 (running
+    go 1.19; GOTOOLCHAIN=local)", and gopls stops loading the module."""
+    ws = ctx.facts.workspace_facts
+    if ws is None or ws.gomod is None or ws.gomod.go is None:
+        return
+    need = parse_go_version(ws.gomod.go)
+    found: dict[tuple[str, bool], list[str]] = {}
+    for cid in relevant_contexts(ctx):
+        cand, version = context_go(ctx, cid)
+        have = parse_go_version(version)
+        if cand is None or have is None or need is None or have >= need:
+            continue
+        tc = goenv_value(ctx, cid, "GOTOOLCHAIN")
+        can_switch = have >= (1, 21, 0) and not (tc and tc.value.startswith("local"))
+        found.setdefault((version or "?", can_switch), []).append(cid)
+    for (version, can_switch), ids in found.items():
+        yield finding(
+            "GOENV-WORKSPACE-003", f"{version}|{can_switch}", Severity.INFO if can_switch else Severity.ERROR,
+            f"go.mod requires go {ws.gomod.go}; {', '.join(ids)} run{'s' if len(ids) == 1 else ''} {version}",
+            (f"{ctx.tilde(ws.gomod.path)} says `go {ws.gomod.go}`. " +
+             ("The go that runs will download a newer toolchain on first use (GOTOOLCHAIN=auto)." if can_switch else
+              f"The go in {ctx.contexts_phrase(ids)} is {version} and cannot switch toolchains, so builds and gopls fail "
+              f"(\"go.mod requires go >= {ws.gomod.go}\"). Install a newer Go or put it first on PATH.")),
+            contexts=ids, locations=[Location(ws.gomod.path, ws.gomod.go_line)],
+        )

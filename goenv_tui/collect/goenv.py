@@ -1,0 +1,114 @@
+"""`go env -json` as each context's `go` reports it, every value attributed to its source.
+
+Go reads a variable from the process environment first, then from the go env file (`go env -w`
+writes it: $GOENV, else $XDG_CONFIG_HOME/go/env or ~/.config/go/env, ~/Library/Application
+Support/go/env on macOS), and only then uses its default. Each value says which one it was, with
+the startup file:line (from the trace) or the go env file:line.
+
+`go env` is run in the context's exact final environment, from HOME (not the workspace, whose
+go.mod could make go switch toolchains). When the context pins GOTOOLCHAIN to a version, it is
+run with GOTOOLCHAIN=local so that a diagnosis never downloads a toolchain; the pinned value is
+still reported from the environment.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+from goenv_tui.host import Host, HostError
+from goenv_tui.model import ContextTrace, GoEnv, GoEnvValue, Location, Resolution, TraceStatus
+
+_RELEVANT = re.compile(r"^(C?GO[A-Z0-9_]*|PATH|HOME|XDG_CONFIG_HOME|CC|CXX)$")
+
+
+def parse_env_file(text: str) -> dict[str, tuple[str, int]]:
+    """The go env file format: KEY=VALUE per line (go writes no quoting, no comments)."""
+    out: dict[str, tuple[str, int]] = {}
+    for n, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        out[key.strip()] = (value, n)
+    return out
+
+
+def _pins_toolchain(value: str | None) -> bool:
+    return bool(value) and value not in ("local", "auto", "path") and not value.startswith(("local+", "path+"))
+
+
+def _last_assignment(trace: ContextTrace, name: str) -> Location | None:
+    loc = None
+    for a in trace.assignments:
+        if a.var == name:
+            loc = a.location
+    return loc
+
+
+def go_env(host: Host, trace: ContextTrace, go: str, cwd: str, timeout: float = 15.0) -> GoEnv:
+    env = dict(trace.full_env)
+    if _pins_toolchain(env.get("GOTOOLCHAIN")):
+        env["GOTOOLCHAIN"] = "local"
+    res = host.run([go, "env", "-json"], env=env, cwd=cwd, timeout=timeout)
+    if not res.ok:
+        err = res.error or res.stderr.decode(errors="replace").strip()[:400] or f"exit status {res.returncode}"
+        return GoEnv(trace.id, go, error=f"`{go} env -json` failed: {err}")
+    try:
+        raw: dict[str, str] = json.loads(res.stdout.decode(errors="replace"))
+    except json.JSONDecodeError as exc:
+        return GoEnv(trace.id, go, error=f"`{go} env -json` printed something that is not JSON: {exc}")
+    file = raw.get("GOENV") or None
+    file_values: dict[str, tuple[str, int]] = {}
+    if file and file != "off":
+        try:
+            file_values = parse_env_file(host.read_text(file))
+        except HostError:
+            file_values = {}
+    values: dict[str, GoEnvValue] = {}
+    for name, value in raw.items():
+        if name in trace.full_env:
+            shown = trace.full_env[name] if name == "GOTOOLCHAIN" else value
+            values[name] = GoEnvValue(name, shown, "env", _last_assignment(trace, name))
+        elif name in file_values:
+            values[name] = GoEnvValue(name, value, "goenv-file", Location(file or "", file_values[name][1]))
+        else:
+            values[name] = GoEnvValue(name, value, "default")
+    return GoEnv(trace.id, go, values, file if file != "off" else None, file_values)
+
+
+def collect_goenvs(host: Host, traces: list[ContextTrace], resolutions: dict[str, dict[str, Resolution]],
+                   cwd: str) -> dict[str, GoEnv]:
+    """One `go env` per distinct (go, relevant environment); contexts that agree share a run."""
+    jobs: dict[tuple[str, tuple[tuple[str, str], ...]], list[ContextTrace]] = {}
+    out: dict[str, GoEnv] = {}
+    for t in traces:
+        if t.status is not TraceStatus.OK:
+            continue
+        res = resolutions.get(t.id, {}).get("go")
+        if res is None or res.resolved is None:
+            out[t.id] = GoEnv(t.id, None, error="no `go` on this context's PATH")
+            continue
+        key = (res.resolved.path, tuple(sorted((k, v) for k, v in t.full_env.items() if _RELEVANT.match(k))))
+        jobs.setdefault(key, []).append(t)
+
+    def run(key: tuple[str, tuple[tuple[str, str], ...]]) -> tuple[tuple[str, tuple[tuple[str, str], ...]], GoEnv]:
+        first = jobs[key][0]
+        return key, go_env(host, first, key[0], cwd)
+
+    if jobs:
+        with ThreadPoolExecutor(max_workers=min(4, len(jobs))) as pool:
+            for key, env in pool.map(run, list(jobs)):
+                for t in jobs[key]:
+                    # Same values; attribution (file:line) is per context.
+                    out[t.id] = env if t is jobs[key][0] else _reattribute(env, t)
+    return out
+
+
+def _reattribute(env: GoEnv, trace: ContextTrace) -> GoEnv:
+    values = {
+        name: GoEnvValue(name, v.value, v.source, _last_assignment(trace, name) if v.source == "env" else v.location)
+        for name, v in env.values.items()
+    }
+    return GoEnv(trace.id, env.go, values, env.file, env.file_values, env.error)

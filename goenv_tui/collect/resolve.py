@@ -1,0 +1,163 @@
+"""How go, gofmt, gopls, dlv, staticcheck and golangci-lint resolve in each context.
+
+PATH is walked exactly as execvp(3) does: each element in order, an empty element meaning the
+current directory, the first candidate that is an executable regular file (after following
+symlinks) wins; directories and files without an execute bit are skipped. Every candidate is
+recorded, shadowed ones included, with its symlink chain hop by hop (broken links and loops are
+detected without following forever), the shim or package manager behind it, and what its bytes
+say (format, CPU arch, Go build info) — nothing is executed here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import posixpath
+import re
+import threading
+
+from goenv_tui.host import Host
+from goenv_tui.model import BinaryInfo, Candidate, ContextTrace, Resolution, TraceStatus
+
+TOOLS = ("go", "gofmt", "gopls", "dlv", "staticcheck", "golangci-lint")
+MAX_HOPS = 40
+
+# (shim name, test on the chain of paths) — the first that matches names the mechanism.
+_SHIMS: list[tuple[str, re.Pattern[str]]] = [
+    ("asdf", re.compile(r"/\.asdf/shims/")),
+    ("mise", re.compile(r"/mise/shims/|/\.local/share/mise/installs/|/\.local/share/rtx/")),
+    ("goenv", re.compile(r"/\.goenv/(shims|versions)/")),
+    ("gvm", re.compile(r"/\.gvm/")),
+    ("homebrew", re.compile(r"/Cellar/|^/opt/homebrew/|^/home/linuxbrew/\.linuxbrew/")),
+    ("debian-alternatives", re.compile(r"^/etc/alternatives/")),
+    ("nix", re.compile(r"^/nix/store/|/\.nix-profile/")),
+    ("snap", re.compile(r"^/snap/")),
+    ("golang.org/dl", re.compile(r"/sdk/go\d+\.\d+[^/]*/bin/")),
+    ("usr-local-go", re.compile(r"^/usr/local/go/")),
+    ("distro-package", re.compile(r"^/usr/lib/go(-\d+\.\d+)?/")),
+]
+
+
+def shim_of(chain: tuple[str, ...]) -> str | None:
+    for name, pattern in _SHIMS:
+        if any(pattern.search(p) for p in chain):
+            return name
+    return None
+
+
+class BinaryCache:
+    """Inspects each real file once, however many contexts and PATH entries reach it."""
+
+    def __init__(self, host: Host) -> None:
+        self.host = host
+        self._info: dict[str, BinaryInfo] = {}
+        self._goroot: dict[str, tuple[str | None, str | None]] = {}
+        self._lock = threading.Lock()
+
+    def info(self, realpath: str) -> BinaryInfo:
+        with self._lock:
+            cached = self._info.get(realpath)
+        if cached is None:
+            from goenv_tui.collect.binfile import inspect
+
+            cached = inspect(self.host, realpath)
+            with self._lock:
+                self._info[realpath] = cached
+        return cached
+
+    def goroot(self, realpath: str) -> tuple[str | None, str | None]:
+        """The Go installation a `go` binary belongs to, and its VERSION (first line)."""
+        with self._lock:
+            if realpath in self._goroot:
+                return self._goroot[realpath]
+        bindir = posixpath.dirname(realpath)
+        root = posixpath.dirname(bindir) if posixpath.basename(bindir) == "bin" else None
+        version = None
+        if root is not None:
+            if self.host.stat(f"{root}/src/runtime").is_dir or self.host.stat(f"{root}/VERSION").is_file:
+                try:
+                    first = self.host.read_text(f"{root}/VERSION", 4096).splitlines()
+                    version = first[0].strip() if first else None
+                except Exception:  # VERSION missing in a source checkout: version comes from go env
+                    version = None
+            else:
+                root = None
+        with self._lock:
+            self._goroot[realpath] = (root, version)
+        return root, version
+
+
+def follow(host: Host, path: str) -> tuple[tuple[str, ...], str | None, str | None]:
+    """Follow `path` hop by hop. Returns (chain, realpath or None, problem or None)."""
+    chain = [path]
+    seen = {path}
+    cur = path
+    for _ in range(MAX_HOPS):
+        info = host.lstat(cur)
+        if not info.exists:
+            return tuple(chain), None, ("broken-link" if len(chain) > 1 else "missing")
+        if not info.is_symlink:
+            return tuple(chain), cur, None
+        target = info.link_target or ""
+        base = posixpath.dirname(cur)
+        with contextlib.suppress(OSError):
+            base = host.realpath(base)
+        nxt = posixpath.normpath(target if target.startswith("/") else posixpath.join(base, target))
+        chain.append(nxt)
+        if nxt in seen:
+            return tuple(chain), None, "loop"
+        seen.add(nxt)
+        cur = nxt
+    return tuple(chain), None, "loop"
+
+
+def candidates_for(host: Host, cache: BinaryCache, tool: str, path_value: str, cwd: str) -> list[Candidate]:
+    out: list[Candidate] = []
+    for index, entry in enumerate(path_value.split(":")):
+        directory = entry or "."
+        if not directory.startswith("/"):
+            directory = posixpath.normpath(posixpath.join(cwd, directory))
+        path = posixpath.join(directory, tool)
+        link = host.lstat(path)
+        if not link.exists:
+            continue
+        chain, real, problem = follow(host, path)
+        executable = False
+        info = None
+        goroot = go_version = None
+        if real is not None:
+            st = host.stat(real)
+            if not st.is_file:
+                problem = "not-a-file"
+            elif not st.mode & 0o111:
+                problem = "not-executable"
+            else:
+                executable = True
+                info = cache.info(real)
+                if tool in ("go", "gofmt"):
+                    goroot, go_version = cache.goroot(real)
+        out.append(Candidate(
+            tool=tool, path=path, entry=entry, index=index, exists=True, executable=executable,
+            chain=chain if len(chain) > 1 else (), realpath=real, problem=problem,
+            shim=shim_of((path, *chain, real or "")), info=info, goroot=goroot, go_install_version=go_version,
+        ))
+    return out
+
+
+def resolve_context(host: Host, cache: BinaryCache, trace: ContextTrace, cwd: str,
+                    tools: tuple[str, ...] = TOOLS) -> dict[str, Resolution]:
+    path_value = trace.env.get("PATH", "")
+    result: dict[str, Resolution] = {}
+    for tool in tools:
+        cands = candidates_for(host, cache, tool, path_value, cwd)
+        resolved = next((c for c in cands if c.executable), None)
+        result[tool] = Resolution(tool=tool, context=trace.id, resolved=resolved, candidates=tuple(cands))
+    return result
+
+
+def resolve_all(host: Host, traces: list[ContextTrace], cwd: str) -> dict[str, dict[str, Resolution]]:
+    cache = BinaryCache(host)
+    out: dict[str, dict[str, Resolution]] = {}
+    for t in traces:
+        if t.status is TraceStatus.OK:
+            out[t.id] = resolve_context(host, cache, t, cwd)
+    return out
