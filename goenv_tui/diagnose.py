@@ -30,10 +30,13 @@ class Diagnosis:
 
 
 def diagnose(host: Host, opts: TraceOptions, workspace: str | None = None,
-             on_context: Callable[[ContextTrace], None] | None = None) -> Diagnosis:
+             on_context: Callable[[ContextTrace], None] | None = None,
+             on_stage: Callable[[str], None] | None = None) -> Diagnosis:
     t0 = time.monotonic()
-    facts = collect(host, opts, workspace, on_context)
+    facts = collect(host, opts, workspace, on_context, on_stage)
     t1 = time.monotonic()
+    if on_stage is not None:
+        on_stage("checking")
     graph = EnvGraph.build(facts.contexts, facts.dormant, facts.resolutions)
     t2 = time.monotonic()
     findings = run_checks(CheckContext(facts, graph, host))

@@ -13,6 +13,7 @@ from typing import Any
 
 from goenv_tui import __version__
 from goenv_tui.diagnose import Diagnosis
+from goenv_tui.display import tilde
 from goenv_tui.model import Location, Severity, TraceStatus
 
 SCHEMA_ID = "goenv-tui/report/v1"
@@ -143,11 +144,6 @@ _MARK = {Severity.ERROR: ("✗", "bold red"), Severity.WARNING: ("!", "bold yell
 _HEAD = {Severity.ERROR: ("error", "errors"), Severity.WARNING: ("warning", "warnings"), Severity.INFO: ("note", "notes")}
 
 
-def _tilde(home: str, path: str) -> str:
-    home = home.rstrip("/")
-    return "~" + path[len(home):] if path == home or path.startswith(home + "/") else path
-
-
 def render_text(d: Diagnosis, verbose: bool = False, color: bool | None = None, width: int = 100,
                 wrap: bool = False) -> str:
     from rich.console import Console  # only the text form needs rich
@@ -179,7 +175,7 @@ def render_text(d: Diagnosis, verbose: bool = False, color: bool | None = None, 
             console.print(f"  {mark} [bold]{t.id}[/]{prim}  {t.status.value}  {t.duration_ms:.0f} ms"
                           + (f"  — {escape(', '.join(t.used_by))}" if t.used_by else ""))
             if t.files:
-                chain = " → ".join(_tilde(f.home, sf.path) for sf in t.files)
+                chain = " → ".join(tilde(f.home, sf.path) for sf in t.files)
                 console.print(f"      reads: {escape(chain)}")
             for note in t.notes:
                 console.print(f"      note: {escape(note)}")
@@ -208,7 +204,7 @@ def render_text(d: Diagnosis, verbose: bool = False, color: bool | None = None, 
                 console.print(f"      … {len(x.chain) - 3} more (-v)")
             if not x.chain and x.locations:
                 console.print("      at " + ", ".join(
-                    escape(f"{_tilde(f.home, loc.path)}:{loc.line}" if loc.line else _tilde(f.home, loc.path))
+                    escape(f"{tilde(f.home, loc.path)}:{loc.line}" if loc.line else tilde(f.home, loc.path))
                     for loc in x.locations[:4]))
             for fix in x.fixes:
                 console.print(f"      fix: {escape(fix.title)}  (goenv-tui fix {x.id})")

@@ -8,7 +8,18 @@ from __future__ import annotations
 
 import traceback
 
-from goenv_tui.checks import contexts, dormant, godirs, goenv, goroot, path, tools, trace, vscode, workspace  # noqa: F401  (registration)  # noqa: F401  (registration)
+from goenv_tui.checks import (  # noqa: F401  (importing a topic module registers its checks)
+    contexts,
+    dormant,
+    godirs,
+    goenv,
+    goroot,
+    path,
+    tools,
+    trace,
+    vscode,
+    workspace,
+)
 from goenv_tui.checks.base import REGISTRY, CheckContext, CheckInfo, finding
 from goenv_tui.model import Finding, Severity
 

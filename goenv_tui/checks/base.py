@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from goenv_tui import display
 from goenv_tui.collect import Facts
 from goenv_tui.graph import EnvGraph
 from goenv_tui.host import Host
@@ -44,20 +45,10 @@ class CheckContext:
         return bool(self.host and self.host.stat(path).is_file)
 
     def tilde(self, path: str | None) -> str:
-        """Show paths under the analysed HOME as ~/…, the way the user thinks of them."""
-        if path is None:
-            return "?"
-        home = self.facts.home.rstrip("/")
-        if path == home:
-            return "~"
-        if path.startswith(home + "/"):
-            return "~" + path[len(home):]
-        return path
+        return display.tilde(self.facts.home, path)
 
     def where(self, loc: Location | None) -> str:
-        if loc is None:
-            return "?"
-        return f"{self.tilde(loc.path)}:{loc.line}" if loc.line else self.tilde(loc.path)
+        return display.where(self.facts.home, loc)
 
     def contexts_phrase(self, ids: Iterable[str]) -> str:
         """Context ids with the programs that use them: `zsh-login-interactive (VS Code …)`."""

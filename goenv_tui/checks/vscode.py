@@ -8,6 +8,7 @@ a check needs (no such context, go not resolved), the check stays quiet.
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 from collections.abc import Iterator
@@ -114,7 +115,9 @@ def _loc(s: Setting) -> Location:
 
 
 def _shown(s: Setting) -> str:
-    return f"{s.key}={s.value}" if isinstance(s.value, str) else f"{s.key}={s.value!r}"
+    """`key=value` as the user wrote it (JSON spelling for non-strings: false, not False)."""
+    value = s.value if isinstance(s.value, str) else json.dumps(s.value)
+    return f"{s.key}={value if len(value) <= 80 else value[:77] + '...'}"
 
 
 # --- go.goroot --------------------------------------------------------------------------------
@@ -466,10 +469,12 @@ def settings_unparsable(ctx: CheckContext) -> Iterator[Finding]:
         if not f.error:
             continue
         line = error_line(f.error)
+        message = f.error.split(": ", 1)[1] if line else f.error  # the line is in the location already
         yield finding(
             "GOENV-VSCODE-013", f.path, Severity.WARNING,
             f"{ctx.tilde(f.path)} has an error: VS Code cannot read it fully",
-            f"{ctx.tilde(f.path)} ({f.scope} settings): {f.error}. VS Code skips what it cannot parse, so settings "
-            "around that line may not apply, and changes made in the Settings editor cannot be saved to it.",
-            locations=[Location(f.path, line)], chain=[f"{ctx.tilde(f.path)}:{line or '?'} {f.error}"],
+            f"{ctx.tilde(f.path)}:{line or '?'} ({f.scope} settings): {message}. VS Code skips what it cannot "
+            "parse, so settings around that line may not apply, and changes made in the Settings editor cannot be "
+            "saved to it.",
+            locations=[Location(f.path, line)], chain=[f"{ctx.tilde(f.path)}:{line or '?'} {message}"],
         )

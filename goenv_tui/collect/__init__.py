@@ -74,10 +74,17 @@ def _dirs_named(traces: list[ContextTrace]) -> set[str]:
 
 
 def collect(host: Host, opts: TraceOptions, workspace: str | None = None,
-            on_context: Callable[[ContextTrace], None] | None = None) -> Facts:
+            on_context: Callable[[ContextTrace], None] | None = None,
+            on_stage: Callable[[str], None] | None = None) -> Facts:
+    def stage(name: str) -> None:
+        if on_stage is not None:
+            on_stage(name)
+
     t0 = time.monotonic()
+    stage("tracing shells")
     traces, tracer = trace_all(host, opts, on_result=on_context)
     t1 = time.monotonic()
+    stage("reading startup files")
     dormant, unread = find_dormant(host, opts.home, traces, tracer.files, set(tracer.watched))
     dirs = {d: host.stat(d) for d in sorted(_dirs_named(traces))}
     tools_in = {
@@ -86,10 +93,13 @@ def collect(host: Host, opts: TraceOptions, workspace: str | None = None,
     }
     t2 = time.monotonic()
     cwd = workspace or opts.home
+    stage("resolving go, gopls, dlv")
     resolutions = resolve_all(host, traces, cwd)
     t3 = time.monotonic()
+    stage("running go env")
     goenvs = collect_goenvs(host, traces, resolutions, opts.home)
     t4 = time.monotonic()
+    stage("reading editor settings")
     editor = collect_vscode(host, opts.home, workspace, tracer.os_name)
     gowork = next((t.env.get("GOWORK") for t in traces if t.env.get("GOWORK")), None)
     ws = collect_workspace(host, workspace, gowork) if workspace else None

@@ -180,7 +180,7 @@ def list_extensions(host: Host, home: str) -> list[Extension]:
             if "." not in ext_id:
                 continue
             out.append(Extension(ext_id, version, folder))
-    return sorted(out, key=lambda e: (e.id, e.path))
+    return out  # in EXTENSION_DIRS order, then by folder name
 
 
 def collect_vscode(host: Host, home: str, workspace: str | None, os_name: str) -> EditorFacts:

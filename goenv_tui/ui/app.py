@@ -1,0 +1,279 @@
+"""The full-screen app: a thin layer over the diagnosis.
+
+The diagnosis runs in a thread worker; it posts a message per traced context and per stage, so
+the first screen paints at once and fills in as results arrive. Nothing here decides what is
+wrong: the views only show the Diagnosis (facts, graph, findings) the core produced.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import time
+from collections.abc import Iterable
+
+from rich.text import Text
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Static, TabbedContent, TabPane
+
+from goenv_tui.diagnose import Diagnosis, diagnose
+from goenv_tui.display import tilde
+from goenv_tui.host import Host, LocalHost
+from goenv_tui.model import ContextTrace
+from goenv_tui.shells.contexts import all_specs
+from goenv_tui.shells.tracer import TraceOptions
+from goenv_tui.ui import present
+from goenv_tui.ui.messages import (
+    ContextTraced,
+    DiagnosisFailed,
+    DiagnosisReady,
+    Navigate,
+    StageChanged,
+)
+from goenv_tui.ui.screens.help import HelpScreen
+from goenv_tui.ui.widgets.findings import FindingsView
+from goenv_tui.ui.widgets.init_chain import InitChainView
+from goenv_tui.ui.widgets.resolution import ResolutionView
+from goenv_tui.ui.widgets.variables import VariablesView
+
+TABS = ("findings", "chain", "variables", "resolution")
+
+
+class GoenvApp(App[int]):
+    """goenv-tui: findings, the init chain, variables and binary resolution."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "goenv-tui"
+    BINDINGS = [
+        Binding("1", "tab('findings')", "Findings"),
+        Binding("2", "tab('chain')", "Init chain"),
+        Binding("3", "tab('variables')", "Variables"),
+        Binding("4", "tab('resolution')", "Resolution"),
+        Binding("r", "rerun", "Re-run"),
+        Binding("e", "edit", "Edit"),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+        Binding("ctrl+t", "toggle_theme", "Theme", show=False),
+    ]
+
+    def __init__(self, opts: TraceOptions, workspace: str | None = None, host: Host | None = None,
+                 stable: bool = False) -> None:
+        super().__init__()
+        self.opts = opts
+        self.workspace = workspace
+        self.host = host or LocalHost()
+        self.stable = stable  # no clocks on screen (snapshot tests, screenshots)
+        self.diagnosis: Diagnosis | None = None
+        self.traces: list[ContextTrace] = []
+        self.run_id = 0
+        self.stage = "starting"
+        self.started = time.monotonic()
+        self.first_paint: float | None = None
+        self.ready_at: float | None = None
+        self.total_contexts = len(all_specs(opts.shells))
+
+    # layout ------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static(id="status")
+        with TabbedContent(initial="findings"):
+            with TabPane("1 Findings", id="findings"):
+                yield FindingsView(id="findings-view")
+            with TabPane("2 Init chain", id="chain"):
+                yield InitChainView(id="chain-view")
+            with TabPane("3 Variables", id="variables"):
+                yield VariablesView(id="variables-view")
+            with TabPane("4 Resolution", id="resolution"):
+                yield ResolutionView(id="resolution-view")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(InitChainView).set_home(self.opts.home)
+        self._update_status()
+        self.call_after_refresh(self._painted)
+        self.start_diagnosis()
+
+    def _painted(self) -> None:
+        if self.first_paint is None:
+            self.first_paint = time.monotonic() - self.started
+
+    # the worker --------------------------------------------------------------------------
+    def start_diagnosis(self) -> None:
+        self.run_id += 1
+        self.traces = []
+        self.diagnosis = None
+        self.stage = "tracing shells"
+        self.query_one(FindingsView).show_progress([], self.stage, self.total_contexts)
+        self._update_status()
+        self._diagnose(self.run_id)
+
+    @work(thread=True, exclusive=True, group="diagnose")
+    def _diagnose(self, run: int) -> None:
+        try:
+            d = diagnose(
+                self.host, self.opts, self.workspace,
+                on_context=lambda t: self.post_message(ContextTraced(run, t)),
+                on_stage=lambda s: self.post_message(StageChanged(run, s)),
+            )
+        except Exception as exc:  # shown, never swallowed
+            self.post_message(DiagnosisFailed(run, f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(DiagnosisReady(run, d))
+
+    def on_context_traced(self, message: ContextTraced) -> None:
+        if message.run != self.run_id:
+            return
+        self.traces.append(message.trace)
+        self.query_one(FindingsView).show_progress(self.traces, self.stage, self.total_contexts)
+        self.query_one(InitChainView).add_trace(message.trace)
+        self._update_status()
+
+    def on_stage_changed(self, message: StageChanged) -> None:
+        if message.run != self.run_id:
+            return
+        self.stage = message.stage
+        self.query_one(FindingsView).show_progress(self.traces, self.stage, self.total_contexts)
+        self._update_status()
+
+    def on_diagnosis_ready(self, message: DiagnosisReady) -> None:
+        if message.run != self.run_id:
+            return
+        d = message.diagnosis
+        self.diagnosis = d
+        self.stage = "done"
+        self.query_one(FindingsView).show(d)
+        self.query_one(InitChainView).set_diagnosis(d)
+        self.query_one(VariablesView).set_diagnosis(d)
+        self.query_one(ResolutionView).set_diagnosis(d)
+        self.ready_at = time.monotonic() - self.started
+        self._update_status()
+
+    def on_diagnosis_failed(self, message: DiagnosisFailed) -> None:
+        if message.run != self.run_id:
+            return
+        self.stage = "failed"
+        self.query_one("#status", Static).update(Text(f"Diagnosis failed: {message.error}", "bold red"))
+        self.notify(message.error, title="Diagnosis failed", severity="error", timeout=30)
+
+    def _update_status(self) -> None:
+        home = tilde(os.path.expanduser("~"), self.opts.home) if not self.stable else self.opts.home.rsplit("/", 1)[-1]
+        shell = (self.opts.login_shell or self.host.login_shell() or "?").rsplit("/", 1)[-1]
+        t = Text()
+        t.append("goenv-tui ", "bold")
+        t.append(f"{home} ({shell}) ", "dim")
+        if self.diagnosis is not None:
+            t.append_text(present.counts_line(self.diagnosis))
+            t.append(present.status_counts(self.diagnosis.facts.contexts), "dim")
+            if not self.stable and self.ready_at is not None:
+                t.append(f"  in {self.ready_at:.1f}s", "dim")
+        elif self.stage != "failed":
+            t.append(f"⟳ {self.stage} ({len(self.traces)}/{self.total_contexts} contexts)", "italic yellow")
+        self.query_one("#status", Static).update(t)
+
+    # actions -----------------------------------------------------------------------------
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def action_rerun(self) -> None:
+        self.notify("Running the diagnosis again…", timeout=2)
+        self.start_diagnosis()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.theme != "textual-light" else "textual-dark"
+
+    def current_location(self) -> tuple[str | None, int | None]:
+        """The file:line the active view shows, for `e`."""
+        tab = self.query_one(TabbedContent).active
+        d = self.diagnosis
+        if tab == "chain":
+            view = self.query_one(InitChainView)
+            line = None
+            if d and view.path and view.context:
+                notes = present.line_notes(d, view.context, view.path)
+                line = min(notes) if notes else None
+            return view.path, line
+        if tab == "findings" and d is not None:
+            view = self.query_one(FindingsView)
+            lst = view.query_one("#finding-list")
+            option = lst.highlighted_option if lst.highlighted is not None else None
+            f = next((x for x in d.findings if option and x.id == option.id), None)
+            if f and f.locations:
+                return f.locations[0].path, f.locations[0].line
+        if tab == "variables" and d is not None:
+            view = self.query_one(VariablesView)
+            if view.context:
+                last, _ = d.graph.who_set(view.variable, view.context)
+                if last:
+                    return last.assignment.location.path, last.assignment.location.line
+        return None, None
+
+    def action_edit(self) -> None:
+        path, line = self.current_location()
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+        if not path:
+            self.notify("Nothing to open here: select a file, a finding with a location, or a variable.", timeout=4)
+            return
+        if not editor:
+            self.notify(f"Set $EDITOR to open {tilde(self.opts.home, path)}:{line or 1} from here.", timeout=6)
+            return
+        argv = [*shlex.split(editor), *( [f"+{line}"] if line else []), path]
+        with self.suspend():
+            subprocess.call(argv)
+        self.notify("Press r to re-run the diagnosis after editing.", timeout=4)
+
+    def on_navigate(self, message: Navigate) -> None:
+        self.action_tab(message.view)
+        if message.view == "chain" and message.context:
+            self.query_one(InitChainView).show_context(message.context, message.path, message.line)
+            self.query_one("#chain-source-scroll").focus()
+        elif message.view == "variables" and message.variable:
+            self.query_one(VariablesView).show_variable(message.variable, message.context)
+            self.query_one("#var-table").focus()
+        elif message.view == "resolution" and message.context:
+            self.query_one(ResolutionView).show(message.context, message.tool)
+            self.query_one("#res-tools").focus()
+        elif message.view == "findings" and message.finding:
+            self.query_one(FindingsView).select_finding(message.finding)
+
+    # command palette -----------------------------------------------------------------------
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Show findings", "The overview, worst first", lambda: self.action_tab("findings"))
+        yield SystemCommand("Show init chain", "Startup files per context", lambda: self.action_tab("chain"))
+        yield SystemCommand("Show variables", "One variable across contexts", lambda: self.action_tab("variables"))
+        yield SystemCommand("Show resolution", "Which go/gopls/dlv runs where", lambda: self.action_tab("resolution"))
+        yield SystemCommand("Re-run diagnosis", "Trace every context again", self.action_rerun)
+        d = self.diagnosis
+        if d is None:
+            return
+        for t in d.facts.contexts:
+            yield SystemCommand(f"Context: {t.id}", ", ".join(t.used_by[:2]) or t.spec.label,
+                                lambda cid=t.id: self.post_message(Navigate("chain", cid)), discover=False)
+        for name in present.variables_of(d):
+            yield SystemCommand(f"Variable: {name}", "Compare across contexts",
+                                lambda n=name: self.post_message(Navigate("variables", variable=n)), discover=False)
+        seen: set[str] = set()
+        for t in d.facts.contexts:
+            for sf in t.files:
+                if sf.path in seen or sf.path.startswith(("/dev/", "/proc/")):
+                    continue
+                seen.add(sf.path)
+                yield SystemCommand(f"File: {tilde(d.facts.home, sf.path)}", f"read by {t.id}",
+                                    lambda cid=t.id, p=sf.path: self.post_message(Navigate("chain", cid, p)), discover=False)
+        for f in d.findings:
+            yield SystemCommand(f"Finding: {f.title}", f.id,
+                                lambda fid=f.id: self.post_message(Navigate("findings", finding=fid)), discover=False)
+
+
+def run_app(opts: TraceOptions, workspace: str | None = None) -> int:
+    app = GoenvApp(opts, workspace)
+    app.run()
+    if os.environ.get("GOENV_TUI_TIMINGS"):
+        print(f"first paint {app.first_paint or 0:.3f}s, all findings {app.ready_at or 0:.3f}s")
+    return 0

@@ -1,0 +1,395 @@
+"""Turning a Diagnosis into what the views show: rich Text and rows, no widgets.
+
+Kept apart from the widgets so that every view's content can be tested without a terminal, and
+so that the widgets stay about layout and keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+
+from goenv_tui.diagnose import Diagnosis
+from goenv_tui.display import tilde, where
+from goenv_tui.model import ContextTrace, Finding, Location, Severity, TraceStatus
+
+SEVERITY_MARK = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
+SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "cyan"}
+SEVERITY_WORD = {Severity.ERROR: ("error", "errors"), Severity.WARNING: ("warning", "warnings"),
+                 Severity.INFO: ("note", "notes")}
+STATUS_MARK = {TraceStatus.OK: "✓", TraceStatus.TIMEOUT: "⧗", TraceStatus.ERROR: "✗", TraceStatus.UNAVAILABLE: "–"}
+
+
+@dataclass(frozen=True)
+class Link:
+    """A row that leads somewhere: where Enter on it navigates."""
+
+    label: Text
+    view: str
+    context: str | None = None
+    path: str | None = None
+    line: int | None = None
+    variable: str | None = None
+    tool: str | None = None
+
+
+# --- findings -------------------------------------------------------------------------------
+
+def finding_label(f: Finding) -> Text:
+    return Text.assemble((SEVERITY_MARK[f.severity] + " ", SEVERITY_STYLE[f.severity]), f.title)
+
+
+def finding_detail(d: Diagnosis, f: Finding) -> Text:
+    t = Text()
+    t.append(f"{SEVERITY_MARK[f.severity]} {f.severity.value.upper()}", SEVERITY_STYLE[f.severity])
+    t.append(f"  {f.id}\n", "dim")
+    t.append(f.title + "\n\n", "bold")
+    t.append(f.detail + "\n")
+    if f.chain:
+        t.append("\nEvidence\n", "bold underline")
+        for line in f.chain:
+            t.append(f" → {line}\n")
+    if f.contexts:
+        t.append("\nContexts\n", "bold underline")
+        for cid in f.contexts:
+            trace = d.graph.contexts.get(cid)
+            users = ", ".join(trace.used_by[:2]) if trace else ""
+            t.append(f" {cid}", "bold")
+            t.append(f"  {users}\n" if users else "\n", "dim")
+    if f.fixes:
+        t.append("\nFixes\n", "bold underline")
+        for fix in f.fixes:
+            t.append(f" {fix.title}  [{fix.kind}]\n")
+            for pl in fix.preview.splitlines()[:12]:
+                style = "green" if pl.startswith("+") else "red" if pl.startswith("-") else "dim"
+                t.append(f"   {pl}\n", style)
+    return t
+
+
+def finding_links(d: Diagnosis, f: Finding) -> list[Link]:
+    """The places a finding points at, each a row that opens the right view."""
+    home = d.facts.home
+    out: list[Link] = []
+    ctx = _context_reading(d, f)
+    for loc in f.locations:
+        if loc.path and not loc.path.startswith(("/dev/", "/proc/")):
+            reader = _context_reading(d, f, loc.path) or ctx
+            out.append(Link(Text.assemble(("⇢ ", "cyan"), where(home, loc), (" — show in init chain", "dim")),
+                            "chain", reader, loc.path, loc.line))
+    if f.variable:
+        out.append(Link(Text.assemble(("⇢ ", "cyan"), f.variable, (" — compare across contexts", "dim")),
+                        "variables", ctx, variable=f.variable))
+    tool = _tool_of(f)
+    if tool:
+        out.append(Link(Text.assemble(("⇢ ", "cyan"), tool, (" — how it resolves", "dim")), "resolution", ctx, tool=tool))
+    for node in f.evidence:
+        if node.startswith("ctx:") and not f.locations:
+            out.append(Link(Text.assemble(("⇢ ", "cyan"), node[4:], (" — its init chain", "dim")), "chain", node[4:]))
+    return out
+
+
+def _tool_of(f: Finding) -> str | None:
+    if f.check.startswith(("GOENV-GO-", "GOENV-GOROOT-001")):
+        return "go"
+    if f.check.startswith("GOENV-TOOLS-"):
+        for tool in ("gopls", "dlv", "staticcheck", "golangci-lint", "gofmt", "go"):
+            if f.title.startswith(tool + " ") or f" {tool} " in f" {f.title} ":
+                return tool
+    return None
+
+
+def _context_reading(d: Diagnosis, f: Finding, path: str | None = None) -> str | None:
+    candidates = list(f.contexts) or [t.id for t in d.facts.contexts]
+    for cid in candidates:
+        t = d.graph.contexts.get(cid)
+        if t is None:
+            continue
+        if path is None or any(sf.path == path for sf in t.files):
+            return cid
+    if path is not None:
+        for t in d.facts.contexts:
+            if any(sf.path == path for sf in t.files):
+                return t.id
+    return candidates[0] if candidates else None
+
+
+def counts_line(d: Diagnosis) -> Text:
+    c = d.counts()
+    t = Text()
+    for sev in (Severity.ERROR, Severity.WARNING, Severity.INFO):
+        n = c[sev.value]
+        word = SEVERITY_WORD[sev][0 if n == 1 else 1]
+        t.append(f"{SEVERITY_MARK[sev]} {n} {word}  ", SEVERITY_STYLE[sev] if n else "dim")
+    return t
+
+
+# --- init chain -----------------------------------------------------------------------------
+
+def context_label(t: ContextTrace, primary: bool) -> str:
+    return f"{STATUS_MARK[t.status]} {t.id}{' *' if primary else ''}"
+
+
+def file_tree(t: ContextTrace) -> list[tuple[int, str, Location | None, int]]:
+    """(order, path, sourced_from, depth) in reading order; depth follows the sourced-from chain."""
+    depth: dict[str, int] = {}
+    rows = []
+    for sf in t.files:
+        parent = sf.sourced_from.path if sf.sourced_from else None
+        dpt = depth.get(parent, -1) + 1 if parent else 0
+        depth[sf.path] = dpt
+        rows.append((sf.order, sf.path, sf.sourced_from, dpt))
+    return rows
+
+
+@dataclass(frozen=True)
+class LineNote:
+    kind: str  # "set" | "overridden" | "dormant" | "stopped" | "return"
+    text: str
+
+
+def line_notes(d: Diagnosis, cid: str, path: str) -> dict[int, list[LineNote]]:
+    """What happened on each line of `path` in context `cid`."""
+    home = d.facts.home
+    notes: dict[int, list[LineNote]] = {}
+    t = d.graph.contexts.get(cid)
+    if t is None:
+        return notes
+    for var in sorted({a.var for a in t.assignments}):
+        steps = d.graph.chain(var, cid)
+        for s in steps:
+            a = s.assignment
+            if a.location.path != path or a.location.line is None:
+                continue
+            if s.overridden_by is not None:
+                later = steps[s.overridden_by].assignment
+                text = f"{var} overridden at {where(home, later.location)}"
+                notes.setdefault(a.location.line, []).append(LineNote("overridden", text))
+            else:
+                verb = {"unset": "unsets", "prepend": "prepends to", "append": "appends to"}.get(a.op.value, "sets")
+                via = f" via {a.via}" if a.via else ""
+                notes.setdefault(a.location.line, []).append(LineNote("set", f"{verb} {var}{via}"))
+    for node in d.graph.dormant():
+        if node["path"] == path and (node.get("reason") == "file-not-read" or cid in node.get("read_by", [])):
+            notes.setdefault(node["line"], []).append(LineNote("dormant", f"{node['var']}: never runs"))
+    for ret in t.early_returns:
+        if ret.path == path and ret.line:
+            notes.setdefault(ret.line, []).append(LineNote("return", "returns here: the rest is skipped"))
+    if t.stopped_at and t.stopped_at.path == path and t.stopped_at.line:
+        notes.setdefault(t.stopped_at.line, []).append(LineNote("stopped", f"{t.status.value}: stopped here"))
+    return notes
+
+
+MAX_SOURCE_LINES = 4000
+
+
+def source_text(d: Diagnosis, cid: str | None, path: str) -> Text:
+    entry = d.facts.files.get(path)
+    t = Text()
+    if entry is None or entry.text is None:
+        reason = entry.error if entry else "not read"
+        t.append(f"{tilde(d.facts.home, path)}: {reason}\n", "dim italic")
+        return t
+    notes = line_notes(d, cid, path) if cid else {}
+    executed = d.graph.contexts[cid].executed if cid and cid in d.graph.contexts else frozenset()
+    lines = entry.text.splitlines()
+    width = len(str(min(len(lines), MAX_SOURCE_LINES)))
+    for n, line in enumerate(lines[:MAX_SOURCE_LINES], start=1):
+        here = notes.get(n, [])
+        kinds = {x.kind for x in here}
+        ran = (path, n) in executed
+        num_style = "bold" if ran else "dim"
+        t.append(f"{n:>{width}} ", num_style)
+        t.append("▌" if ran else " ", "green" if ran else "dim")
+        if "stopped" in kinds:
+            style = "bold white on red"
+        elif "set" in kinds:
+            style = "bold green"
+        elif "overridden" in kinds:
+            style = "yellow strike"
+        elif "dormant" in kinds:
+            style = "dim italic"
+        elif ran or not executed:
+            style = ""
+        else:
+            style = "dim"
+        t.append(line.expandtabs(4), style)
+        for note in here:
+            colour = {"set": "green", "overridden": "yellow", "dormant": "dim", "return": "magenta", "stopped": "red"}[note.kind]
+            t.append(f"  ◀ {note.text}", colour)
+        t.append("\n")
+    if len(lines) > MAX_SOURCE_LINES:
+        t.append(f"… {len(lines) - MAX_SOURCE_LINES} more lines not shown\n", "dim italic")
+    if entry.truncated:
+        t.append("(only the first 2 MB were read)\n", "dim italic")
+    return t
+
+
+# --- variables -------------------------------------------------------------------------------
+
+def variable_rows(d: Diagnosis, var: str) -> list[tuple[str, str, str]]:
+    """(context, final value, set at) for every traced context."""
+    rows = []
+    for t in d.facts.contexts:
+        if t.status is not TraceStatus.OK:
+            rows.append((t.id, f"({t.status.value})", ""))
+            continue
+        value = t.env.get(var)
+        shown = value if value is not None else ("(not exported)" if var in t.watched else "(unset)")
+        last, _ = d.graph.who_set(var, t.id)
+        rows.append((t.id, shown, where(d.facts.home, last.assignment.location) if last else "inherited"))
+    return rows
+
+
+def variable_chain(d: Diagnosis, var: str, cid: str) -> Text:
+    """The value of `var` step by step in one context; PATH-like values entry by entry."""
+    home = d.facts.home
+    t = Text()
+    trace = d.graph.contexts.get(cid)
+    if trace is None:
+        return t
+    t.append(f"{var} in {cid}\n", "bold")
+    steps = d.graph.chain(var, cid)
+    if not steps:
+        t.append("  never changed by a startup file" + (f" (inherited: {trace.env.get(var)!r})" if var in trace.env else "") + "\n", "dim")
+    for i, s in enumerate(steps, start=1):
+        a = s.assignment
+        mark = "✗" if s.overridden_by is not None else "•"
+        t.append(f" {mark} {i}. ", "yellow" if s.overridden_by is not None else "green")
+        t.append(where(home, a.location), "bold")
+        t.append(f" {a.op.value}")
+        if a.via:
+            t.append(f" via {a.via}", "magenta")
+        if a.call_site:
+            t.append(f" (called at {where(home, a.call_site)})", "dim")
+        if var not in ("PATH", "MANPATH"):
+            t.append(f"  {a.value!r}" if a.value is not None else "  (unset)")
+        if s.overridden_by is not None:
+            t.append(f"  → replaced by step {s.overridden_by + 1}", "yellow")
+        if not a.exported and a.value is not None:
+            t.append("  (not exported)", "red")
+        t.append("\n")
+    if var in ("PATH", "MANPATH") and var in trace.env:
+        t.append("\nEntries, in lookup order\n", "bold underline")
+        entries = trace.env[var].split(":")
+        seen: set[str] = set()
+        for i, e in enumerate(entries):
+            origin = d.graph.entry_origin(cid, var, e)
+            info = d.facts.dirs.get(e)
+            flags = []
+            if e in seen:
+                flags.append(("duplicate", "yellow"))
+            if e == "" or e == ".":
+                flags.append(("current directory!", "red"))
+            elif not e.startswith("/"):
+                flags.append(("relative", "red"))
+            elif info is not None and not info.is_dir:
+                flags.append(("missing dir", "red"))
+            tools = d.facts.tools_in.get(e, [])
+            seen.add(e)
+            t.append(f" {i:>2} ", "dim")
+            t.append(tilde(home, e) or "(empty)", "bold" if tools else "")
+            if tools:
+                t.append(f"  [{' '.join(tools)}]", "cyan")
+            t.append(f"  {'added at ' + tilde(home, origin['path']) + ':' + str(origin['line']) if origin else 'inherited'}", "dim")
+            for text, style in flags:
+                t.append(f"  {text}", style)
+            t.append("\n")
+    return t
+
+
+def variables_of(d: Diagnosis) -> list[str]:
+    names = set(d.graph.variables())
+    first = ["PATH", "GOROOT", "GOPATH", "GOBIN", "GOFLAGS", "GOPROXY", "GO111MODULE", "GOTOOLCHAIN"]
+    rest = sorted(n for n in names if n not in first and n not in ("SHELL",))
+    return [n for n in first if n in names or n == "PATH"] + rest
+
+
+# --- resolution ------------------------------------------------------------------------------
+
+def tool_label(d: Diagnosis, cid: str, tool: str) -> Text:
+    res = d.facts.resolutions.get(cid, {}).get(tool)
+    if res is None or res.resolved is None:
+        return Text.assemble(("✗ ", "red"), tool, (" not found", "dim"))
+    version = _cand_version(tool, res.resolved)
+    return Text.assemble(("✓ ", "green"), tool, (f" {version}" if version else "", "dim"))
+
+
+def _cand_version(tool: str, c) -> str:
+    if tool in ("go", "gofmt"):
+        return c.go_install_version or (c.info.go_version if c.info else "") or ""
+    return (c.info.module_version if c.info else "") or ""
+
+
+def resolution_detail(d: Diagnosis, cid: str, tool: str) -> Text:
+    home = d.facts.home
+    t = Text()
+    res = d.facts.resolutions.get(cid, {}).get(tool)
+    trace = d.graph.contexts.get(cid)
+    t.append(f"{tool} in {cid}\n", "bold")
+    if trace is None or res is None:
+        t.append("  this context was not traced successfully\n", "dim")
+        return t
+    if res.resolved is None:
+        t.append("  not found on PATH", "red")
+        t.append(" — execvp would fail with \"command not found\"\n")
+    for c in res.candidates:
+        chosen = c is res.resolved
+        t.append(" ▶ " if chosen else "   ", "green bold")
+        t.append(tilde(home, c.path), "bold" if chosen else "dim")
+        t.append(f"  (PATH[{c.index}])", "dim")
+        if c.problem:
+            t.append(f"  {c.problem}", "red")
+        elif not chosen and c.executable:
+            t.append("  shadowed", "yellow")
+        t.append("\n")
+        for hop in c.chain[1:]:
+            t.append(f"      → {tilde(home, hop)}\n", "dim")
+        facts = []
+        if c.info:
+            if c.info.format not in ("elf", "macho", "macho-fat"):
+                facts.append(c.info.format + (f" ({c.info.interpreter})" if c.info.interpreter else ""))
+            if c.info.module_path and tool not in ("go", "gofmt"):
+                facts.append(f"{c.info.module_path} {c.info.module_version or ''}".strip())
+            if c.info.go_version:
+                facts.append(f"built with {c.info.go_version}")
+            if c.info.arch:
+                facts.append(c.info.arch)
+        if c.goroot:
+            facts.append(f"GOROOT {tilde(home, c.goroot)} ({c.go_install_version or '?'})")
+        if c.shim:
+            facts.append(f"via {c.shim}")
+        if facts:
+            t.append("      " + ", ".join(facts) + "\n", "cyan" if chosen else "dim")
+    ge = d.facts.goenvs.get(cid)
+    if tool == "go" and ge is not None and ge.values:
+        t.append("\ngo env\n", "bold underline")
+        for name in ("GOVERSION", "GOROOT", "GOPATH", "GOBIN", "GOFLAGS", "GOPROXY", "GOTOOLCHAIN", "GO111MODULE"):
+            v = ge.values.get(name)
+            if v is None:
+                continue
+            src = {"env": f"from {where(home, v.location)}" if v.location else "from the environment",
+                   "goenv-file": f"go env -w, {where(home, v.location)}", "default": "default"}[v.source]
+            t.append(f"  {name}={v.value}", "")
+            t.append(f"  ({src})\n", "dim")
+    t.append("\nPATH, in lookup order\n", "bold underline")
+    entries = (trace.env.get("PATH") or "").split(":")
+    for i, e in enumerate(entries):
+        here = [c for c in res.candidates if c.index == i]
+        t.append(f" {i:>2} ", "dim")
+        t.append(tilde(home, e) or "(empty = current directory)", "bold" if here else "")
+        if here:
+            t.append("  ◀ " + ("runs" if here[0] is res.resolved else (here[0].problem or "shadowed")),
+                     "green" if here[0] is res.resolved else "yellow")
+        t.append("\n")
+    return t
+
+
+def status_counts(traces: list[ContextTrace]) -> str:
+    ok = sum(1 for t in traces if t.status is TraceStatus.OK)
+    return f"{ok}/{len(traces)} contexts ok"
+
+
+def first_line(text: str) -> str:
+    return text.split("\n", 1)[0]
+
