@@ -22,7 +22,8 @@ def main() -> None:
     for path in ("/usr/local/go/bin/go", f"{gopath}/bin/gopls", f"{gopath}/bin/dlv"):
         if not os.path.exists(path):
             continue
-        data = open(path, "rb").read()
+        with open(path, "rb") as fh:
+            data = fh.read()
         parse = [_t(lambda d=data, p=path: inspect_bytes(p, d)) for _ in range(10)]
         full = [_t(lambda p=path: inspect(LocalHost(), p)) for _ in range(5)]
         print(f"{path} ({len(data) / 1e6:.1f} MB): parse median {statistics.median(parse):.1f} ms, "

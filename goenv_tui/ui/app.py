@@ -24,7 +24,7 @@ from goenv_tui.diagnose import Diagnosis, diagnose
 from goenv_tui.display import tilde
 from goenv_tui.host import Host, LocalHost
 from goenv_tui.model import ContextTrace
-from goenv_tui.shells.contexts import all_specs
+from goenv_tui.shells.contexts import all_specs, is_primary
 from goenv_tui.shells.tracer import TraceOptions
 from goenv_tui.ui import present
 from goenv_tui.ui.messages import (
@@ -128,7 +128,8 @@ class GoenvApp(App[int]):
             return
         self.traces.append(message.trace)
         self.query_one(FindingsView).show_progress(self.traces, self.stage, self.total_contexts)
-        self.query_one(InitChainView).add_trace(message.trace)
+        login_shell = self.opts.login_shell or self.host.login_shell()
+        self.query_one(InitChainView).add_trace(message.trace, is_primary(message.trace.spec, self.host.os_name(), login_shell))
         self._update_status()
 
     def on_stage_changed(self, message: StageChanged) -> None:
@@ -230,7 +231,9 @@ class GoenvApp(App[int]):
     def on_navigate(self, message: Navigate) -> None:
         self.action_tab(message.view)
         if message.view == "chain" and message.context:
-            self.query_one(InitChainView).show_context(message.context, message.path, message.line)
+            chain = self.query_one(InitChainView)
+            chain.picked = True
+            chain.show_context(message.context, message.path, message.line)
             self.query_one("#chain-source-scroll").focus()
         elif message.view == "variables" and message.variable:
             self.query_one(VariablesView).show_variable(message.variable, message.context)

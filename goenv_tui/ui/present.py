@@ -37,7 +37,10 @@ class Link:
 # --- findings -------------------------------------------------------------------------------
 
 def finding_label(f: Finding) -> Text:
-    return Text.assemble((SEVERITY_MARK[f.severity] + " ", SEVERITY_STYLE[f.severity]), f.title)
+    label = Text.assemble((SEVERITY_MARK[f.severity] + " ", SEVERITY_STYLE[f.severity]), f.title)
+    label.no_wrap = True
+    label.overflow = "ellipsis"
+    return label
 
 
 def finding_detail(d: Diagnosis, f: Finding) -> Text:
@@ -144,7 +147,7 @@ def file_tree(t: ContextTrace) -> list[tuple[int, str, Location | None, int]]:
 
 @dataclass(frozen=True)
 class LineNote:
-    kind: str  # "set" | "overridden" | "dormant" | "stopped" | "return"
+    kind: str  # "set" | "overridden" | "dormant" | "stopped" | "return" | "skipped"
     text: str
 
 
@@ -172,6 +175,16 @@ def line_notes(d: Diagnosis, cid: str, path: str) -> dict[int, list[LineNote]]:
     for node in d.graph.dormant():
         if node["path"] == path and (node.get("reason") == "file-not-read" or cid in node.get("read_by", [])):
             notes.setdefault(node["line"], []).append(LineNote("dormant", f"{node['var']}: never runs"))
+    executed = t.executed
+    here = {(a.var, a.location.line) for a in t.assignments if a.location.path == path}
+    for other in d.facts.contexts:
+        if other.id == cid:
+            continue
+        for a in other.assignments:
+            line = a.location.line
+            if (a.location.path == path and line and (path, line) not in executed
+                    and (a.var, line) not in here and not any(n.kind == "skipped" for n in notes.get(line, []))):
+                notes.setdefault(line, []).append(LineNote("skipped", f"not run here (runs in {other.id})"))
     for ret in t.early_returns:
         if ret.path == path and ret.line:
             notes.setdefault(ret.line, []).append(LineNote("return", "returns here: the rest is skipped"))
@@ -215,7 +228,8 @@ def source_text(d: Diagnosis, cid: str | None, path: str) -> Text:
             style = "dim"
         t.append(line.expandtabs(4), style)
         for note in here:
-            colour = {"set": "green", "overridden": "yellow", "dormant": "dim", "return": "magenta", "stopped": "red"}[note.kind]
+            colour = {"set": "green", "overridden": "yellow", "dormant": "dim", "return": "magenta", "stopped": "red",
+                      "skipped": "yellow"}[note.kind]
             t.append(f"  ◀ {note.text}", colour)
         t.append("\n")
     if len(lines) > MAX_SOURCE_LINES:
@@ -281,6 +295,8 @@ def variable_chain(d: Diagnosis, var: str, cid: str) -> Text:
                 flags.append(("duplicate", "yellow"))
             if e == "" or e == ".":
                 flags.append(("current directory!", "red"))
+            elif e.startswith("~"):
+                flags.append(("literal ~, never expanded", "red"))
             elif not e.startswith("/"):
                 flags.append(("relative", "red"))
             elif info is not None and not info.is_dir:
@@ -288,7 +304,7 @@ def variable_chain(d: Diagnosis, var: str, cid: str) -> Text:
             tools = d.facts.tools_in.get(e, [])
             seen.add(e)
             t.append(f" {i:>2} ", "dim")
-            t.append(tilde(home, e) or "(empty)", "bold" if tools else "")
+            t.append((f"'{e}'" if e.startswith("~") else tilde(home, e)) or "(empty)", "bold" if tools else "")
             if tools:
                 t.append(f"  [{' '.join(tools)}]", "cyan")
             t.append(f"  {'added at ' + tilde(home, origin['path']) + ':' + str(origin['line']) if origin else 'inherited'}", "dim")
@@ -377,7 +393,7 @@ def resolution_detail(d: Diagnosis, cid: str, tool: str) -> Text:
     for i, e in enumerate(entries):
         here = [c for c in res.candidates if c.index == i]
         t.append(f" {i:>2} ", "dim")
-        t.append(tilde(home, e) or "(empty = current directory)", "bold" if here else "")
+        t.append((f"'{e}'" if e.startswith("~") else tilde(home, e)) or "(empty = current directory)", "bold" if here else "")
         if here:
             t.append("  ◀ " + ("runs" if here[0] is res.resolved else (here[0].problem or "shadowed")),
                      "green" if here[0] is res.resolved else "yellow")
@@ -387,7 +403,7 @@ def resolution_detail(d: Diagnosis, cid: str, tool: str) -> Text:
 
 def status_counts(traces: list[ContextTrace]) -> str:
     ok = sum(1 for t in traces if t.status is TraceStatus.OK)
-    return f"{ok}/{len(traces)} contexts ok"
+    return f"{ok}/{len(traces)} ok"
 
 
 def first_line(text: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import psutil
 import pytest
 
@@ -61,15 +63,16 @@ def test_background_daemon_started_by_rc_is_killed(home: Home) -> None:
     ("zsh", ".zshrc", "zsh-nologin-interactive"),
 ])
 def test_exec_tmux_is_a_clear_error(home: Home, shell: str, rc: str, context: str) -> None:
-    home.file(rc, """
+    marker = f"goenvtest{os.getpid()}{shell}"
+    home.file(rc, f"""
         export GOPROXY=direct
-        exec tmux
+        exec tmux -L {marker}
     """)
     t = home.trace(shells=(shell,), login_shell=f"/bin/{shell}", timeout=3.0, only=(context,))[context]
     assert t.status is TraceStatus.ERROR
     assert (t.stopped_at.path, t.stopped_at.line) == (home.p(rc), 2)
     assert "tmux" in t.error
-    assert _alive("tmux") == [] or all("tmux" not in c or "pytest" in c for c in _alive("tmux"))
+    assert _alive(f"-L {marker}") == []
 
 
 def test_hang_becomes_an_error_finding(home: Home) -> None:

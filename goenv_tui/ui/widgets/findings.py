@@ -33,7 +33,9 @@ class FindingsView(Horizontal):
             yield OptionList(id="finding-links")
 
     def show_progress(self, traces: list[ContextTrace], stage: str, total: int) -> None:
-        self.query_one("#findings-counts", Static).update(Text(f"Diagnosing… {stage}", "italic"))
+        counts = self.query_one("#findings-counts", Static)
+        counts.display = True
+        counts.update(Text(f"Diagnosing… {stage}", "italic"))
         t = Text()
         t.append("Tracing every way your shells get started.\n", "bold")
         t.append("Findings appear here when all contexts are traced.\n\n", "dim")
@@ -45,7 +47,7 @@ class FindingsView(Horizontal):
 
     def show(self, d: Diagnosis) -> None:
         self.diagnosis = d
-        self.query_one("#findings-counts", Static).update(present.counts_line(d))
+        self.query_one("#findings-counts", Static).display = False  # the status line has the counts
         options: list[Option | None] = []
         for sev in (Severity.ERROR, Severity.WARNING, Severity.INFO):
             items = [f for f in d.findings if f.severity is sev]
@@ -89,6 +91,8 @@ class FindingsView(Horizontal):
         links.clear_options()
         links.add_options([Option(link.label) for link in self._links])
         links.display = bool(self._links)
+        if self._links:
+            links.highlighted = 0
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option_list.id == "finding-list" and event.option.id:

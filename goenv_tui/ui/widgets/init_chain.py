@@ -22,6 +22,7 @@ class InitChainView(Vertical):
         self.home = ""
         self.context: str | None = None
         self.path: str | None = None
+        self.picked = False  # the user chose a context: keep it across re-runs
 
     def compose(self) -> ComposeResult:
         yield Select([], id="chain-context", prompt="context", allow_blank=True)
@@ -34,9 +35,10 @@ class InitChainView(Vertical):
         self.home = home
 
     def add_trace(self, trace: ContextTrace, primary: bool = False) -> None:
+        """A context finished tracing: list it (and show it, if nothing better is shown yet)."""
         self.traces[trace.id] = trace
         self._refresh_contexts()
-        if self.context is None:
+        if self.context is None or (primary and not self.picked):
             self.show_context(trace.id)
 
     def set_diagnosis(self, d: Diagnosis) -> None:
@@ -45,8 +47,9 @@ class InitChainView(Vertical):
         self.traces = {t.id: t for t in d.facts.contexts}
         self._refresh_contexts()
         primary = [t.id for t in d.facts.contexts if t.id in d.facts.primary]
-        keep = self.context if self.context in self.traces else (primary[0] if primary else d.facts.contexts[0].id)
-        self.show_context(keep, self.path)
+        keep = self.context if (self.picked and self.context in self.traces) else (
+            primary[0] if primary else d.facts.contexts[0].id)
+        self.show_context(keep, self.path if self.picked else None)
 
     def _refresh_contexts(self) -> None:
         primary = self.diagnosis.facts.primary if self.diagnosis else set()
@@ -70,20 +73,25 @@ class InitChainView(Vertical):
         tree.clear()
         tree.root.set_label(Text(f"{cid}  ({trace.status.value})"))
         nodes = {}
-        for order, fpath, site, _depth in present.file_tree(trace):
+        rows = present.file_tree(trace)
+        parents = {site.path for _, _, site, _ in rows if site}
+        for order, fpath, site, _depth in rows:
             parent = nodes.get(site.path) if site else None
             label = Text.assemble((f"{order} ", "dim"), tilde(self.home, fpath))
             if site:
                 label.append(f"  ← {where(self.home, site)}", "dim")
-            node = (parent or tree.root).add(label, data=fpath, expand=True)
-            nodes[fpath] = node
+            under = parent or tree.root
+            if fpath in parents:
+                nodes[fpath] = under.add(label, data=fpath, expand=True)
+            else:
+                nodes[fpath] = under.add_leaf(label, data=fpath)
         tree.root.expand()
         if not trace.files:
             tree.root.add_leaf(Text("(no startup file read)", "dim"))
         if trace.error:
             tree.root.add_leaf(Text(trace.error[:200], "red"))
-        target = path if path and any(f.path == path for f in trace.files) else (
-            path if path else (trace.files[0].path if trace.files else None))
+        mine = [f.path for f in trace.files if f.path.startswith(self.home.rstrip("/") + "/")]
+        target = path or (mine[0] if mine else (trace.files[0].path if trace.files else None))
         if target:
             self.show_file(target, line)
 
@@ -104,15 +112,18 @@ class InitChainView(Vertical):
         tree = self.query_one("#chain-files", Tree)
         for node in _walk(tree.root):
             if node.data == path:
-                tree.move_cursor(node)
+                self.call_after_refresh(tree.move_cursor, node)
                 break
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "chain-context" and isinstance(event.value, str):
+            self.picked = True
             self.show_context(event.value)
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
-        if isinstance(event.node.data, str) and event.node.data != self.path:
+        # Only the user moving the cursor picks a file; programmatic cursor moves follow show_file.
+        if event.control.has_focus and isinstance(event.node.data, str) and event.node.data != self.path:
+            self.picked = True
             self.show_file(event.node.data)
 
 

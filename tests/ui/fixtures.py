@@ -1,0 +1,57 @@
+"""Fixture homes for the UI tests, built at stable paths so snapshots do not depend on tmp names,
+and with nothing that depends on what this machine has installed (a fake Go SDK with a VERSION
+file, no real binaries), so snapshots are the same on every machine."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from goenv_tui.shells.tracer import TraceOptions
+from goenv_tui.ui.app import GoenvApp
+from tests.homes import Home
+
+ROOT = Path("/tmp/goenv-tui-ui-fixtures")
+
+
+def broken_home(name: str = "home") -> Home:
+    path = ROOT / name
+    if path.exists():
+        shutil.rmtree(path)
+    home = Home(path)
+    home.file("sdk/go1.22.5/VERSION", "go1.22.5\ntime 2024-07-02T00:00:00Z\n")
+    home.file("sdk/go1.22.5/bin/go", "#!/bin/sh\necho 'go version go1.22.5 linux/amd64'\n", mode=0o755)
+    home.dir("bin").symlink("bin/go", "../sdk/go1.22.5/bin/go")
+    home.file(".bash_profile", """
+        # login shells read this one only
+        export GOPATH="$HOME/go"
+        [ -f ~/.bashrc ] && . ~/.bashrc
+    """)
+    home.file(".profile", """
+        # never read: ~/.bash_profile exists
+        export PATH="$PATH:/usr/local/go/bin"
+    """)
+    home.file(".bashrc", """
+        # ~/.bashrc
+        export PATH="$HOME/bin:$PATH"
+        case $- in
+            *i*) ;;
+              *) return;;
+        esac
+        export GOROOT=$HOME/sdk/go1.21.0
+        export PATH="~/go/bin:$PATH"
+        GOFLAGS=-mod=vendor
+    """)
+    return home
+
+
+def make_app(home: Home, shells: tuple[str, ...] = ("bash",)) -> GoenvApp:
+    opts = TraceOptions(home=home.path, shells=shells, login_shell="/bin/bash", timeout=10)
+    return GoenvApp(opts, workspace=None, stable=True)
+
+
+async def settle(pilot) -> None:
+    """Wait until the diagnosis is on screen."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.pause()
