@@ -37,6 +37,7 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="per-context startup deadline (default: 5)")
     p.add_argument("--demo", action="store_true", help="use the bundled broken example home")
     p.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
+    p.add_argument("--no-probes", action="store_true", help="skip the live probes of gopls, dlv and go build")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,7 +50,6 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--json", action="store_true", help="JSON following the report contract")
     fmt.add_argument("--text", action="store_true", help="human-readable (default)")
     rep.add_argument("-v", "--verbose", action="store_true", help="every finding, detail and context")
-    rep.add_argument("--no-probes", action="store_true", help="skip live probes of gopls and dlv")
     rep.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     _common(rep)
     return parser
@@ -92,7 +92,7 @@ def _report(args: argparse.Namespace) -> int:
     from goenv_tui.report import exit_code, render_json, render_text
 
     opts, workspace = _options(args)
-    d = diagnose(LocalHost(), opts, workspace)
+    d = diagnose(LocalHost(), opts, workspace, probes=not args.no_probes)
     if args.json:
         sys.stdout.write(render_json(d))
     else:
@@ -107,7 +107,7 @@ def _report(args: argparse.Namespace) -> int:
 def _tui(args: argparse.Namespace) -> int:
     opts, workspace = _options(args)
     try:
-        from goenv_tui.ui.app import run_app
+        from goenv_tui.ui.app import run_app  # noqa: F401
     except ImportError:
         # The full-screen app is not built yet: show the text report instead.
         from goenv_tui.diagnose import diagnose
@@ -117,7 +117,7 @@ def _tui(args: argparse.Namespace) -> int:
         d = diagnose(LocalHost(), opts, workspace)
         sys.stdout.write(render_text(d, verbose=True, color=sys.stdout.isatty() and "NO_COLOR" not in os.environ))
         return exit_code(d)
-    return run_app(opts, workspace)
+    return run_app(opts, workspace, probes=not args.no_probes)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -12,6 +12,8 @@ from goenv_tui.collect import Facts, collect
 from goenv_tui.graph import EnvGraph
 from goenv_tui.host import Host
 from goenv_tui.model import ContextTrace, Finding
+from goenv_tui.probes import ProbeResult
+from goenv_tui.probes.runner import run_probes
 from goenv_tui.shells.tracer import TraceOptions
 
 
@@ -22,6 +24,14 @@ class Diagnosis:
     findings: list[Finding]
     timings: dict[str, float] = field(default_factory=dict)
 
+    def with_probes(self, results: list[ProbeResult], host: Host) -> Diagnosis:
+        """The same diagnosis with probe results added and the checks run again over them."""
+        self.facts.probes = list(results)
+        self.facts.probes_ran = True
+        graph = EnvGraph.build(self.facts.contexts, self.facts.dormant, self.facts.resolutions)
+        findings = run_checks(CheckContext(self.facts, graph, host))
+        return Diagnosis(self.facts, graph, findings, dict(self.timings))
+
     def counts(self) -> dict[str, int]:
         out = {"error": 0, "warning": 0, "info": 0}
         for f in self.findings:
@@ -31,9 +41,18 @@ class Diagnosis:
 
 def diagnose(host: Host, opts: TraceOptions, workspace: str | None = None,
              on_context: Callable[[ContextTrace], None] | None = None,
-             on_stage: Callable[[str], None] | None = None) -> Diagnosis:
+             on_stage: Callable[[str], None] | None = None,
+             probes: bool = False, probe_timeout: float = 90.0,
+             on_probe_line: Callable[[str, str], None] | None = None) -> Diagnosis:
     t0 = time.monotonic()
     facts = collect(host, opts, workspace, on_context, on_stage)
+    if probes:
+        if on_stage is not None:
+            on_stage("probing gopls, dlv, go build")
+        tp = time.monotonic()
+        facts.probes = run_probes(host, facts, workspace, probe_timeout, on_probe_line)
+        facts.probes_ran = True
+        facts.timings["probes_ms"] = (time.monotonic() - tp) * 1000
     t1 = time.monotonic()
     if on_stage is not None:
         on_stage("checking")

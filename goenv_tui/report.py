@@ -109,7 +109,13 @@ def to_json(d: Diagnosis) -> dict[str, Any]:
         "settings": [{"key": s.key, "value": s.value, "path": s.path, "line": s.line, "scope": s.scope}
                      for s in f.editor.settings],
         "findings": findings,
-        "probes": [],
+        "probes": [
+            {"tool": p.tool, "context": cid, "status": p.status, "duration_ms": round(p.duration_ms, 1) if p.duration_ms else None,
+             "version": p.version, "detail": p.detail, "classification": p.classification,
+             "timings": {k: round(v, 1) for k, v in p.timings.items()}, "messages": list(p.messages),
+             "shared_with": [c for c in p.contexts if c != cid]}
+            for p in f.probes for cid in (p.contexts or (p.context,))
+        ],
         "dormant": dormant,
         "unread_files": [{"path": u.path, "reason": u.reason} for u in f.unread],
         "timings": {k: round(v, 1) for k, v in d.timings.items()},

@@ -58,9 +58,9 @@ class Home:
         return {t.id: t for t in traces}
 
     def diagnose(self, shells: tuple[str, ...] = ("bash", "zsh"), login_shell: str = "/bin/bash",
-                 timeout: float = 5.0, workspace: str | None = None) -> Diagnosis:
+                 timeout: float = 5.0, workspace: str | None = None, probes: bool = False) -> Diagnosis:
         opts = TraceOptions(home=self.path, shells=shells, timeout=timeout, login_shell=login_shell)
-        return diagnose(LocalHost(), opts, workspace)
+        return diagnose(LocalHost(), opts, workspace, probes=probes)
 
 
 def changes(trace: ContextTrace, var: str, home: Home | None = None) -> list[tuple[str, int | None, str, str | None]]:

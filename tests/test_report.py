@@ -42,7 +42,7 @@ def test_vendored_schema_matches_the_shared_contract() -> None:
 def test_json_report_validates_and_carries_the_trace(home: Home) -> None:
     home.file(".zprofile", "export GOROOT=/usr/local/go\n")
     home.file(".zshrc", "# sdk\nexport GOROOT=/nowhere/go\n")
-    res = cli("report", "--json", "--home", home.path, "--login-shell", "/bin/zsh")
+    res = cli("report", "--json", "--no-probes", "--home", home.path, "--login-shell", "/bin/zsh")
     assert res.returncode == 1, res.stderr
     doc = json.loads(res.stdout)
     validate(doc)
@@ -66,7 +66,7 @@ def test_json_of_every_fixture_validates(home: Home) -> None:
 
 def test_healthy_home_exits_zero_and_says_so(home: Home) -> None:
     healthy(home)
-    res = cli("report", "--text", "--home", home.path, "--login-shell", "/bin/bash")
+    res = cli("report", "--text", "--no-probes", "--home", home.path, "--login-shell", "/bin/bash")
     assert res.returncode == 0, res.stdout + res.stderr
     assert "0 errors, 0 warnings" in res.stdout
 
@@ -74,7 +74,7 @@ def test_healthy_home_exits_zero_and_says_so(home: Home) -> None:
 def test_text_report_groups_by_severity_with_evidence(home: Home) -> None:
     home.file(".zprofile", "export GOROOT=/usr/local/go\n")
     home.file(".zshrc", "# sdk\nexport GOROOT=/nowhere/go\n")
-    res = cli("report", "--home", home.path, "--login-shell", "/bin/zsh")
+    res = cli("report", "--no-probes", "--home", home.path, "--login-shell", "/bin/zsh")
     out = res.stdout
     assert res.returncode == 1
     import re
@@ -83,7 +83,7 @@ def test_text_report_groups_by_severity_with_evidence(home: Home) -> None:
     assert errors and warnings and errors.start() < warnings.start()
     assert "~/.zprofile:1 export GOROOT=/usr/local/go → overridden at ~/.zshrc:2 export GOROOT=/nowhere/go" in out
     assert "\x1b[" not in out  # NO_COLOR / not a tty
-    verbose = cli("report", "-v", "--home", home.path, "--login-shell", "/bin/zsh").stdout
+    verbose = cli("report", "-v", "--no-probes", "--home", home.path, "--login-shell", "/bin/zsh").stdout
     assert len(verbose) > len(out) and "reads: /etc/zsh/zshenv" in verbose
 
 
@@ -102,7 +102,7 @@ def test_bad_input_exits_2_with_one_line(args: list[str], message: str) -> None:
 
 
 def test_demo_shows_problems_without_any_go_setup() -> None:
-    res = cli("report", "--demo")
+    res = cli("report", "--demo", "--no-probes")
     assert res.returncode == 1
     for expected in ("GOROOT points to /usr/local/go1.19, which does not exist",
                      "~/.profile sets GOROOT, PATH but no context reads it",

@@ -15,6 +15,7 @@ from goenv_tui.checks import (  # noqa: F401  (importing a topic module register
     goenv,
     goroot,
     path,
+    probes,
     tools,
     trace,
     vscode,

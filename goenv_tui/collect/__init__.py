@@ -20,6 +20,7 @@ from goenv_tui.model import (
     Resolution,
     TraceStatus,
 )
+from goenv_tui.probes import ProbeResult
 from goenv_tui.shells.contexts import is_primary
 from goenv_tui.shells.dormant import UnreadFile, find_dormant
 from goenv_tui.shells.tracer import SEED_PATH, FileText, TraceOptions, trace_all
@@ -51,6 +52,8 @@ class Facts:
     goenvs: dict[str, GoEnv] = field(default_factory=dict)
     editor: EditorFacts = field(default_factory=EditorFacts)
     workspace_facts: WorkspaceFacts | None = None
+    probes: list[ProbeResult] = field(default_factory=list)
+    probes_ran: bool = False
     primary: set[str] = field(default_factory=set)
     watched: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)

@@ -124,6 +124,24 @@ class LocalHost:
                 os.unlink(tmp)
             raise HostError(f"{path}: {exc.strerror or exc}") from exc
 
+    def make_temp_dir(self, prefix: str) -> str:
+        return tempfile.mkdtemp(prefix=prefix)
+
+    def remove_tree(self, path: str) -> None:
+        import shutil as _shutil
+
+        _shutil.rmtree(path, ignore_errors=True)
+
+    def makedirs(self, path: str) -> None:
+        try:
+            os.makedirs(path, exist_ok=True)
+        except OSError as exc:
+            raise HostError(f"{path}: {exc.strerror or exc}") from exc
+
+    def interactive_argv(self, argv: Sequence[str], env: Mapping[str, str] | None,
+                         cwd: str | None) -> tuple[list[str], dict[str, str] | None, str | None]:
+        return list(argv), (dict(env) if env is not None else None), cwd
+
     # machine facts -----------------------------------------------------------------------
     def os_name(self) -> str:
         system = platform.system().lower()

@@ -75,9 +75,18 @@ def kill_leftovers(pgid: int, token: str, since: float) -> tuple[list[int], list
             with contextlib.suppress(psutil.Error):
                 proc.kill()
         killed += [p.pid for p in procs]
-        # Our direct child stays a zombie until the caller reaps it; do not wait on it here.
-        psutil.wait_procs(procs, timeout=1.0)
+        _wait_gone(procs, 1.0)
     return killed, described
+
+
+def _wait_gone(procs: list[psutil.Process], timeout: float) -> None:
+    """Wait until none is running. A zombie counts as gone: its parent (or init, which may be
+    slow to reap in containers) owns it now, and it can no longer do anything."""
+    deadline = time.monotonic() + timeout
+    while procs and time.monotonic() < deadline:
+        procs = [p for p in procs if _running(p)]
+        if procs:
+            time.sleep(0.01)
 
 
 def _running(proc: psutil.Process) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
+import threading
 import time
 from collections.abc import Iterable
 
@@ -24,6 +25,7 @@ from goenv_tui.diagnose import Diagnosis, diagnose
 from goenv_tui.display import tilde
 from goenv_tui.host import Host, LocalHost
 from goenv_tui.model import ContextTrace
+from goenv_tui.probes.runner import run_probes
 from goenv_tui.shells.contexts import all_specs, is_primary
 from goenv_tui.shells.tracer import TraceOptions
 from goenv_tui.ui import present
@@ -32,15 +34,18 @@ from goenv_tui.ui.messages import (
     DiagnosisFailed,
     DiagnosisReady,
     Navigate,
+    ProbeLine,
+    ProbesDone,
     StageChanged,
 )
 from goenv_tui.ui.screens.help import HelpScreen
 from goenv_tui.ui.widgets.findings import FindingsView
 from goenv_tui.ui.widgets.init_chain import InitChainView
+from goenv_tui.ui.widgets.probes import ProbesView
 from goenv_tui.ui.widgets.resolution import ResolutionView
 from goenv_tui.ui.widgets.variables import VariablesView
 
-TABS = ("findings", "chain", "variables", "resolution")
+TABS = ("findings", "chain", "variables", "resolution", "probes")
 
 
 class GoenvApp(App[int]):
@@ -53,6 +58,8 @@ class GoenvApp(App[int]):
         Binding("2", "tab('chain')", "Init chain"),
         Binding("3", "tab('variables')", "Variables"),
         Binding("4", "tab('resolution')", "Resolution"),
+        Binding("5", "tab('probes')", "Probes"),
+        Binding("x", "cancel_probes", "Cancel probes", show=False),
         Binding("r", "rerun", "Re-run"),
         Binding("e", "edit", "Edit"),
         Binding("question_mark", "help", "Help"),
@@ -61,8 +68,11 @@ class GoenvApp(App[int]):
     ]
 
     def __init__(self, opts: TraceOptions, workspace: str | None = None, host: Host | None = None,
-                 stable: bool = False) -> None:
+                 stable: bool = False, probes: bool = True) -> None:
         super().__init__()
+        self.probes_enabled = probes
+        self.probe_cancel = threading.Event()
+        self.probing = False
         self.opts = opts
         self.workspace = workspace
         self.host = host or LocalHost()
@@ -88,6 +98,8 @@ class GoenvApp(App[int]):
                 yield VariablesView(id="variables-view")
             with TabPane("4 Resolution", id="resolution"):
                 yield ResolutionView(id="resolution-view")
+            with TabPane("5 Probes", id="probes"):
+                yield ProbesView(id="probes-view")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -102,7 +114,11 @@ class GoenvApp(App[int]):
 
     # the worker --------------------------------------------------------------------------
     def start_diagnosis(self) -> None:
+        self.probe_cancel.set()
+        self.probe_cancel = threading.Event()
+        self.probing = False
         self.run_id += 1
+        self.query_one(ProbesView).reset(self.probes_enabled)
         self.traces = []
         self.diagnosis = None
         self.stage = "tracing shells"
@@ -151,6 +167,40 @@ class GoenvApp(App[int]):
         self.query_one(ResolutionView).set_diagnosis(d)
         self.ready_at = time.monotonic() - self.started
         self._update_status()
+        if self.probes_enabled:
+            self.probing = True
+            self.query_one(ProbesView).running()
+            self._update_status()
+            self._probe(message.run, d, self.probe_cancel)
+
+    @work(thread=True, exclusive=True, group="probes")
+    def _probe(self, run: int, d: Diagnosis, cancel: threading.Event) -> None:
+        try:
+            results = run_probes(self.host, d.facts, self.workspace,
+                                 on_line=lambda label, text: self.post_message(ProbeLine(run, label, text)),
+                                 cancel=cancel)
+        except Exception as exc:
+            self.post_message(ProbeLine(run, "probes", f"failed: {exc!r}"))
+            results = []
+        self.post_message(ProbesDone(run, results))
+
+    def on_probe_line(self, message: ProbeLine) -> None:
+        if message.run == self.run_id:
+            self.query_one(ProbesView).line(message.label, message.text)
+
+    def on_probes_done(self, message: ProbesDone) -> None:
+        if message.run != self.run_id or self.diagnosis is None:
+            return
+        self.probing = False
+        self.query_one(ProbesView).done(message.results)
+        self.diagnosis = self.diagnosis.with_probes(message.results, self.host)
+        self.query_one(FindingsView).show(self.diagnosis)
+        self._update_status()
+
+    def action_cancel_probes(self) -> None:
+        if self.probing:
+            self.probe_cancel.set()
+            self.notify("Cancelling the probes…", timeout=2)
 
     def on_diagnosis_failed(self, message: DiagnosisFailed) -> None:
         if message.run != self.run_id:
@@ -170,6 +220,8 @@ class GoenvApp(App[int]):
             t.append(present.status_counts(self.diagnosis.facts.contexts), "dim")
             if not self.stable and self.ready_at is not None:
                 t.append(f"  in {self.ready_at:.1f}s", "dim")
+            if self.probing:
+                t.append("  ⟳ probing", "italic yellow")
         elif self.stage != "failed":
             t.append(f"⟳ {self.stage} ({len(self.traces)}/{self.total_contexts} contexts)", "italic yellow")
         self.query_one("#status", Static).update(t)
@@ -251,6 +303,7 @@ class GoenvApp(App[int]):
         yield SystemCommand("Show init chain", "Startup files per context", lambda: self.action_tab("chain"))
         yield SystemCommand("Show variables", "One variable across contexts", lambda: self.action_tab("variables"))
         yield SystemCommand("Show resolution", "Which go/gopls/dlv runs where", lambda: self.action_tab("resolution"))
+        yield SystemCommand("Show probes", "gopls, dlv and go build, live", lambda: self.action_tab("probes"))
         yield SystemCommand("Re-run diagnosis", "Trace every context again", self.action_rerun)
         d = self.diagnosis
         if d is None:
@@ -274,8 +327,8 @@ class GoenvApp(App[int]):
                                 lambda fid=f.id: self.post_message(Navigate("findings", finding=fid)), discover=False)
 
 
-def run_app(opts: TraceOptions, workspace: str | None = None) -> int:
-    app = GoenvApp(opts, workspace)
+def run_app(opts: TraceOptions, workspace: str | None = None, probes: bool = True) -> int:
+    app = GoenvApp(opts, workspace, probes=probes)
     app.run()
     if os.environ.get("GOENV_TUI_TIMINGS"):
         print(f"first paint {app.first_paint or 0:.3f}s, all findings {app.ready_at or 0:.3f}s")

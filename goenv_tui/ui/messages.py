@@ -53,3 +53,20 @@ class Navigate(Message):
     variable: str | None = None
     tool: str | None = None
     finding: str | None = None
+
+
+@dataclass
+class ProbeLine(Message):
+    """One line of a live probe's transcript (gopls LSP traffic, the dlv prompt, go build)."""
+
+    run: int
+    label: str
+    text: str
+
+
+@dataclass
+class ProbesDone(Message):
+    """Every probe finished (or was cancelled); findings are recomputed with their results."""
+
+    run: int
+    results: list

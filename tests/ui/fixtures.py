@@ -45,9 +45,9 @@ def broken_home(name: str = "home") -> Home:
     return home
 
 
-def make_app(home: Home, shells: tuple[str, ...] = ("bash",)) -> GoenvApp:
+def make_app(home: Home, shells: tuple[str, ...] = ("bash",), probes: bool = False) -> GoenvApp:
     opts = TraceOptions(home=home.path, shells=shells, login_shell="/bin/bash", timeout=10)
-    return GoenvApp(opts, workspace=None, stable=True)
+    return GoenvApp(opts, workspace=None, stable=True, probes=probes)
 
 
 async def settle(pilot) -> None:

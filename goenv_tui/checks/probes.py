@@ -1,0 +1,69 @@
+"""Live probe failures: gopls that cannot serve the editor, dlv that cannot debug, go that cannot
+build — in a given context, in the tool's own words."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from goenv_tui.checks.base import CheckContext, check, finding
+from goenv_tui.model import Finding, Fix, Severity
+
+INSTALL = {
+    "gopls": "go install golang.org/x/tools/gopls@latest",
+    "dlv": "go install github.com/go-delve/delve/cmd/dlv@latest",
+}
+WHAT = {
+    "gopls": ("GOENV-PROBE-001", "gopls does not work"),
+    "dlv": ("GOENV-PROBE-002", "dlv cannot debug"),
+    "go": ("GOENV-PROBE-003", "go cannot build"),
+}
+
+
+def _fixes(p) -> list[Fix]:
+    fixes = []
+    if p.tool in INSTALL and p.classification in ("go-version", "go-too-old", "go-too-new", "crash", "arch-mismatch"):
+        fixes.append(Fix(f"reinstall-{p.tool}", f"Reinstall {p.tool} with the go this context runs", "command",
+                         INSTALL[p.tool]))
+    if p.classification == "ptrace-denied":
+        fixes.append(Fix("ptrace-scope", "Allow debuggers to attach to their own children (shown, not run)",
+                         "command", "sudo sysctl -w kernel.yama.ptrace_scope=1", needs_confirmation=True))
+    return fixes
+
+
+def _probe_check(ctx: CheckContext, tool: str) -> Iterator[Finding]:
+    check_id, title = WHAT[tool]
+    for p in ctx.facts.probes:
+        if p.tool != tool or p.status not in ("fail", "timeout") or p.classification == "cancelled":
+            continue
+        ids = list(p.contexts or (p.context,))
+        primary = any(c in ctx.facts.primary for c in ids)
+        words = p.classification or p.status
+        chain = [f"{p.tool} {p.version or ''} in {', '.join(ids)}: {words}".replace("  ", " ")]
+        chain += [f"it said: {m[:240]}" for m in p.messages[:3]]
+        yield finding(
+            check_id, f"{tool}|{'|'.join(ids)}|{words}", Severity.ERROR if primary else Severity.WARNING,
+            f"{title} in {ids[0]}" + (f" (+{len(ids) - 1})" if len(ids) > 1 else "") + f": {words}",
+            f"Started the way an editor starts it, in {ctx.contexts_phrase(ids)}: {p.detail or words}",
+            contexts=ids, chain=chain, fixes=_fixes(p), evidence=[f"ctx:{c}" for c in ids],
+        )
+
+
+@check("GOENV-PROBE-001", Severity.ERROR, "gopls fails its LSP handshake")
+def gopls_fails(ctx: CheckContext) -> Iterator[Finding]:
+    """gopls that exists but cannot load the workspace (no go on its PATH, a mismatched GOROOT, no
+    module, blocked downloads) is the "gopls failed" toast in VS Code."""
+    yield from _probe_check(ctx, "gopls")
+
+
+@check("GOENV-PROBE-002", Severity.ERROR, "dlv cannot debug")
+def dlv_fails(ctx: CheckContext) -> Iterator[Finding]:
+    """dlv that cannot ptrace (containers, yama), rejects the Go version, or cannot build the
+    program: "Failed to launch: could not attach to pid"."""
+    yield from _probe_check(ctx, "dlv")
+
+
+@check("GOENV-PROBE-003", Severity.ERROR, "go cannot build a trivial module")
+def go_fails(ctx: CheckContext) -> Iterator[Finding]:
+    """`go build` of a hello-world failing in one context (unwritable GOCACHE, mismatched GOROOT,
+    GOFLAGS) is "works in my terminal, fails over Remote-SSH" made concrete."""
+    yield from _probe_check(ctx, "go")

@@ -1,0 +1,56 @@
+"""Probes wired into the diagnosis: one run per distinct environment, results in the JSON report
+and as findings, a failure only in the context whose environment breaks the tool."""
+
+from __future__ import annotations
+
+import os
+
+import jsonschema
+import pytest
+
+from goenv_tui.probes.runner import plan
+from goenv_tui.report import to_json
+from tests import gotools
+from tests.homes import Home
+from tests.test_report import SCHEMA, validate
+
+pytestmark = pytest.mark.slow
+
+
+def tools_home(home: Home, extra: str = "") -> Home:
+    home.dir("go/bin")
+    home.symlink("go/bin/gopls", gotools.gopls()).symlink("go/bin/dlv", gotools.dlv())
+    home.file(".profile", '[ -f "$HOME/.bashrc" ] && . "$HOME/.bashrc"\n')
+    home.file(".bashrc", f'export PATH="{os.path.dirname(gotools.go())}:$HOME/go/bin:$PATH"\nexport GOTOOLCHAIN=local\n'
+                         f'case $- in *i*) ;; *) return;; esac\n{extra}')
+    return home
+
+
+def test_contexts_with_the_same_environment_share_a_probe(home: Home) -> None:
+    d = tools_home(home).diagnose(shells=("bash",))
+    jobs = plan(d.facts)
+    assert {j.tool for j in jobs} == {"go", "gopls", "dlv"}
+    # Everything is exported before the guard: the three contexts get the same environment.
+    groups = {j.contexts for j in jobs if j.tool == "gopls"}
+    assert groups == {("bash-login-interactive", "bash-nologin-interactive", "bash-sshd-command")}
+
+
+def test_probe_failure_is_a_finding_only_where_it_breaks(home: Home) -> None:
+    tools_home(home, f"export GOROOT={gotools.goroot_of(gotools.go119())}\n")
+    d = home.diagnose(shells=("bash",), probes=True)
+    gopls = [p for p in d.facts.probes if p.tool == "gopls"]
+    broken = [p for p in gopls if "bash-nologin-interactive" in p.contexts]
+    fine = [p for p in gopls if "bash-sshd-command" in p.contexts]
+    assert broken and broken[0].classification == "goroot-mismatch"
+    assert fine and fine[0].status == "ok"
+    found = [f for f in d.findings if f.check == "GOENV-PROBE-001"]
+    assert len(found) == 1 and "bash-nologin-interactive" in found[0].contexts
+    assert "bash-sshd-command" not in found[0].contexts
+    builds = [f for f in d.findings if f.check == "GOENV-PROBE-003"]
+    assert builds and "goroot-mismatch" in builds[0].title
+    doc = to_json(d)
+    validate(doc)
+    probes = {(p["tool"], p["context"]): p for p in doc["probes"]}
+    assert probes[("gopls", "bash-sshd-command")]["status"] == "ok"
+    assert probes[("gopls", "bash-nologin-interactive")]["classification"] == "goroot-mismatch"
+    assert jsonschema is not None and SCHEMA.exists()
