@@ -52,6 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("-v", "--verbose", action="store_true", help="every finding, detail and context")
     rep.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     _common(rep)
+    fix = sub.add_parser("fix", help="preview and apply a finding's fix (with backup and undo)")
+    fix.add_argument("finding", metavar="FINDING_ID", help="a finding id from the report (a unique prefix is enough)")
+    fix.add_argument("--fix", dest="fix_id", metavar="FIX_ID", help="which fix, when a finding offers several")
+    fix.add_argument("--dry-run", action="store_true", help="show the exact change and stop")
+    fix.add_argument("--yes", action="store_true", help="apply without asking")
+    _common(fix)
+    undo = sub.add_parser("undo", help="undo a fix from the journal, or list the journal")
+    undo.add_argument("entry", metavar="ENTRY_ID", nargs="?", help="a journal entry id (a unique prefix is enough)")
+    undo.add_argument("--list", action="store_true", help="list what was changed, newest last")
+    _common(undo)
     return parser
 
 
@@ -104,6 +114,81 @@ def _report(args: argparse.Namespace) -> int:
     return exit_code(d)
 
 
+def _fix(args: argparse.Namespace) -> int:
+    from goenv_tui.diagnose import diagnose
+    from goenv_tui.fixes.engine import FixRefused, apply_fix
+    from goenv_tui.host import LocalHost
+
+    opts, workspace = _options(args)
+    host = LocalHost()
+    d = diagnose(host, opts, workspace, probes=args.finding.startswith("GOENV-PROBE") and not args.no_probes)
+    matches = [f for f in d.findings if f.id == args.finding] or [f for f in d.findings if f.id.startswith(args.finding)]
+    if not matches:
+        raise UsageError(f"no finding {args.finding!r} now (it may be fixed already); `goenv-tui report` lists them")
+    if len(matches) > 1:
+        raise UsageError(f"{args.finding!r} matches {len(matches)} findings: " + ", ".join(f.id for f in matches[:6]))
+    finding = matches[0]
+    plans = d.plans.get(finding.id, [])
+    if not plans:
+        print(f"{finding.id}: {finding.title}\nNo automatic fix for this one; the report explains what to change.")
+        return EXIT_FINDINGS
+    if args.fix_id:
+        plans = [p for p in plans if p.id == args.fix_id]
+        if not plans:
+            raise UsageError(f"--fix {args.fix_id}: choose from {', '.join(p.id for p in d.plans[finding.id])}")
+    print(f"{finding.id}: {finding.title}")
+    if len(plans) > 1 and not args.dry_run:
+        for p in plans:
+            print(f"\n  --fix {p.id}: {p.fix.title} [{p.fix.kind}]")
+        raise UsageError("this finding offers several fixes; pick one with --fix (see above)")
+    for p in plans:
+        print(f"\n{p.fix.title}  [{p.fix.kind}, --fix {p.id}]\n")
+        print(p.fix.preview.rstrip() or "(no change)")
+    if args.dry_run:
+        return EXIT_OK
+    planned = plans[0]
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError("refusing to change files without --yes when not asked on a terminal")
+        answer = input("\nApply this change? [y/N] ").strip().lower()
+        if answer not in ("y", "yes"):
+            print("Nothing changed.")
+            return EXIT_OK
+    try:
+        out = apply_fix(host, opts, workspace, d, planned, on_line=lambda line: print(f"  {line}"))
+    except FixRefused as exc:
+        print(f"goenv-tui: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"\n{out.verdict}")
+    return EXIT_OK if (out.applied and out.cleared) or not out.entry else EXIT_FINDINGS
+
+
+def _undo(args: argparse.Namespace) -> int:
+    from goenv_tui.fixes.engine import FixRefused, undo
+    from goenv_tui.fixes.journal import Journal
+    from goenv_tui.host import LocalHost
+
+    opts, _ = _options(args)
+    host = LocalHost()
+    journal = Journal(host, opts.home)
+    if args.list or not args.entry:
+        entries = journal.entries()
+        if not entries:
+            print(f"No fixes recorded in {journal.path}.")
+        for e in entries:
+            files = ", ".join(r.path.replace(opts.home, "~") for r in e.files) or " ".join(e.argv)
+            print(f"{e.id}  {e.state:<8} {e.title}  [{files}]")
+        return EXIT_OK
+    try:
+        entry = undo(host, opts.home, args.entry)
+    except FixRefused as exc:
+        print(f"goenv-tui: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    restored = ", ".join(r.path.replace(opts.home, "~") for r in entry.files)
+    print(f"Undone {entry.id}: {entry.title} (restored {restored or 'nothing'}).")
+    return EXIT_OK
+
+
 def _tui(args: argparse.Namespace) -> int:
     opts, workspace = _options(args)
     try:
@@ -127,6 +212,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if args.command == "report":
             return _report(args)
+        if args.command == "fix":
+            return _fix(args)
+        if args.command == "undo":
+            return _undo(args)
         return _tui(args)
     except UsageError as exc:
         print(f"goenv-tui: {exc}", file=sys.stderr)

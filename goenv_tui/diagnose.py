@@ -3,15 +3,17 @@ wizard alike, so they always show the same findings."""
 
 from __future__ import annotations
 
+import datetime
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from goenv_tui.checks import CheckContext, run_checks
 from goenv_tui.collect import Facts, collect
 from goenv_tui.graph import EnvGraph
 from goenv_tui.host import Host
 from goenv_tui.model import ContextTrace, Finding
+from goenv_tui.fixes.plan import PlannedFix
 from goenv_tui.probes import ProbeResult
 from goenv_tui.probes.runner import run_probes
 from goenv_tui.shells.tracer import TraceOptions
@@ -23,6 +25,9 @@ class Diagnosis:
     graph: EnvGraph
     findings: list[Finding]
     timings: dict[str, float] = field(default_factory=dict)
+    # finding id → the fixes planned for it, exactly (edits or argv)
+    plans: dict[str, list[PlannedFix]] = field(default_factory=dict)
+    today: str = ""
 
     def with_probes(self, results: list[ProbeResult], host: Host) -> Diagnosis:
         """The same diagnosis with probe results added and the checks run again over them."""
@@ -30,7 +35,7 @@ class Diagnosis:
         self.facts.probes_ran = True
         graph = EnvGraph.build(self.facts.contexts, self.facts.dormant, self.facts.resolutions)
         findings = run_checks(CheckContext(self.facts, graph, host))
-        return Diagnosis(self.facts, graph, findings, dict(self.timings))
+        return attach_fixes(Diagnosis(self.facts, graph, findings, dict(self.timings), today=self.today), host)
 
     def counts(self) -> dict[str, int]:
         out = {"error": 0, "warning": 0, "info": 0}
@@ -43,7 +48,7 @@ def diagnose(host: Host, opts: TraceOptions, workspace: str | None = None,
              on_context: Callable[[ContextTrace], None] | None = None,
              on_stage: Callable[[str], None] | None = None,
              probes: bool = False, probe_timeout: float = 90.0,
-             on_probe_line: Callable[[str, str], None] | None = None) -> Diagnosis:
+             on_probe_line: Callable[[str, str], None] | None = None, today: str | None = None) -> Diagnosis:
     t0 = time.monotonic()
     facts = collect(host, opts, workspace, on_context, on_stage)
     if probes:
@@ -62,4 +67,18 @@ def diagnose(host: Host, opts: TraceOptions, workspace: str | None = None,
     t3 = time.monotonic()
     timings = dict(facts.timings)
     timings.update(graph_ms=(t2 - t1) * 1000, checks_ms=(t3 - t2) * 1000, total_ms=(t3 - t0) * 1000)
-    return Diagnosis(facts, graph, findings, timings)
+    return attach_fixes(Diagnosis(facts, graph, findings, timings, today=today or datetime.date.today().isoformat()), host)
+
+
+def attach_fixes(d: Diagnosis, host: Host) -> Diagnosis:
+    """Plan every finding's fixes against the files as they are now; findings carry their previews."""
+    from goenv_tui.fixes.builders import plan_for
+
+    d.plans = plan_for(d, host, d.today or datetime.date.today().isoformat())
+    out = []
+    for f in d.findings:
+        planned = [p.fix for p in d.plans.get(f.id, [])]
+        ids = {x.id for x in planned}
+        out.append(replace(f, fixes=tuple(planned) + tuple(x for x in f.fixes if x.id not in ids)))
+    d.findings = out
+    return d

@@ -151,6 +151,8 @@ class Finding:
     evidence: tuple[str, ...] = ()
     chain: tuple[str, ...] = ()
     fixes: tuple[Fix, ...] = ()
+    # Machine-readable facts the finding is about (a directory, a tool), for the fix builders.
+    data: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,23 @@ def home(tmp_path) -> Home:
     return Home(tmp_path / "home")
 
 
+@pytest.fixture(scope="session")
+def old_dlv(request) -> str:
+    """A real dlv v1.20.2 built with Debian's go1.19 (cached between runs): old and stale."""
+    import os
+    import subprocess
+
+    from tests import gotools
+
+    cache = request.config.cache.mkdir("old-dlv-v1.20.2")
+    target = cache / "dlv"
+    if not target.exists():
+        env = dict(os.environ, GOTOOLCHAIN="local", GOFLAGS="-mod=mod", GOBIN=str(cache))
+        subprocess.run([gotools.go119(), "install", "github.com/go-delve/delve/cmd/dlv@v1.20.2"],
+                       env=env, check=True, capture_output=True, timeout=600)
+    return str(target)
+
+
 def pytest_collection_modifyitems(config, items):
     # A missing shell is a failure in CI (GOENV_TUI_CI=1), never a silent skip.
     import os

@@ -97,6 +97,7 @@ def finding(
     evidence: Iterable[str] = (),
     chain: Iterable[str] = (),
     fixes: Iterable[Fix] = (),
+    data: dict[str, str] | None = None,
 ) -> Finding:
     """A Finding whose id is stable across runs: the check id plus a hash of what it is about."""
     digest = hashlib.sha1(key.encode()).hexdigest()[:6]
@@ -112,6 +113,7 @@ def finding(
         evidence=tuple(dict.fromkeys(evidence)),
         chain=tuple(chain),
         fixes=tuple(fixes),
+        data=dict(data or {}),
     )
 
 

@@ -45,6 +45,7 @@ def _probe_check(ctx: CheckContext, tool: str) -> Iterator[Finding]:
             f"{title} in {ids[0]}" + (f" (+{len(ids) - 1})" if len(ids) > 1 else "") + f": {words}",
             f"Started the way an editor starts it, in {ctx.contexts_phrase(ids)}: {p.detail or words}",
             contexts=ids, chain=chain, fixes=_fixes(p), evidence=[f"ctx:{c}" for c in ids],
+            data={"tool": tool, "classification": p.classification or ""},
         )
 
 

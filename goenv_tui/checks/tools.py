@@ -131,7 +131,7 @@ def install_dir_not_on_path(ctx: CheckContext) -> Iterator[Finding]:
             f"install land there; but PATH in {ctx.contexts_phrase(ids)} does not include it, so they are not "
             "found. Add it to PATH in a file every context reads.",
             variable="PATH", contexts=ids, locations=[value.location] if value and value.location else [],
-            evidence=[f"var:{c}:PATH" for c in ids],
+            evidence=[f"var:{c}:PATH" for c in ids], data={"dir": directory},
         )
 
 
@@ -182,6 +182,7 @@ def installed_not_found(ctx: CheckContext) -> Iterator[Finding]:
             f"{ctx.tilde(path)} exists, but {ctx.contexts_phrase(ids)} do not have {ctx.tilde(posixpath.dirname(path))} "
             f"on PATH, so \"{tool} not found\" there. Add the directory to PATH in a file every context reads.",
             contexts=ids, evidence=[f"var:{c}:PATH" for c in ids],
+            data={"dir": posixpath.dirname(path), "tool": tool},
         )
 
 
@@ -214,7 +215,8 @@ def stale_shadow(ctx: CheckContext) -> Iterator[Finding]:
             f"{tool} {_version_of(res.resolved)} at {ctx.tilde(old)} shadows {tool} {_version_of(newer)} at {ctx.tilde(new)}",
             f"PATH in {ctx.contexts_phrase(ids)} finds the older {tool} first. Remove {ctx.tilde(old)} or put "
             f"{ctx.tilde(newer.entry)} earlier on PATH.",
-            contexts=ids, chain=[f"PATH[{res.resolved.index}] {ctx.tilde(old)} {_version_of(res.resolved)} (runs)",
+            contexts=ids, data={"tool": tool, "path": old},
+            chain=[f"PATH[{res.resolved.index}] {ctx.tilde(old)} {_version_of(res.resolved)} (runs)",
                                  f"PATH[{newer.index}] {ctx.tilde(new)} {_version_of(newer)} (shadowed)"],
         )
 
@@ -243,7 +245,7 @@ def built_with_old_go(ctx: CheckContext) -> Iterator[Finding]:
             f"{tool} at {ctx.tilde(path)} was built with {built}, older than {go_version}",
             f"{ctx.tilde(path)} was compiled with {built} but {ctx.contexts_phrase(ids)} run {go_version}. "
             f"Rebuild it with the current Go: `go install {pkg}`.",
-            contexts=ids,
+            contexts=ids, data={"tool": tool, "path": path},
         )
 
 

@@ -86,6 +86,8 @@ class Host(Protocol):
 
     def makedirs(self, path: str) -> None: ...
 
+    def remove_file(self, path: str) -> None: ...
+
     def interactive_argv(self, argv: Sequence[str], env: Mapping[str, str] | None,
                          cwd: str | None) -> tuple[list[str], dict[str, str] | None, str | None]:
         """How to start argv as a live, interactive child (pexpect) on this host."""

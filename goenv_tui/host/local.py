@@ -138,6 +138,14 @@ class LocalHost:
         except OSError as exc:
             raise HostError(f"{path}: {exc.strerror or exc}") from exc
 
+    def remove_file(self, path: str) -> None:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise HostError(f"{path}: {exc.strerror or exc}") from exc
+
     def interactive_argv(self, argv: Sequence[str], env: Mapping[str, str] | None,
                          cwd: str | None) -> tuple[list[str], dict[str, str] | None, str | None]:
         return list(argv), (dict(env) if env is not None else None), cwd

@@ -161,7 +161,13 @@ def _split_statements(text: str) -> list[tuple[int, int, list[list[str]]]]:
                 end_word()
                 i = m.end()
                 continue
-        if c in "(){}" and not word:
+        if c in "{}" and not word and (i + 1 >= n or text[i + 1] in " \t\n;"):
+            # Brace groups and function bodies: kept as one-word commands so blocks can be found.
+            end_command()
+            commands.append([c])
+            i += 1
+            continue
+        if c in "()" and not word:
             end_command()
             i += 1
             continue
@@ -252,6 +258,42 @@ def assignments_in(stmt: Statement, watched: set[str] | None = None) -> list[Sta
                 op = _classify(m.group(1), m.group(3), m.group(2) == "+=")
                 found.append(StaticAssignment(name, op, _unquote(m.group(3)), stmt.start, stmt.end))
     return found
+
+
+_OPENERS = {"if", "case", "for", "while", "until", "select", "{"}
+_CLOSERS = {"fi", "esac", "done", "}"}
+
+
+def depths(stmts: list[Statement]) -> list[int]:
+    """Nesting depth (if/case/loops/braces) at the start of each statement."""
+    out = []
+    depth = 0
+    for st in stmts:
+        out.append(depth)
+        for words in st.commands:
+            head = words[0] if words else ""
+            if head in _OPENERS or (len(words) > 1 and words[-1] == "{"):
+                depth += 1
+            elif head in _CLOSERS:
+                depth = max(0, depth - 1)
+            if head in ("if", "case", "for", "while", "until", "select") and (
+                    words[-1] in ("fi", "esac", "done") or any(w in ("fi", "esac", "done") for w in words[1:])):
+                depth = max(0, depth - 1)
+    return out
+
+
+def toplevel_start(text: str, line: int) -> int:
+    """The first line of the top-level command (a whole `case … esac`, `if … fi`, function body)
+    that contains `line`: where to insert something that must run before it."""
+    stmts = statements(text)
+    ds = depths(stmts)
+    best = line
+    for st, d in zip(stmts, ds, strict=True):
+        if st.start > line:
+            break
+        if d == 0:
+            best = st.start
+    return best
 
 
 @dataclass

@@ -4,7 +4,6 @@ and dlv: each fires with its evidence, and stays quiet on a healthy set-up."""
 from __future__ import annotations
 
 import os
-import subprocess
 
 import pytest
 
@@ -35,18 +34,6 @@ def with_tools(home: Home) -> Home:
     home.dir("go/bin")
     home.symlink("go/bin/gopls", gotools.gopls()).symlink("go/bin/dlv", gotools.dlv())
     return home
-
-
-@pytest.fixture(scope="session")
-def old_dlv(tmp_path_factory, request) -> str:
-    """A real dlv v1.20.2 built with Debian's go1.19 (cached between runs)."""
-    cache = request.config.cache.mkdir("old-dlv-v1.20.2")
-    target = cache / "dlv"
-    if not target.exists():
-        env = dict(os.environ, GOTOOLCHAIN="local", GOFLAGS="-mod=mod", GOBIN=str(cache))
-        subprocess.run([gotools.go119(), "install", "github.com/go-delve/delve/cmd/dlv@v1.20.2"],
-                       env=env, check=True, capture_output=True, timeout=600)
-    return str(target)
 
 
 def test_healthy_go_home_has_no_errors_or_warnings(home: Home) -> None:

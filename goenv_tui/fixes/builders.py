@@ -1,0 +1,379 @@
+"""Which fixes each finding offers, planned against the files as they are now.
+
+One small builder per check id: it reads the finding's evidence (file:line, contexts, go env
+sources) and returns PlannedFix objects with exact edits or argv. A builder that cannot plan
+safely returns nothing — a finding without a fix is better than a wrong edit.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from goenv_tui.diagnose import Diagnosis
+from goenv_tui.display import tilde, where
+from goenv_tui.fixes import edits
+from goenv_tui.fixes.plan import FileEdit, PlannedFix, command_preview, unified_diff
+from goenv_tui.host import Host, HostError
+from goenv_tui.model import Finding, Fix, Location, TraceStatus
+
+Builder = Callable[["FixContext", Finding], list[PlannedFix]]
+BUILDERS: dict[str, Builder] = {}
+
+
+def builds(*check_ids: str) -> Callable[[Builder], Builder]:
+    def deco(fn: Builder) -> Builder:
+        for cid in check_ids:
+            BUILDERS[cid] = fn
+        return fn
+
+    return deco
+
+
+@dataclass
+class FixContext:
+    d: Diagnosis
+    host: Host
+    today: str
+    _texts: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def home(self) -> str:
+        return self.d.facts.home
+
+    def text(self, path: str) -> str | None:
+        if path not in self._texts:
+            try:
+                self._texts[path] = self.host.read_text(path) if self.host.stat(path).is_file else None
+            except HostError:
+                self._texts[path] = None
+        return self._texts[path]
+
+    def edit_fix(self, finding: Finding, fix_id: str, title: str, changes: list[FileEdit], contexts=(),
+                 safe: bool = True) -> PlannedFix | None:
+        changes = [c for c in changes if c.changes]
+        if not changes:
+            return None
+        preview = unified_diff(tuple(changes), self.home)
+        return PlannedFix(Fix(fix_id, title, "edit", preview, needs_confirmation=True, verifies=finding.check),
+                          finding.id, finding.check, tuple(changes), contexts=tuple(contexts or finding.contexts),
+                          safe=safe)
+
+    def command_fix(self, finding: Finding, fix_id: str, title: str, argv: list[str], env: dict[str, str],
+                    cwd: str | None, touches: list[str], env_changes: dict[str, str] | None = None,
+                    undoable: bool = True) -> PlannedFix:
+        preview = command_preview(tuple(argv), env_changes or {}, cwd, self.home)
+        return PlannedFix(Fix(fix_id, title, "command", preview, needs_confirmation=True, verifies=finding.check),
+                          finding.id, finding.check, argv=tuple(argv), env=dict(env), cwd=cwd,
+                          touches=tuple(touches), contexts=tuple(finding.contexts), undoable=undoable)
+
+    def home_file(self, path: str) -> bool:
+        return path.startswith(self.home.rstrip("/") + "/")
+
+    def context_env(self, cid: str) -> dict[str, str]:
+        t = self.d.graph.contexts.get(cid)
+        return dict(t.full_env) if t else {}
+
+    def context_go(self, cid: str) -> str | None:
+        res = self.d.facts.resolutions.get(cid, {}).get("go")
+        return res.resolved.path if res and res.resolved else None
+
+
+def _loc_of(f: Finding, index: int = 0) -> Location | None:
+    locs = [loc for loc in f.locations if loc.line]
+    return locs[index] if len(locs) > index else None
+
+
+def _disable(fc: FixContext, f: Finding, loc: Location, why: str, fix_id: str, title: str) -> PlannedFix | None:
+    if not fc.home_file(loc.path) or loc.line is None:
+        return None
+    text = fc.text(loc.path)
+    if text is None:
+        return None
+    new = edits.comment_out(text, loc.line, why, fc.today)
+    return fc.edit_fix(f, fix_id, title, [FileEdit(loc.path, text, new)])
+
+
+# --- startup-file fixes ------------------------------------------------------------------------
+
+@builds("GOENV-OVERRIDE-001")
+def override(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    out = []
+    first, later = _loc_of(f, 0), _loc_of(f, 1)
+    if first is None or later is None:
+        return out
+    p = _disable(fc, f, later, f"it overrode {f.variable} from {where(fc.home, first)} in some contexts only",
+                 "comment-out-override", f"Comment out the override at {where(fc.home, later)}")
+    if p:
+        out.append(p)
+    out += _move_to_profile(fc, f, later)
+    return out
+
+
+def _move_to_profile(fc: FixContext, f: Finding, loc: Location) -> list[PlannedFix]:
+    """zsh: move an export from ~/.zshrc (interactive only) to ~/.zshenv or ~/.zprofile."""
+    if posixpath.basename(loc.path) != ".zshrc" or not fc.home_file(loc.path) or loc.line is None:
+        return []
+    text = fc.text(loc.path)
+    if text is None:
+        return []
+    out = []
+    rest, moved = edits.remove_statements(text, [loc.line])
+    folder = posixpath.dirname(loc.path)
+    for target, who in ((".zprofile", "login shells: Terminal, VS Code from the Dock"),
+                        (".zshenv", "every zsh, interactive or not")):
+        tpath = posixpath.join(folder, target)
+        ttext = fc.text(tpath)
+        new_target = edits.insert_before(ttext or "", None, moved,
+                                         f"moved from {where(fc.home, loc)} so that {who} see it", fc.today)
+        p = fc.edit_fix(f, f"move-to-{target.lstrip('.')}", f"Move {where(fc.home, loc)} to ~/{target} ({who})",
+                        [FileEdit(loc.path, text, rest), FileEdit(tpath, ttext, new_target)])
+        if p:
+            out.append(p)
+    return out
+
+
+@builds("GOENV-CTXDIFF-001")
+def ctxdiff(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    out = []
+    for loc in f.locations:
+        out += _move_to_profile(fc, f, loc)
+    return out[:2]
+
+
+@builds("GOENV-GUARD-001")
+def guard(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    ret = _loc_of(f, 0)
+    rest = [loc for loc in f.locations[1:] if loc.line]
+    if ret is None or not rest or not fc.home_file(ret.path):
+        return []
+    text = fc.text(ret.path)
+    if text is None:
+        return []
+    lines = sorted({loc.line for loc in rest if loc.path == ret.path and loc.line})
+    new = edits.move_above(text, lines, ret.line or 1,
+                           f"moved above the early return so that `ssh host cmd` and Remote-SSH get {f.variable or 'them'}",
+                           fc.today)
+    p = fc.edit_fix(f, "move-above-guard",
+                    f"Move {len(lines)} line{'s' if len(lines) > 1 else ''} above the early return at {where(fc.home, ret)}",
+                    [FileEdit(ret.path, text, new)])
+    return [p] if p else []
+
+
+@builds("GOENV-DORMANT-001")
+def unread_profile(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    unread = next((u for u in fc.d.facts.unread if u.path in {loc.path for loc in f.locations}), None)
+    if unread is None or posixpath.basename(unread.path) != ".profile":
+        return []
+    folder = posixpath.dirname(unread.path)
+    for name in (".bash_profile", ".bash_login"):
+        shadow = posixpath.join(folder, name)
+        text = fc.text(shadow)
+        if text is not None:
+            new = edits.insert_before(text, _first_code_line(text), ['[ -f "$HOME/.profile" ] && . "$HOME/.profile"'],
+                                      f"bash reads only ~/{name}; source ~/.profile so its settings apply", fc.today)
+            p = fc.edit_fix(f, "source-profile", f"Make ~/{name} source ~/.profile", [FileEdit(shadow, text, new)])
+            return [p] if p else []
+    return []
+
+
+def _first_code_line(text: str) -> int | None:
+    for n, line in enumerate(text.splitlines(), start=1):
+        if line.strip() and not line.lstrip().startswith("#"):
+            return n
+    return None
+
+
+@builds("GOENV-PATH-003")
+def literal_tilde(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    out = []
+    for loc in {loc for loc in f.locations if loc.line}:
+        text = fc.text(loc.path)
+        if text is None or not fc.home_file(loc.path):
+            continue
+        new = edits.replace_in(text, loc.line, '"~/', '"$HOME/')
+        new = edits.replace_in(new, loc.line, ':~/', ':$HOME/')
+        p = fc.edit_fix(f, "tilde-to-home", f"Use $HOME instead of a quoted ~ at {where(fc.home, loc)}",
+                        [FileEdit(loc.path, text, new)])
+        if p:
+            out.append(p)
+    return out[:1]
+
+
+@builds("GOENV-PATH-004")
+def duplicate(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    loc = _loc_of(f)
+    if loc is None:
+        return []
+    p = _disable(fc, f, loc, "it only added a PATH entry that was already there", "remove-duplicate",
+                 f"Comment out the duplicate PATH entry at {where(fc.home, loc)}")
+    return [p] if p else []
+
+
+@builds("GOENV-EXPORT-001")
+def not_exported(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    loc = _loc_of(f)
+    if loc is None or not fc.home_file(loc.path):
+        return []
+    text = fc.text(loc.path)
+    if text is None:
+        return []
+    p = fc.edit_fix(f, "export", f"Export {f.variable} at {where(fc.home, loc)}",
+                    [FileEdit(loc.path, text, edits.export_statement(text, loc.line or 1))])
+    return [p] if p else []
+
+
+@builds("GOENV-GOROOT-001", "GOENV-GOROOT-002", "GOENV-GODIR-001")
+def goroot_line(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    out = []
+    for loc in f.locations:
+        if loc.line and fc.home_file(loc.path) and not loc.path.endswith("/go/env"):
+            p = _disable(fc, f, loc, "go finds its own GOROOT; a fixed one breaks when Go moves or upgrades",
+                         "unset-goroot", f"Comment out GOROOT at {where(fc.home, loc)} (go finds its own)")
+            if p:
+                out.append(p)
+    out += _go_env_unset(fc, f, "GOROOT")
+    return out[:2]
+
+
+def _best_rc(fc: FixContext, contexts: list[str]) -> str | None:
+    """The home startup file read by the most of these contexts (ties: the earliest read)."""
+    counts: dict[str, int] = {}
+    order: dict[str, int] = {}
+    for cid in contexts:
+        t = fc.d.graph.contexts.get(cid)
+        if t is None:
+            continue
+        for sf in t.files:
+            if fc.home_file(sf.path) and "/.bashrc.d/" not in sf.path:
+                counts[sf.path] = counts.get(sf.path, 0) + 1
+                order.setdefault(sf.path, sf.order)
+    if not counts:
+        return None
+    return max(counts, key=lambda p: (counts[p], -order[p]))
+
+
+@builds("GOENV-GOBIN-001", "GOENV-TOOLS-001")
+def add_to_path(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    directory = f.data.get("dir")
+    if not directory:
+        return []
+    ok = [c for c in (f.contexts or ()) if fc.d.graph.contexts.get(c) and fc.d.graph.contexts[c].status is TraceStatus.OK]
+    rc = _best_rc(fc, ok or list(f.contexts))
+    if rc is None:
+        return []
+    text = fc.text(rc) or ""
+    # Before the first early return any of these contexts takes in that file (the guard of
+    # ~/.bashrc fires for sshd, not for terminals).
+    returns = [r.line for c in ok for r in fc.d.graph.contexts[c].early_returns if r.path == rc and r.line]
+    guard = min(returns) if returns else None
+    shown = "$HOME" + directory[len(fc.home.rstrip("/")):] if fc.home_file(directory) else directory
+    line = f'case ":$PATH:" in *":{shown}:"*) ;; *) export PATH="$PATH:{shown}" ;; esac'
+    new = edits.insert_before(text, guard, [line], f"tools installed with `go install` land in {shown}", fc.today)
+    p = fc.edit_fix(f, "add-to-path", f"Add {tilde(fc.home, directory)} to PATH in {tilde(fc.home, rc)}",
+                    [FileEdit(rc, fc.text(rc), new)])
+    return [p] if p else []
+
+
+# --- go env -w values and Go settings -----------------------------------------------------------
+
+def _go_env_unset(fc: FixContext, f: Finding, name: str) -> list[PlannedFix]:
+    for cid in f.contexts or [t.id for t in fc.d.facts.contexts]:
+        ge = fc.d.facts.goenvs.get(cid)
+        v = ge.values.get(name) if ge else None
+        go = fc.context_go(cid)
+        if v is not None and v.source == "goenv-file" and go and ge and ge.file:
+            return [fc.command_fix(f, f"go-env-u-{name}", f"Remove {name} from the go env file (`go env -u {name}`)",
+                                   [go, "env", "-u", name], fc.context_env(cid), None, [ge.file])]
+    return []
+
+
+@builds("GOENV-MOD-001", "GOENV-MOD-002", "GOENV-PROXY-001")
+def go_setting(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    name = f.variable or ""
+    out = _go_env_unset(fc, f, name)
+    for loc in f.locations:
+        if loc.line and fc.home_file(loc.path) and not loc.path.endswith("/go/env"):
+            p = _disable(fc, f, loc, f"{name} breaks module builds and gopls", f"remove-{name.lower()}",
+                         f"Comment out {name} at {where(fc.home, loc)}")
+            if p:
+                out.append(p)
+    return out
+
+
+INSTALL = {"gopls": "golang.org/x/tools/gopls@latest", "dlv": "github.com/go-delve/delve/cmd/dlv@latest"}
+
+
+@builds("GOENV-PROBE-001", "GOENV-PROBE-002", "GOENV-TOOLS-002", "GOENV-TOOLS-003")
+def reinstall(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    tool = f.data.get("tool")
+    if tool not in INSTALL or not f.contexts:
+        return []
+    cid = f.contexts[0]
+    go = fc.context_go(cid)
+    ge = fc.d.facts.goenvs.get(cid)
+    if go is None or ge is None:
+        return []
+    gobin = ge.values.get("GOBIN")
+    gopath = ge.values.get("GOPATH")
+    target_dir = gobin.value if gobin and gobin.value else posixpath.join((gopath.value if gopath else "").split(":")[0], "bin")
+    return [fc.command_fix(f, f"install-{tool}", f"Install {tool} with {tilde(fc.home, go)} ({ge.values.get('GOVERSION').value if 'GOVERSION' in ge.values else 'this go'})",
+                           [go, "install", INSTALL[tool]], fc.context_env(cid), fc.home,
+                           [posixpath.join(target_dir, tool)])]
+
+
+# --- workspace -----------------------------------------------------------------------------------
+
+@builds("GOENV-WORKSPACE-001")
+def workspace_init(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    ws = fc.d.facts.workspace_facts
+    cid = next((c for c in fc.d.facts.primary if fc.context_go(c)), None)
+    if ws is None or cid is None:
+        return []
+    go = fc.context_go(cid)
+    assert go is not None
+    if ws.child_gomods:
+        dirs = ["./" + posixpath.relpath(posixpath.dirname(p), ws.root) for p in ws.child_gomods]
+        return [fc.command_fix(f, "go-work-init", "Create a go.work that uses the modules below",
+                               [go, "work", "init", *dirs], fc.context_env(cid), ws.root, [posixpath.join(ws.root, "go.work")])]
+    if ws.has_go_files and ws.parent_gomod is None:
+        name = "example.com/" + (posixpath.basename(ws.root) or "module")
+        return [fc.command_fix(f, "go-mod-init", f"Create go.mod (`go mod init {name}`)",
+                               [go, "mod", "init", name], fc.context_env(cid), ws.root, [posixpath.join(ws.root, "go.mod")])]
+    return []
+
+
+@builds("GOENV-WORKSPACE-002")
+def workspace_dropuse(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    ws = fc.d.facts.workspace_facts
+    cid = next((c for c in fc.d.facts.primary if fc.context_go(c)), None)
+    if ws is None or ws.gowork is None or cid is None:
+        return []
+    go = fc.context_go(cid)
+    assert go is not None
+    bad = [u.directory for u in ws.uses if not u.exists or not u.has_gomod]
+    argv = [go, "work", "edit", *[f"-dropuse={d}" for d in bad]]
+    return [fc.command_fix(f, "go-work-dropuse", f"Drop {', '.join(bad)} from go.work", argv, fc.context_env(cid),
+                           posixpath.dirname(ws.gowork), [ws.gowork])]
+
+
+def plan_for(d: Diagnosis, host: Host, today: str) -> dict[str, list[PlannedFix]]:
+    """Every finding's planned fixes (findings without a builder get none)."""
+    try:  # editor-settings fixes register themselves on import
+        import goenv_tui.fixes.settings  # noqa: F401
+    except ImportError:  # pragma: no cover - present in every release
+        pass
+    fc = FixContext(d, host, today)
+    out: dict[str, list[PlannedFix]] = {}
+    for f in d.findings:
+        builder = BUILDERS.get(f.check)
+        if builder is None:
+            continue
+        try:
+            plans = [p for p in builder(fc, f) if p is not None]
+        except Exception:  # a builder bug must not hide the finding
+            plans = []
+        if plans:
+            out[f.id] = plans
+    return out
