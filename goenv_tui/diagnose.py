@@ -10,10 +10,10 @@ from dataclasses import dataclass, field, replace
 
 from goenv_tui.checks import CheckContext, run_checks
 from goenv_tui.collect import Facts, collect
+from goenv_tui.fixes.plan import PlannedFix
 from goenv_tui.graph import EnvGraph
 from goenv_tui.host import Host
 from goenv_tui.model import ContextTrace, Finding
-from goenv_tui.fixes.plan import PlannedFix
 from goenv_tui.probes import ProbeResult
 from goenv_tui.probes.runner import run_probes
 from goenv_tui.shells.tracer import TraceOptions

@@ -133,6 +133,7 @@ class GoenvApp(App[int]):
                 self.host, self.opts, self.workspace,
                 on_context=lambda t: self.post_message(ContextTraced(run, t)),
                 on_stage=lambda s: self.post_message(StageChanged(run, s)),
+                today="2026-01-01" if self.stable else None,  # fix previews carry a date
             )
         except Exception as exc:  # shown, never swallowed
             self.post_message(DiagnosisFailed(run, f"{type(exc).__name__}: {exc}"))
