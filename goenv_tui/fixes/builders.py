@@ -7,6 +7,7 @@ safely returns nothing — a finding without a fix is better than a wrong edit.
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -360,10 +361,8 @@ def workspace_dropuse(fc: FixContext, f: Finding) -> list[PlannedFix]:
 
 def plan_for(d: Diagnosis, host: Host, today: str) -> dict[str, list[PlannedFix]]:
     """Every finding's planned fixes (findings without a builder get none)."""
-    try:  # editor-settings fixes register themselves on import
+    with contextlib.suppress(ImportError):  # editor-settings fixes register themselves on import
         import goenv_tui.fixes.settings  # noqa: F401
-    except ImportError:  # pragma: no cover - present in every release
-        pass
     fc = FixContext(d, host, today)
     out: dict[str, list[PlannedFix]] = {}
     for f in d.findings:

@@ -154,7 +154,8 @@ def apply_fix(host: Host, opts: TraceOptions, workspace: str | None, before: Dia
     before_ids = {f.id for f in before.findings}
     target = next((f for f in before.findings if f.id == planned.finding_id), None)
     still = any(f.id == planned.finding_id or (target is not None and same_problem(target, f)) for f in after.findings)
-    new = [f.title for f in after.findings if f.id not in before_ids and f.severity.value != "info"]
+    new = [f.title for f in after.findings if f.id not in before_ids and f.severity.value != "info"
+           and not any(same_problem(b, f) for b in before.findings)]
     if still:
         verdict = "Applied, but the finding is still there."
     else:
@@ -199,3 +200,40 @@ def undo(host: Host, home: str, entry_id: str) -> Entry:
     entry.state = "undone"
     journal.save(entry)
     return entry
+
+
+def safe_candidates(d: Diagnosis, severities: set[str], attempted: set[tuple[str, str, str]] | None = None
+                    ) -> list[tuple[Finding, PlannedFix]]:
+    """The first safe fix of every finding of these severities (worst first)."""
+    attempted = attempted or set()
+    out = []
+    for f in d.findings:
+        if f.severity.value not in severities:
+            continue
+        for p in d.plans.get(f.id, [])[:1]:
+            if p.safe and not p.is_noop and (f.check, p.id, p.fix.title) not in attempted:
+                out.append((f, p))
+    return out
+
+
+def apply_safe(host: Host, opts: TraceOptions, workspace: str | None, d: Diagnosis, severities: set[str],
+               on_result: Callable[[Finding, Outcome], None] | None = None) -> tuple[list[Outcome], Diagnosis]:
+    """Apply every safe fix of these severities one by one, each verified by a fresh trace that
+    the next one is planned against (so two fixes to one file never race)."""
+    attempted: set[tuple[str, str, str]] = set()
+    outcomes: list[Outcome] = []
+    while True:
+        todo = safe_candidates(d, severities, attempted)
+        if not todo:
+            return outcomes, d
+        f, p = todo[0]
+        attempted.add((f.check, p.id, p.fix.title))
+        try:
+            out = apply_fix(host, opts, workspace, d, p)
+        except FixRefused as exc:
+            out = Outcome(None, False, verdict=str(exc))
+        outcomes.append(out)
+        if on_result is not None:
+            on_result(f, out)
+        if out.after is not None:
+            d = out.after

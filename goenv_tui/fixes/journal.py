@@ -85,7 +85,13 @@ class Journal:
         return matches[-1] if len(matches) >= 1 and len({m.id for m in matches}) == 1 else None
 
     def save(self, entry: Entry) -> None:
-        entries = [e for e in self.entries() if e.id != entry.id] + [entry]
+        """Record `entry` (updated in place if known, so the journal keeps its order)."""
+        entries = self.entries()
+        ids = [e.id for e in entries]
+        if entry.id in ids:
+            entries[ids.index(entry.id)] = entry
+        else:
+            entries.append(entry)
         self.host.makedirs(self.dir)
         data = "".join(json.dumps(e.to_json(), sort_keys=True) + "\n" for e in entries)
         self.host.write_atomic(self.path, data.encode(), mode=0o600)

@@ -38,7 +38,10 @@ from goenv_tui.ui.messages import (
     ProbesDone,
     StageChanged,
 )
+from goenv_tui.ui.screens.fix import FixDialog
 from goenv_tui.ui.screens.help import HelpScreen
+from goenv_tui.ui.screens.history import HistoryScreen
+from goenv_tui.ui.screens.safe_fixes import SafeFixesScreen
 from goenv_tui.ui.widgets.findings import FindingsView
 from goenv_tui.ui.widgets.init_chain import InitChainView
 from goenv_tui.ui.widgets.probes import ProbesView
@@ -60,6 +63,9 @@ class GoenvApp(App[int]):
         Binding("4", "tab('resolution')", "Resolution"),
         Binding("5", "tab('probes')", "Probes"),
         Binding("x", "cancel_probes", "Cancel probes", show=False),
+        Binding("f", "fix", "Fix"),
+        Binding("F", "fix_safe", "Fix safe ones", show=False),
+        Binding("u", "history", "Undo", show=False),
         Binding("r", "rerun", "Re-run"),
         Binding("e", "edit", "Edit"),
         Binding("question_mark", "help", "Help"),
@@ -235,6 +241,45 @@ class GoenvApp(App[int]):
         self.notify("Running the diagnosis again…", timeout=2)
         self.start_diagnosis()
 
+    def _highlighted_finding(self):
+        d = self.diagnosis
+        if d is None:
+            return None
+        lst = self.query_one("#finding-list")
+        option = lst.highlighted_option if lst.highlighted is not None else None
+        return next((x for x in d.findings if option and x.id == option.id), None)
+
+    def action_fix(self) -> None:
+        if self.diagnosis is None:
+            self.notify("Wait for the diagnosis to finish.", timeout=3)
+            return
+        self.action_tab("findings")
+        f = self._highlighted_finding()
+        plans = self.diagnosis.plans.get(f.id, []) if f else []
+        if f is None or not plans:
+            self.notify("No automatic fix for this finding; its detail says what to change.", timeout=4)
+            return
+        self.push_screen(FixDialog(f, plans), self._after_fix)
+
+    def _after_fix(self, outcome) -> None:
+        if outcome is not None and outcome.after is not None:
+            self._show_diagnosis(outcome.after)
+
+    def action_fix_safe(self) -> None:
+        if self.diagnosis is not None:
+            self.push_screen(SafeFixesScreen(self.diagnosis), lambda d: d is not None and self._show_diagnosis(d))
+
+    def action_history(self) -> None:
+        self.push_screen(HistoryScreen(), lambda changed: changed and self.start_diagnosis())
+
+    def _show_diagnosis(self, d: Diagnosis) -> None:
+        self.diagnosis = d
+        self.query_one(FindingsView).show(d)
+        self.query_one(InitChainView).set_diagnosis(d)
+        self.query_one(VariablesView).set_diagnosis(d)
+        self.query_one(ResolutionView).set_diagnosis(d)
+        self._update_status()
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
@@ -306,6 +351,9 @@ class GoenvApp(App[int]):
         yield SystemCommand("Show resolution", "Which go/gopls/dlv runs where", lambda: self.action_tab("resolution"))
         yield SystemCommand("Show probes", "gopls, dlv and go build, live", lambda: self.action_tab("probes"))
         yield SystemCommand("Re-run diagnosis", "Trace every context again", self.action_rerun)
+        yield SystemCommand("Fix the selected finding", "Preview, apply, verify", self.action_fix)
+        yield SystemCommand("Fix all safe ones", "Reversible edits, previewed first", self.action_fix_safe)
+        yield SystemCommand("Undo history", "Every fix, with undo", self.action_history)
         d = self.diagnosis
         if d is None:
             return

@@ -21,6 +21,9 @@ HELP = [
     ("Keys", [
         ("tab / shift+tab", "move between panes"),
         ("↑ ↓ enter", "move, open"),
+        ("f", "fix the highlighted finding: exact preview, apply, verified by a fresh trace"),
+        ("F", "fix all safe ones (a all · e errors · w warnings), previewed first"),
+        ("u", "undo history: every fix, Enter undoes one"),
         ("r", "run the diagnosis again (after you edit a startup file)"),
         ("e", "open the file at the shown line in $EDITOR"),
         ("x", "cancel the running probes"),

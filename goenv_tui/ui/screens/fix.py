@@ -1,0 +1,124 @@
+"""The fix dialog: the exact change (diff or command), Apply or Cancel, then the verdict from a
+fresh trace. Applying runs in a worker; a command's output streams into the dialog."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, OptionList, RichLog, Static
+from textual.widgets.option_list import Option
+
+from goenv_tui.fixes.engine import FixRefused, Outcome, apply_fix
+from goenv_tui.fixes.plan import PlannedFix
+from goenv_tui.model import Finding
+
+
+def diff_text(preview: str) -> Text:
+    t = Text()
+    for line in preview.splitlines():
+        style = ("green" if line.startswith("+") and not line.startswith("+++") else
+                 "red" if line.startswith("-") and not line.startswith("---") else
+                 "cyan" if line.startswith("@@") else "bold" if line.startswith(("$", "---", "+++")) else "")
+        t.append(line + "\n", style)
+    return t
+
+
+class FixDialog(ModalScreen[Outcome | None]):
+    """Preview → Apply/Cancel → verdict. Dismisses with the Outcome (None when cancelled)."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("a", "apply", "Apply"),
+    ]
+
+    def __init__(self, finding: Finding, plans: list[PlannedFix]) -> None:
+        super().__init__()
+        self.finding = finding
+        self.plans = plans
+        self.chosen = 0
+        self.outcome: Outcome | None = None
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="fix-box"):
+            yield Static(Text.assemble(("Fix: ", "bold"), self.finding.title), id="fix-title")
+            yield OptionList(*[Option(Text.assemble(p.fix.title, (f"  [{p.fix.kind}]", "dim")), id=p.id)
+                               for p in self.plans], id="fix-choices")
+            with VerticalScroll(id="fix-preview-scroll"):
+                yield Static(id="fix-preview")
+            yield RichLog(id="fix-log", wrap=True, markup=False, max_lines=2000)
+            yield Static(id="fix-verdict")
+            with Horizontal(id="fix-buttons"):
+                yield Button("Apply (a)", id="fix-apply", variant="primary")
+                yield Button("Cancel (esc)", id="fix-cancel")
+
+    def on_mount(self) -> None:
+        choices = self.query_one("#fix-choices", OptionList)
+        choices.display = len(self.plans) > 1
+        choices.highlighted = 0
+        self.query_one("#fix-log", RichLog).display = False
+        self._preview()
+        self.query_one("#fix-apply", Button).focus()
+
+    def _preview(self) -> None:
+        p = self.plans[self.chosen]
+        head = Text()
+        head.append(f"{p.fix.title}\n", "bold")
+        head.append("This runs a command:\n" if p.fix.kind == "command" else "This changes:\n", "dim")
+        head.append_text(diff_text(p.fix.preview))
+        head.append("\nA backup is kept; undo with u (history) or `goenv-tui undo`.", "dim")
+        self.query_one("#fix-preview", Static).update(head)
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_list.id == "fix-choices" and event.option_index is not None:
+            self.chosen = event.option_index
+            self._preview()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "fix-apply":
+            self.action_apply()
+        else:
+            self.action_cancel()
+
+    def action_cancel(self) -> None:
+        if not self.busy:
+            self.dismiss(self.outcome)
+
+    def action_apply(self) -> None:
+        if self.busy or self.outcome is not None:
+            if self.outcome is not None:
+                self.dismiss(self.outcome)
+            return
+        self.busy = True
+        self.query_one("#fix-apply", Button).disabled = True
+        self.query_one("#fix-verdict", Static).update(Text("⟳ applying, then tracing again to verify…", "italic yellow"))
+        if self.plans[self.chosen].fix.kind == "command":
+            self.query_one("#fix-log", RichLog).display = True
+        self._apply(self.plans[self.chosen])
+
+    @work(thread=True, exclusive=True, group="fix")
+    def _apply(self, plan: PlannedFix) -> None:
+        app = self.app
+        log = self.query_one("#fix-log", RichLog)
+        try:
+            out = apply_fix(app.host, app.opts, app.workspace, app.diagnosis, plan,  # type: ignore[attr-defined]
+                            on_line=lambda line: app.call_from_thread(log.write, line))
+        except FixRefused as exc:
+            out = Outcome(None, False, verdict=f"Not applied: {exc}")
+        except Exception as exc:  # shown, never swallowed
+            out = Outcome(None, False, verdict=f"Not applied: {type(exc).__name__}: {exc}")
+        app.call_from_thread(self._done, out)
+
+    def _done(self, out: Outcome) -> None:
+        self.busy = False
+        self.outcome = out
+        style = "bold green" if out.cleared else "bold yellow" if out.applied else "bold red"
+        self.query_one("#fix-verdict", Static).update(Text(out.verdict, style))
+        button = self.query_one("#fix-apply", Button)
+        button.label = "Close (a)"
+        button.disabled = False
+        button.focus()

@@ -1,0 +1,109 @@
+"""The fix dialog, "fix all safe ones" and the undo history, driven with the Pilot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Static
+
+from goenv_tui.fixes.journal import Journal
+from goenv_tui.host import LocalHost
+from goenv_tui.ui.screens.fix import FixDialog
+from goenv_tui.ui.screens.history import HistoryScreen
+from goenv_tui.ui.screens.safe_fixes import SafeFixesScreen
+from tests.ui.fixtures import broken_home, make_app, settle
+
+
+async def _select(app, pilot, check: str) -> str:
+    f = next(x for x in app.diagnosis.findings if x.check == check)
+    app.query_one("#findings-view").select_finding(f.id)
+    await pilot.pause()
+    return f.id
+
+
+async def test_fix_dialog_previews_applies_and_verifies() -> None:
+    home = broken_home()
+    app = make_app(home)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        fid = await _select(app, pilot, "GOENV-EXPORT-001")
+        await pilot.press("f")
+        await pilot.pause()
+        assert isinstance(app.screen, FixDialog)
+        preview = str(app.screen.query_one("#fix-preview", Static).render())
+        assert "+export GOFLAGS=-mod=vendor" in preview and "-GOFLAGS=-mod=vendor" in preview
+        before = Path(home.p(".bashrc")).read_text()
+        await pilot.press("a")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if app.screen.outcome is not None:
+                break
+        verdict = str(app.screen.query_one("#fix-verdict", Static).render())
+        assert "verified" in verdict
+        assert Path(home.p(".bashrc")).read_text() != before
+        await pilot.press("a")  # close
+        await pilot.pause()
+        assert not isinstance(app.screen, FixDialog)
+        assert all(f.id != fid for f in app.diagnosis.findings)
+
+
+async def test_cancel_changes_nothing() -> None:
+    home = broken_home()
+    app = make_app(home)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        await _select(app, pilot, "GOENV-EXPORT-001")
+        before = Path(home.p(".bashrc")).read_bytes()
+        await pilot.press("f")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, FixDialog)
+        assert Path(home.p(".bashrc")).read_bytes() == before
+        assert Journal(LocalHost(), home.path).entries() == []
+
+
+async def test_safe_fixes_then_undo_from_history() -> None:
+    home = broken_home()
+    original = Path(home.p(".bashrc")).read_bytes()
+    app = make_app(home)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        await pilot.press("F")
+        await pilot.pause()
+        assert isinstance(app.screen, SafeFixesScreen)
+        listed = str(app.screen.query_one("#safe-list", Static).render())
+        assert "Move" in listed or "Export" in listed
+        await pilot.press("enter")
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if not app.screen.busy:
+                break
+        await pilot.press("escape")
+        await pilot.pause()
+        entries = Journal(LocalHost(), home.path).entries()
+        assert entries and all(e.state == "applied" for e in entries)
+        await pilot.press("u")
+        await pilot.pause()
+        assert isinstance(app.screen, HistoryScreen)
+        # Undo newest first, until the file is back.
+        for row in reversed(range(len(entries))):
+            app.screen.query_one("#history-table").move_cursor(row=row)
+            await pilot.press("enter")
+            await pilot.pause()
+        assert all(e.state == "undone" for e in Journal(LocalHost(), home.path).entries())
+        assert Path(home.p(".bashrc")).read_bytes() == original
+
+
+def test_fix_dialog_snapshot(snap_compare) -> None:
+    app = make_app(broken_home())
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        f = next(x for x in app.diagnosis.findings if x.check == "GOENV-GUARD-001" and "bash-sshd-command" in x.contexts)
+        app.query_one("#findings-view").select_finding(f.id)
+        await pilot.pause()
+        await pilot.press("f")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(100, 32), run_before=run_before)
