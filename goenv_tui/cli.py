@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--dry-run", action="store_true", help="show the exact change and stop")
     fix.add_argument("--yes", action="store_true", help="apply without asking")
     _common(fix)
+    wiz = sub.add_parser("wizard", help="a guided fix for someone who just wants Go working in their editor")
+    wiz.add_argument("--start-over", action="store_true", help="forget the saved progress")
+    _common(wiz)
     undo = sub.add_parser("undo", help="undo a fix from the journal, or list the journal")
     undo.add_argument("entry", metavar="ENTRY_ID", nargs="?", help="a journal entry id (a unique prefix is enough)")
     undo.add_argument("--list", action="store_true", help="list what was changed, newest last")
@@ -216,6 +219,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _fix(args)
         if args.command == "undo":
             return _undo(args)
+        if args.command == "wizard":
+            from goenv_tui.ui.wizard import WizardApp
+
+            opts, workspace = _options(args)
+            WizardApp(opts, workspace, fresh=args.start_over).run()
+            return EXIT_OK
         return _tui(args)
     except UsageError as exc:
         print(f"goenv-tui: {exc}", file=sys.stderr)

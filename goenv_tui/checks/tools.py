@@ -77,6 +77,7 @@ def go_missing_some(ctx: CheckContext) -> Iterator[Finding]:
         f"{ctx.contexts_phrase(lack)} find no `go` at all: the PATH entry {ctx.tilde(cand.entry)} is missing there.",
         contexts=lack + have, evidence=[f"var:{c}:PATH" for c in lack],
         chain=[f"{c}: PATH has no {ctx.tilde(cand.entry)}" for c in lack],
+        data={"dir": cand.entry, "missing_in": ",".join(lack)},
     )
 
 

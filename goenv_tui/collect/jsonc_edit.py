@@ -282,8 +282,8 @@ def _insert(text: str, obj: _Object, key: str, value: object, unit: str, nl: str
     last = obj.members[-1]
     trailing = last.comma is not None  # the file's style: keep a trailing comma after the new last member
     end = last.comma + 1 if last.comma is not None else last.value_end
-    at = _line_end(text, end, obj.close)
-    if at is None:  # the object closes on the last member's line: `{"a": 1}` → `{"a": 1, "b": 2}`
+    line_end = _line_end(text, end, obj.close)
+    if line_end is None:  # the object closes on the last member's line: `{"a": 1}` → `{"a": 1, "b": 2}`
         member = _member(key, value, None, unit, nl)
         if trailing:
             return text[:end] + " " + member + "," + text[end:]
@@ -292,9 +292,9 @@ def _insert(text: str, obj: _Object, key: str, value: object, unit: str, nl: str
     member = _member(key, value, ind, unit, nl)
     added = nl + ind + member + ("," if trailing else "")
     if trailing:
-        return text[:at] + added + text[at:]
+        return text[:line_end] + added + text[line_end:]
     # a comma after the old last value (before any comment on its line), the new member after that line
-    return text[:last.value_end] + "," + text[last.value_end:at] + added + text[at:]
+    return text[:last.value_end] + "," + text[last.value_end:line_end] + added + text[line_end:]
 
 
 def set_value(text: str, path: tuple[str, ...], value: object) -> str:

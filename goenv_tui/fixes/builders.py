@@ -255,13 +255,14 @@ def _best_rc(fc: FixContext, contexts: list[str]) -> str | None:
     return max(counts, key=lambda p: (counts[p], -order[p]))
 
 
-@builds("GOENV-GOBIN-001", "GOENV-TOOLS-001")
+@builds("GOENV-GOBIN-001", "GOENV-TOOLS-001", "GOENV-GO-002")
 def add_to_path(fc: FixContext, f: Finding) -> list[PlannedFix]:
     directory = f.data.get("dir")
     if not directory:
         return []
-    ok = [c for c in (f.contexts or ()) if fc.d.graph.contexts.get(c) and fc.d.graph.contexts[c].status is TraceStatus.OK]
-    rc = _best_rc(fc, ok or list(f.contexts))
+    affected = f.data["missing_in"].split(",") if f.data.get("missing_in") else list(f.contexts or ())
+    ok = [c for c in affected if fc.d.graph.contexts.get(c) and fc.d.graph.contexts[c].status is TraceStatus.OK]
+    rc = _best_rc(fc, ok or affected)
     if rc is None:
         return []
     text = fc.text(rc) or ""
@@ -271,7 +272,8 @@ def add_to_path(fc: FixContext, f: Finding) -> list[PlannedFix]:
     guard = min(returns) if returns else None
     shown = "$HOME" + directory[len(fc.home.rstrip("/")):] if fc.home_file(directory) else directory
     line = f'case ":$PATH:" in *":{shown}:"*) ;; *) export PATH="$PATH:{shown}" ;; esac'
-    new = edits.insert_before(text, guard, [line], f"tools installed with `go install` land in {shown}", fc.today)
+    why = "go lives here" if f.check == "GOENV-GO-002" else f"tools installed with `go install` land in {shown}"
+    new = edits.insert_before(text, guard, [line], why, fc.today)
     p = fc.edit_fix(f, "add-to-path", f"Add {tilde(fc.home, directory)} to PATH in {tilde(fc.home, rc)}",
                     [FileEdit(rc, fc.text(rc), new)])
     return [p] if p else []

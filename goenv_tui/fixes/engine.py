@@ -172,6 +172,10 @@ def same_problem(a: Finding, b: Finding) -> bool:
     """Whether b is a still-open a: ids hash locations, and fixing a file shifts line numbers."""
     if a.check != b.check or a.variable != b.variable:
         return False
+    if a.check.startswith("GOENV-VSCODE") and a.title != b.title:
+        # Several settings can trip one check (two missing alternate tools, user and workspace
+        # go.goroot); the title names the setting and its file.
+        return False
     if a.contexts or b.contexts:
         return bool(set(a.contexts) & set(b.contexts))
     return bool({loc.path for loc in a.locations} & {loc.path for loc in b.locations})

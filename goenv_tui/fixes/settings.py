@@ -139,9 +139,11 @@ def remove_tools_env_var(fc: FixContext, f: Finding) -> list[PlannedFix]:
 def drop_mod_vendor(fc: FixContext, f: Finding) -> list[PlannedFix]:
     path = ("go.toolsEnvVars", "GOFLAGS")
     found = _key_at(fc, f, path)
-    if found is None or not isinstance(found[2], str):
+    if found is None:
         return []
     loc, text, flags = found
+    if not isinstance(flags, str):
+        return []
     rest = " ".join(flag for flag in flags.split() if not _MOD_VENDOR.match(flag))
     where = tilde(fc.home, loc.path)
     try:

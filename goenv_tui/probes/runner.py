@@ -29,9 +29,12 @@ class ProbeJob:
     goroot: str | None
 
 
-def plan(facts: Facts) -> list[ProbeJob]:
+def plan(facts: Facts, contexts: set[str] | None = None) -> list[ProbeJob]:
     ok = [t for t in facts.contexts if t.status is TraceStatus.OK]
-    chosen = [t for t in ok if t.id in facts.primary] or ok
+    if contexts is not None:
+        chosen = [t for t in ok if t.id in contexts]
+    else:
+        chosen = [t for t in ok if t.id in facts.primary] or ok
     groups: dict[tuple, list] = {}
     for t in chosen:
         res = facts.resolutions.get(t.id, {})
@@ -88,8 +91,8 @@ def run_job(host: Host, job: ProbeJob, workspace: str | None, timeout: float,
 
 def run_probes(host: Host, facts: Facts, workspace: str | None = None, timeout: float = 90.0,
                on_line: Callable[[str, str], None] | None = None, cancel: threading.Event | None = None,
-               tools: tuple[str, ...] = PROBED_TOOLS) -> list[ProbeResult]:
-    jobs = [j for j in plan(facts) if j.tool in tools]
+               tools: tuple[str, ...] = PROBED_TOOLS, contexts: set[str] | None = None) -> list[ProbeResult]:
+    jobs = [j for j in plan(facts, contexts) if j.tool in tools]
     if not jobs:
         return []
     with ThreadPoolExecutor(max_workers=3) as pool:

@@ -1,0 +1,214 @@
+"""The wizard, step by step with the Pilot (and a snapshot of each step), resuming after a quit,
+and end to end in tmux on a broken home until `go build` works in the chosen context."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, OptionList, Static
+
+from goenv_tui.shells.tracer import TraceOptions
+from goenv_tui.ui.wizard import WizardApp, WizardState, contexts_for
+from tests import gotools
+from tests.homes import Home
+from tests.ui.fixtures import ROOT
+
+WS = ROOT / "wizard-ws"
+
+
+def wizard_home(real_go: bool = False) -> Home:
+    """Go is on PATH only after the non-interactive guard: `ssh host cmd` and Remote-SSH lack it."""
+    path = ROOT / "wizard-home"
+    if path.exists():
+        shutil.rmtree(path)
+    home = Home(path)
+    if real_go:
+        gocache = subprocess.run([gotools.go(), "env", "GOCACHE"], capture_output=True, text=True).stdout.strip()
+        go_dir = os.path.dirname(gotools.go())
+        extra = f"export GOCACHE={gocache}\n"
+    else:
+        home.file("sdk/go1.22.5/VERSION", "go1.22.5\n")
+        home.file("sdk/go1.22.5/bin/go", "#!/bin/sh\necho 'go version go1.22.5 linux/amd64'\n", mode=0o755)
+        go_dir = "$HOME/sdk/go1.22.5/bin"
+        extra = ""
+    home.file(".profile", '# as Debian ships it\n[ -f "$HOME/.bashrc" ] && . "$HOME/.bashrc"\n')
+    home.file(".bashrc", f"export GOTOOLCHAIN=local\n{extra}case $- in *i*) ;; *) return;; esac\nexport PATH={go_dir}:$PATH\n")
+    if WS.exists():
+        shutil.rmtree(WS)
+    WS.mkdir(parents=True)
+    (WS / "go.mod").write_text("module example.com/w\n\ngo 1.21\n")
+    (WS / "main.go").write_text('package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hi") }\n')
+    return home
+
+
+def make(home: Home, fresh: bool = True) -> WizardApp:
+    opts = TraceOptions(home=home.path, shells=("bash",), login_shell="/bin/bash")
+    return WizardApp(opts, str(WS), stable=True, fresh=fresh)
+
+
+async def until(pilot, pred, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not pred():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.05)
+
+
+async def to_problems(app: WizardApp, pilot, editor: str = "remote-ssh") -> None:
+    lst = app.query_one("#wiz-editor", OptionList)
+    lst.focus()
+    lst.highlighted = [o.id for o in lst._options].index(editor)
+    await pilot.press("enter")
+    await pilot.pause()
+    assert app.current == "workspace"
+    await pilot.press("enter")  # the default workspace
+    await until(pilot, lambda: app.current in ("problems", "verify") and not app.busy)
+
+
+def test_contexts_for_each_way_of_starting_the_editor() -> None:
+    assert contexts_for("remote-ssh", "/bin/bash", "linux") == ["bash-sshd-command", "bash-login-interactive"]
+    assert contexts_for("vscode-gui", "/bin/zsh", "darwin") == ["zsh-login-interactive"]
+    assert contexts_for("terminal", "/bin/zsh", "linux") == ["zsh-nologin-interactive"]
+    assert contexts_for("ssh-cmd", "/usr/bin/zsh", "linux") == ["zsh-nologin-noninteractive"]
+
+
+async def test_every_step_and_the_saved_progress() -> None:
+    home = wizard_home()
+    app = make(home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await to_problems(app, pilot)
+        assert app.current == "problems"
+        first = app.problems[0]
+        assert first.check == "GOENV-GO-002" and "bash-sshd-command" in first.title
+        assert WizardState.load(app.host, home.path).step == "problems"
+        await pilot.press("a")
+        await until(pilot, lambda: app.last_outcome is not None and not app.busy)
+        assert app.last_outcome.cleared, app.last_outcome.verdict
+        while app.current == "problems":
+            await pilot.press("s")
+            await pilot.pause()
+        await until(pilot, lambda: app.current == "verify" and not app.busy)
+        verify = str(app.query_one("#wiz-verify", Static).render())
+        assert "✓ go build" in verify
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert app.current == "summary"
+        summary = str(app.query_one("#wiz-summary", Static).render())
+        assert "Add $HOME/sdk/go1.22.5/bin to PATH" in summary.replace("~/sdk", "$HOME/sdk") or "to PATH in ~/.bashrc" in summary
+        assert "undo: goenv-tui undo " in summary
+
+
+async def test_back_and_a_bad_workspace() -> None:
+    app = make(wizard_home())
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.query_one("#wiz-editor").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.current == "workspace"
+        app.query_one("#wiz-workspace", Input).value = "/nonexistent/folder"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.current == "workspace"
+        assert "is not a folder" in str(app.query_one("#wiz-workspace-error", Static).render())
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        assert app.current == "editor"
+
+
+async def test_resume_after_quitting() -> None:
+    home = wizard_home()
+    app = make(home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await to_problems(app, pilot)
+    again = make(home, fresh=False)
+    async with again.run_test(size=(100, 30)) as pilot:
+        assert again.resumable
+        assert "Press r to resume" in str(again.query_one("#wiz-resume", Static).render())
+        await pilot.press("r")
+        await until(pilot, lambda: again.current == "problems" and not again.busy)
+        assert again.state.editor == "remote-ssh" and again.state.workspace == str(WS)
+
+
+@pytest.mark.parametrize("step", ["editor", "workspace", "problems", "verify", "summary"])
+def test_wizard_step_snapshot(snap_compare, step: str) -> None:
+    home = wizard_home()
+    app = make(home)
+
+    async def run_before(pilot) -> None:
+        if step == "editor":
+            return
+        if step == "workspace":
+            app.query_one("#wiz-editor").focus()
+            await pilot.press("down", "down", "enter")
+            await pilot.pause()
+            return
+        await to_problems(app, pilot)
+        if step in ("verify", "summary"):
+            await pilot.press("a")
+            await until(pilot, lambda: app.last_outcome is not None and not app.busy)
+            while app.current == "problems":
+                await pilot.press("s")
+                await pilot.pause()
+            await until(pilot, lambda: app.current == "verify" and not app.busy)
+        if step == "summary":
+            await pilot.press("ctrl+n")
+            await pilot.pause()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
+
+
+@pytest.mark.slow
+def test_wizard_end_to_end_in_tmux(tmp_path: Path) -> None:
+    exe = shutil.which("goenv-tui")
+    assert exe and shutil.which("tmux")
+    home = wizard_home(real_go=True)
+    done = tmp_path / "exit"
+    session = f"goenv-wiz-{os.getpid()}"
+    script = (f"cd {WS} && {exe} wizard --home {home.path} --shell bash --login-shell /bin/bash --start-over; "
+              f"echo EXIT=$? > {done}; sleep 60")
+    run = lambda *a: subprocess.run(["tmux", *a], capture_output=True, text=True, timeout=20).stdout  # noqa: E731
+    run("new-session", "-d", "-s", session, "-x", "100", "-y", "30", "-e", "TERM=xterm-256color", script)
+    screen = lambda: run("capture-pane", "-p", "-t", session)  # noqa: E731
+
+    def wait(text: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in screen():
+            assert time.monotonic() < deadline, f"timed out waiting for {text!r}:\n{screen()}"
+            time.sleep(0.2)
+
+    try:
+        wait("How do you run Go code")
+        run("send-keys", "-t", session, "Down", "Down", "Enter")  # VS Code Remote-SSH
+        wait("Which folder")
+        run("send-keys", "-t", session, "Enter")
+        wait("The fix")
+        assert "go is not found in" in screen()
+        run("send-keys", "-t", session, "a")
+        wait("Problem 2 of")
+        for _ in range(12):
+            if "Checked in the environment" in screen():
+                break
+            run("send-keys", "-t", session, "s")
+            time.sleep(0.5)
+        wait("Checked in the environment", timeout=120)
+        assert "✓ go build" in screen()
+        run("send-keys", "-t", session, "C-n")
+        wait("What changed")
+        run("send-keys", "-t", session, "q")
+        deadline = time.monotonic() + 20
+        while not done.exists():
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        assert done.read_text().strip() == "EXIT=0"
+        # The fix is real: `go build` works in the environment sshd gives `ssh host cmd`.
+        env = {"HOME": home.path, "PATH": "/usr/local/bin:/usr/bin:/bin", "SSH_CLIENT": "127.0.0.1 1 22"}
+        res = subprocess.run(["bash", "-c", "go build -o /dev/null . && echo BUILD-OK"], cwd=WS, env=env,
+                             capture_output=True, text=True, timeout=120)
+        assert "BUILD-OK" in res.stdout, res.stderr
+    finally:
+        run("kill-session", "-t", session)
