@@ -38,6 +38,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--demo", action="store_true", help="use the bundled broken example home")
     p.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
     p.add_argument("--no-probes", action="store_true", help="skip the live probes of gopls, dlv and go build")
+    p.add_argument("--ssh", metavar="[USER@]HOST", help="diagnose a remote host through your own ssh client")
+    p.add_argument("--ssh-option", action="append", metavar="OPT", help="an ssh -o option (repeatable)")
+    p.add_argument("--ssh-config", metavar="FILE", help="an ssh config file (ssh -F)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,9 +71,43 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _options(args: argparse.Namespace):
+def _ask(prompt: str, secret: bool) -> str:
+    """Answer an ssh prompt (host key, password, passphrase) on the terminal."""
+    import getpass
+
+    if not sys.stdin.isatty():
+        raise UsageError(f"ssh asks {prompt!r} and there is no terminal to answer it")
+    return getpass.getpass(prompt + " ") if secret else input(prompt + " ")
+
+
+def _host(args: argparse.Namespace):
+    """This machine, or the --ssh target through the user's own OpenSSH client."""
+    from goenv_tui.host import HostError, LocalHost
+
+    if not getattr(args, "ssh", None):
+        return LocalHost()
+    if args.demo:
+        raise UsageError("--demo builds its example home on this machine; it cannot be used with --ssh")
+    from goenv_tui.host.ssh import SSHHost
+
+    options: list[str] = []
+    if args.ssh_config:
+        options += ["-F", args.ssh_config]
+    for opt in args.ssh_option or []:
+        options += ["-o", opt]
+    try:
+        return SSHHost(args.ssh, options, ask=_ask)
+    except HostError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def _options(args: argparse.Namespace, host=None):
     from goenv_tui.shells.tracer import TraceOptions
 
+    if host is None:
+        from goenv_tui.host import LocalHost
+
+        host = LocalHost()
     if args.demo and args.home:
         raise UsageError("--demo and --home cannot be used together")
     login_shell = args.login_shell
@@ -79,11 +116,12 @@ def _options(args: argparse.Namespace):
 
         home = build_demo_home()
         login_shell = login_shell or "/bin/bash"
+    elif host.remote:
+        home = args.home or host.home()
     else:
-        home = args.home or os.path.expanduser("~")
-    home = os.path.abspath(os.path.expanduser(home))
-    if not os.path.isdir(home):
-        raise UsageError(f"--home {home}: not a directory")
+        home = os.path.abspath(os.path.expanduser(args.home or "~"))
+    if not host.stat(home).is_dir:
+        raise UsageError(f"--home {home}: not a directory" + (f" on {host.name}" if host.remote else ""))
     shells = tuple(s.strip() for s in (args.shell or "bash,zsh").split(",") if s.strip())
     unknown = [s for s in shells if s not in KNOWN_SHELLS]
     if unknown or not shells:
@@ -92,8 +130,8 @@ def _options(args: argparse.Namespace):
         raise UsageError("--timeout must be positive")
     workspace = args.workspace
     if workspace is not None:
-        workspace = os.path.abspath(workspace)
-        if not os.path.isdir(workspace):
+        workspace = workspace if host.remote else os.path.abspath(workspace)
+        if not host.stat(workspace).is_dir:
             raise UsageError(f"--workspace {workspace}: not a directory")
     opts = TraceOptions(home=home, shells=shells, timeout=args.timeout, login_shell=login_shell)
     return opts, workspace
@@ -101,11 +139,15 @@ def _options(args: argparse.Namespace):
 
 def _report(args: argparse.Namespace) -> int:
     from goenv_tui.diagnose import diagnose
-    from goenv_tui.host import LocalHost
     from goenv_tui.report import exit_code, render_json, render_text
 
-    opts, workspace = _options(args)
-    d = diagnose(LocalHost(), opts, workspace, probes=not args.no_probes)
+    host = _host(args)
+    try:
+        opts, workspace = _options(args, host)
+        d = diagnose(host, opts, workspace, probes=not args.no_probes)
+    finally:
+        if host.remote:
+            host.close()
     if args.json:
         sys.stdout.write(render_json(d))
     else:
@@ -114,16 +156,26 @@ def _report(args: argparse.Namespace) -> int:
             color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
         width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 100
         sys.stdout.write(render_text(d, verbose=args.verbose, color=color, width=width, wrap=sys.stdout.isatty()))
+    if d.facts.lost:
+        print(f"goenv-tui: {d.facts.lost}; the report holds what was collected before", file=sys.stderr)
+        return EXIT_USAGE
     return exit_code(d)
 
 
 def _fix(args: argparse.Namespace) -> int:
+    host = _host(args)
+    try:
+        return _fix_on(args, host)
+    finally:
+        if host.remote:
+            host.close()
+
+
+def _fix_on(args: argparse.Namespace, host) -> int:
     from goenv_tui.diagnose import diagnose
     from goenv_tui.fixes.engine import FixRefused, apply_fix
-    from goenv_tui.host import LocalHost
 
-    opts, workspace = _options(args)
-    host = LocalHost()
+    opts, workspace = _options(args, host)
     d = diagnose(host, opts, workspace, probes=args.finding.startswith("GOENV-PROBE") and not args.no_probes)
     matches = [f for f in d.findings if f.id == args.finding] or [f for f in d.findings if f.id.startswith(args.finding)]
     if not matches:
@@ -167,12 +219,19 @@ def _fix(args: argparse.Namespace) -> int:
 
 
 def _undo(args: argparse.Namespace) -> int:
+    host = _host(args)
+    try:
+        return _undo_on(args, host)
+    finally:
+        if host.remote:
+            host.close()
+
+
+def _undo_on(args: argparse.Namespace, host) -> int:
     from goenv_tui.fixes.engine import FixRefused, undo
     from goenv_tui.fixes.journal import Journal
-    from goenv_tui.host import LocalHost
 
-    opts, _ = _options(args)
-    host = LocalHost()
+    opts, _ = _options(args, host)
     journal = Journal(host, opts.home)
     if args.list or not args.entry:
         entries = journal.entries()
@@ -193,19 +252,19 @@ def _undo(args: argparse.Namespace) -> int:
 
 
 def _tui(args: argparse.Namespace) -> int:
-    opts, workspace = _options(args)
-    try:
-        from goenv_tui.ui.app import run_app  # noqa: F401
-    except ImportError:
-        # The full-screen app is not built yet: show the text report instead.
-        from goenv_tui.diagnose import diagnose
-        from goenv_tui.host import LocalHost
-        from goenv_tui.report import exit_code, render_text
+    from goenv_tui.ui.app import GoenvApp
 
-        d = diagnose(LocalHost(), opts, workspace)
-        sys.stdout.write(render_text(d, verbose=True, color=sys.stdout.isatty() and "NO_COLOR" not in os.environ))
-        return exit_code(d)
-    return run_app(opts, workspace, probes=not args.no_probes)
+    host = _host(args)
+    try:
+        opts, workspace = _options(args, host)
+        app = GoenvApp(opts, workspace, host=host, probes=not args.no_probes)
+        app.run()
+        if os.environ.get("GOENV_TUI_TIMINGS"):
+            print(f"first paint {app.first_paint or 0:.3f}s, all findings {app.ready_at or 0:.3f}s")
+    finally:
+        if host.remote:
+            host.close()
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -222,8 +281,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "wizard":
             from goenv_tui.ui.wizard import WizardApp
 
-            opts, workspace = _options(args)
-            WizardApp(opts, workspace, fresh=args.start_over).run()
+            host = _host(args)
+            try:
+                opts, workspace = _options(args, host)
+                WizardApp(opts, workspace, host=host, fresh=args.start_over).run()
+            finally:
+                if host.remote:
+                    host.close()
             return EXIT_OK
         return _tui(args)
     except UsageError as exc:

@@ -16,6 +16,7 @@ from goenv_tui.checks import (  # noqa: F401  (importing a topic module register
     goroot,
     path,
     probes,
+    ssh,
     tools,
     trace,
     vscode,

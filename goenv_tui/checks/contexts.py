@@ -130,8 +130,12 @@ def path_entry_differs(ctx: CheckContext) -> Iterator[Finding]:
             if e:
                 entries.setdefault(e, set()).add(c)
     groups: dict[tuple[str, ...], list[str]] = {}
+    from goenv_tui.shells.tracer import SSHD_PATH
+
+    # Directories the OS puts on PATH by default (login(1), sshd) differ by design; not news.
+    defaults = set(ctx.facts.seed_path.split(":")) | {e for pair in SSHD_PATH.values() for p in pair for e in p.split(":")}
     for e, present in entries.items():
-        if len(present) < len(ids):
+        if len(present) < len(ids) and e not in defaults:
             groups.setdefault(tuple(sorted(set(ids) - present)), []).append(e)
     for missing_in, dirs in groups.items():
         present_in = sorted(set(ids) - set(missing_in))

@@ -12,6 +12,7 @@ from goenv_tui.collect.goenv import collect_goenvs
 from goenv_tui.collect.resolve import resolve_all
 from goenv_tui.collect.workspace import WorkspaceFacts, collect_workspace
 from goenv_tui.host import FileInfo, Host
+from goenv_tui.host.ssh import ConnectionLost
 from goenv_tui.model import (
     ContextTrace,
     DormantAssignment,
@@ -54,6 +55,12 @@ class Facts:
     workspace_facts: WorkspaceFacts | None = None
     probes: list[ProbeResult] = field(default_factory=list)
     probes_ran: bool = False
+    lost: str | None = None  # the remote connection dropped mid-run: later stages are missing
+    # The tool's own environment when it runs inside an SSH session (PATH and GO*), to compare
+    # with what VS Code Remote-SSH will get.
+    session_env: dict[str, str] | None = None
+    # What sshd really gives `ssh host cmd` on a remote host (run through the login shell).
+    sshd_env: dict[str, str] | None = None
     primary: set[str] = field(default_factory=set)
     watched: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
@@ -85,51 +92,62 @@ def collect(host: Host, opts: TraceOptions, workspace: str | None = None,
 
     t0 = time.monotonic()
     stage("tracing shells")
+    # On a remote host, ask the real sshd for its environment meanwhile (one more round trip).
+    sshd_env: dict = {}
+    asker = None
+    if host.remote and hasattr(host, "login_command_env"):
+        import threading
+
+        asker = threading.Thread(target=lambda: sshd_env.update(env=host.login_command_env()), daemon=True)
+        asker.start()
     traces, tracer = trace_all(host, opts, on_result=on_context)
+    login_shell = tracer.login_shell
+    primary = {t.id for t in traces if t.status is not TraceStatus.UNAVAILABLE and is_primary(t.spec, tracer.os_name, login_shell)}
+    facts = Facts(
+        home=opts.home, workspace=workspace, host_name=host.name, os_name=tracer.os_name, arch=host.arch(),
+        remote=host.remote, login_shell=login_shell, contexts=traces, primary=primary,
+        watched=list(tracer.watched), seed_path=SEED_PATH.get(tracer.os_name, ""),
+        timings={"trace_ms": (time.monotonic() - t0) * 1000},
+    )
+    try:
+        _rest(host, opts, workspace, facts, tracer, stage)
+    except ConnectionLost as exc:
+        # The remote side went away: keep what was collected; the report says what is missing.
+        facts.lost = str(exc)
+    facts.files = tracer.files.all()
+    if asker is not None:
+        asker.join(timeout=30)
+        facts.sshd_env = sshd_env.get("env")
+    if not host.remote:
+        env = host.environ()
+        if env.get("SSH_CONNECTION") or env.get("SSH_CLIENT"):
+            facts.session_env = {k: v for k, v in env.items() if k == "PATH" or k.startswith(("GO", "CGO_"))}
+    return facts
+
+
+def _rest(host: Host, opts: TraceOptions, workspace: str | None, facts: Facts, tracer, stage) -> None:
+    traces = facts.contexts
     t1 = time.monotonic()
     stage("reading startup files")
-    dormant, unread = find_dormant(host, opts.home, traces, tracer.files, set(tracer.watched))
-    dirs = {d: host.stat(d) for d in sorted(_dirs_named(traces))}
+    facts.dormant, facts.unread = find_dormant(host, opts.home, traces, tracer.files, set(tracer.watched))
+    facts.dirs = {d: host.stat(d) for d in sorted(_dirs_named(traces))}
     tools_in = {
         d: [name for name in GO_TOOLS if host.stat(f"{d.rstrip('/')}/{name}").is_file]
-        for d, info in dirs.items() if info.is_dir
+        for d, info in facts.dirs.items() if info.is_dir
     }
+    facts.tools_in = {d: t for d, t in tools_in.items() if t}
     t2 = time.monotonic()
     cwd = workspace or opts.home
     stage("resolving go, gopls, dlv")
-    resolutions = resolve_all(host, traces, cwd)
+    facts.resolutions = resolve_all(host, traces, cwd)
     t3 = time.monotonic()
     stage("running go env")
-    goenvs = collect_goenvs(host, traces, resolutions, opts.home)
+    facts.goenvs = collect_goenvs(host, traces, facts.resolutions, opts.home)
     t4 = time.monotonic()
     stage("reading editor settings")
-    editor = collect_vscode(host, opts.home, workspace, tracer.os_name)
+    facts.editor = collect_vscode(host, opts.home, workspace, tracer.os_name)
     gowork = next((t.env.get("GOWORK") for t in traces if t.env.get("GOWORK")), None)
-    ws = collect_workspace(host, workspace, gowork) if workspace else None
+    facts.workspace_facts = collect_workspace(host, workspace, gowork) if workspace else None
     t5 = time.monotonic()
-    login_shell = tracer.login_shell
-    primary = {t.id for t in traces if t.status is not TraceStatus.UNAVAILABLE and is_primary(t.spec, tracer.os_name, login_shell)}
-    return Facts(
-        home=opts.home,
-        workspace=workspace,
-        host_name=host.name,
-        os_name=tracer.os_name,
-        arch=host.arch(),
-        remote=host.remote,
-        login_shell=login_shell,
-        contexts=traces,
-        dormant=dormant,
-        unread=unread,
-        files=tracer.files.all(),
-        dirs=dirs,
-        tools_in={d: t for d, t in tools_in.items() if t},
-        seed_path=SEED_PATH.get(tracer.os_name, ""),
-        primary=primary,
-        watched=list(tracer.watched),
-        resolutions=resolutions,
-        goenvs=goenvs,
-        editor=editor,
-        workspace_facts=ws,
-        timings={"trace_ms": (t1 - t0) * 1000, "static_ms": (t2 - t1) * 1000, "resolve_ms": (t3 - t2) * 1000,
-                 "goenv_ms": (t4 - t3) * 1000, "editor_ms": (t5 - t4) * 1000},
-    )
+    facts.timings.update({"static_ms": (t2 - t1) * 1000, "resolve_ms": (t3 - t2) * 1000,
+                          "goenv_ms": (t4 - t3) * 1000, "editor_ms": (t5 - t4) * 1000})

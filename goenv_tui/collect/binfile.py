@@ -358,8 +358,15 @@ def _inspect(path: str, data: bytes) -> BinaryInfo:
 
 
 def inspect(host: Host, path: str, limit: int = READ_LIMIT) -> BinaryInfo:
-    """Read `path` once through `host` (at most `limit` bytes) and classify it."""
+    """Read `path` once through `host` (at most `limit` bytes) and classify it.
+
+    A remote host that can sample a binary (header and Go build info block, see
+    SSHHost.binary_sample) sends only those parts instead of the whole file.
+    """
+    sample = getattr(host, "binary_sample", None)
     try:
+        if sample is not None:
+            return inspect_bytes(path, sample(path, BUILDINFO_MAGIC))
         data = host.read_bytes(path, limit + 1)
     except HostError as exc:
         return BinaryInfo(path=path, format="unreadable", error=str(exc) or "unreadable")

@@ -52,16 +52,24 @@ class BinaryCache:
         self._info: dict[str, BinaryInfo] = {}
         self._goroot: dict[str, tuple[str | None, str | None]] = {}
         self._lock = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
 
     def info(self, realpath: str) -> BinaryInfo:
+        # One inspection per file even when several contexts ask at once (a lock per path).
         with self._lock:
             cached = self._info.get(realpath)
-        if cached is None:
-            from goenv_tui.collect.binfile import inspect
-
-            cached = inspect(self.host, realpath)
+            if cached is not None:
+                return cached
+            path_lock = self._locks.setdefault(realpath, threading.Lock())
+        with path_lock:
             with self._lock:
-                self._info[realpath] = cached
+                cached = self._info.get(realpath)
+            if cached is None:
+                from goenv_tui.collect.binfile import inspect
+
+                cached = inspect(self.host, realpath)
+                with self._lock:
+                    self._info[realpath] = cached
         return cached
 
     def goroot(self, realpath: str) -> tuple[str | None, str | None]:
@@ -155,9 +163,11 @@ def resolve_context(host: Host, cache: BinaryCache, trace: ContextTrace, cwd: st
 
 
 def resolve_all(host: Host, traces: list[ContextTrace], cwd: str) -> dict[str, dict[str, Resolution]]:
+    """Every context at once: on a remote host each lookup is a round trip, and they overlap."""
+    from concurrent.futures import ThreadPoolExecutor
+
     cache = BinaryCache(host)
-    out: dict[str, dict[str, Resolution]] = {}
-    for t in traces:
-        if t.status is TraceStatus.OK:
-            out[t.id] = resolve_context(host, cache, t, cwd)
-    return out
+    ok = [t for t in traces if t.status is TraceStatus.OK]
+    with ThreadPoolExecutor(max_workers=max(1, min(8, len(ok)))) as pool:
+        results = list(pool.map(lambda t: resolve_context(host, cache, t, cwd), ok))
+    return {t.id: r for t, r in zip(ok, results, strict=True)}

@@ -88,8 +88,10 @@ class Host(Protocol):
 
     def remove_file(self, path: str) -> None: ...
 
+    def file_contains(self, path: str, needles: list[str]) -> set[str]: ...
+
     def interactive_argv(self, argv: Sequence[str], env: Mapping[str, str] | None,
-                         cwd: str | None) -> tuple[list[str], dict[str, str] | None, str | None]:
+                         cwd: str | None, tty: bool = False) -> tuple[list[str], dict[str, str] | None, str | None]:
         """How to start argv as a live, interactive child (pexpect) on this host."""
         ...
 

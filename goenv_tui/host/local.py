@@ -124,6 +124,10 @@ class LocalHost:
                 os.unlink(tmp)
             raise HostError(f"{path}: {exc.strerror or exc}") from exc
 
+    def file_contains(self, path: str, needles: list[str]) -> set[str]:
+        data = self.read_bytes(path)
+        return {n for n in needles if n.encode() in data}
+
     def make_temp_dir(self, prefix: str) -> str:
         return tempfile.mkdtemp(prefix=prefix)
 
@@ -147,7 +151,7 @@ class LocalHost:
             raise HostError(f"{path}: {exc.strerror or exc}") from exc
 
     def interactive_argv(self, argv: Sequence[str], env: Mapping[str, str] | None,
-                         cwd: str | None) -> tuple[list[str], dict[str, str] | None, str | None]:
+                         cwd: str | None, tty: bool = False) -> tuple[list[str], dict[str, str] | None, str | None]:
         return list(argv), (dict(env) if env is not None else None), cwd
 
     # machine facts -----------------------------------------------------------------------

@@ -31,7 +31,7 @@ class Session:
         self.token = uuid.uuid4().hex
         full_env = dict(env)
         full_env[RUN_TOKEN_VAR] = self.token
-        argv2, env2, cwd2 = host.interactive_argv(argv, full_env, cwd)
+        argv2, env2, cwd2 = host.interactive_argv(argv, full_env, cwd, tty=pty)
         self.on_line = on_line
         self.cancel = cancel or threading.Event()
         self.transcript: list[str] = []

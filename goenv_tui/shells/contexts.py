@@ -15,8 +15,8 @@ SHELLS = ("bash", "zsh", "fish")
 def all_specs(shells: tuple[str, ...] | list[str] = ("bash", "zsh")) -> list[ContextSpec]:
     specs: list[ContextSpec] = []
     for shell in shells:
-        if shell not in ("bash", "zsh"):
-            continue  # fish arrives with its own tracer
+        if shell not in SHELLS:
+            continue
         for login in (True, False):
             for interactive in (True, False):
                 cid = f"{shell}-{'login' if login else 'nologin'}-{'interactive' if interactive else 'noninteractive'}"
@@ -45,6 +45,10 @@ def all_specs(shells: tuple[str, ...] | list[str] = ("bash", "zsh")) -> list[Con
 #   microsoft/vscode-remote-release issues), i.e. `$SHELL -c bash`.
 # - JetBrains IDEs on macOS load the shell environment with `$SHELL -l -i -c`
 #   (intellij-community EnvironmentUtil.java); not on Linux.
+# - fish as the login shell: the rules above hold unchanged. shellEnv.ts passes `-i -l -c` to
+#   fish too (fish-login-interactive); sshd's `$SHELL -c cmd` is fish-nologin-noninteractive; the
+#   Linux integrated terminal starts `fish` (fish-nologin-interactive). fish reads every startup
+#   file in every mode: only `status is-login` / `status is-interactive` tell the contexts apart.
 
 
 def used_by(spec: ContextSpec, os_name: str, login_shell: str | None) -> list[str]:

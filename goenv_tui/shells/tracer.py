@@ -16,9 +16,17 @@ from dataclasses import dataclass, field, replace
 from goenv_tui.host import Host, HostError
 from goenv_tui.host.process import RUN_TOKEN_VAR
 from goenv_tui.model import ContextSpec, ContextTrace, Location, Op, SourcedFile, TraceStatus
-from goenv_tui.shells import bash, static, zsh
+from goenv_tui.shells import bash, fish, static, zsh
 from goenv_tui.shells.contexts import all_specs, used_by
-from goenv_tui.shells.trace import END_MARK, Record, TraceResult, attribute, fold, is_stream
+from goenv_tui.shells.trace import (
+    END_MARK,
+    Record,
+    TraceResult,
+    VarState,
+    attribute,
+    fold,
+    is_stream,
+)
 
 # Variables always watched. Every GO*/CGO_* name a startup file mentions is added to these.
 BASE_WATCHED = [
@@ -36,6 +44,17 @@ SEED_PATH = {
     "linux": "/usr/local/bin:/usr/bin:/bin:/usr/local/games:/usr/games",
     "darwin": "/usr/bin:/bin:/usr/sbin:/sbin",
     "other": "/usr/local/bin:/usr/bin:/bin",
+}
+
+
+# What sshd itself puts in PATH for `ssh host cmd` before any startup file (Debian's openssh is
+# built --with-default-path=/usr/local/bin:/usr/bin:/bin:/usr/games and a sbin-first superuser
+# path); checked against a real sshd by tests/remote and, on remote hosts, by GOENV-SSH-001.
+SSHD_PATH = {
+    "linux": ("/usr/local/bin:/usr/bin:/bin:/usr/games",
+              "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
+    "darwin": ("/usr/bin:/bin:/usr/sbin:/sbin", "/usr/bin:/bin:/usr/sbin:/sbin"),
+    "other": ("/usr/local/bin:/usr/bin:/bin", "/usr/local/bin:/usr/bin:/bin"),
 }
 
 
@@ -141,6 +160,8 @@ class Tracer:
         self._shell_paths: dict[str, str | None] = {}
         self._bash_modern: bool | None = None
         self._sys_bashrc: str | None | bool = False
+        self._fish_info: dict[str, fish.FishInfo | None] = {}
+        self._fish_lock = threading.Lock()
         self.watched = list(BASE_WATCHED)
         self._discover_names(self._home_candidates())
         self.os_name = host.os_name()
@@ -148,7 +169,10 @@ class Tracer:
 
     # setup ---------------------------------------------------------------------------
     def _home_candidates(self) -> list[str]:
-        return list(dict.fromkeys(bash.candidate_files(self.opts.home) + zsh.candidate_files(self.opts.home)))
+        found = bash.candidate_files(self.opts.home) + zsh.candidate_files(self.opts.home)
+        if "fish" in self.opts.shells:
+            found += fish.candidate_files(self.opts.home, self.host.listdir, self.opts.extra_env.get("XDG_CONFIG_HOME"))
+        return list(dict.fromkeys(found))
 
     def _discover_names(self, paths: Iterable[str]) -> None:
         for path in paths:
@@ -173,12 +197,30 @@ class Tracer:
             res = self.host.run([path, "--version"], env={"PATH": "/usr/bin:/bin"}, timeout=5)
             self._bash_modern = bash.version_is_modern(res.stdout.decode(errors="replace"))
         if self._sys_bashrc is False:
+            names = ("/etc/bash.bashrc\0", "/etc/bash/bashrc\0")  # SYS_BASHRC compiled into bash, if any
             try:
-                blob = self.host.read_bytes(self.host.realpath(path))
+                found = self.host.file_contains(self.host.realpath(path), list(names))
             except (HostError, OSError):
-                blob = b""
-            self._sys_bashrc = next((p for p in ("/etc/bash.bashrc", "/etc/bash/bashrc") if p.encode() + b"\0" in blob), None)
+                found = set()
+            self._sys_bashrc = next((p.rstrip("\0") for p in names if p in found), None)
         return self._bash_modern, self._sys_bashrc  # type: ignore[return-value]
+
+    def _fish_setup(self, path: str) -> fish.FishInfo | None:
+        """fish's data directory and version (`fish -N`, with a scratch HOME: fish creates its
+        config directories in HOME)."""
+        with self._fish_lock:
+            if path not in self._fish_info:
+                scratch = self.host.make_temp_dir("goenv-tui-fish-")
+                try:
+                    res = self.host.run([path, "-N", "-c", "echo $__fish_data_dir; echo $version"],
+                                        env={"PATH": "/usr/bin:/bin", "HOME": scratch}, cwd=scratch, timeout=5)
+                    self._fish_info[path] = fish.parse_info(res.stdout.decode(errors="replace"))
+                finally:
+                    self.host.remove_tree(scratch)
+            return self._fish_info[path]
+
+    def _text(self, path: str) -> str | None:
+        return self.files.get(path).text
 
     def _root_prefix(self) -> tuple[list[str], str | None]:
         """bash resets PS4 when euid is 0; run it as the home's owner in a user namespace."""
@@ -217,14 +259,32 @@ class Tracer:
 
     def _trace_once(self, spec: ContextSpec, shell_path: str, ub: tuple[str, ...], watched: list[str],
                     escape: bool = False) -> ContextTrace:
-        driver = bash if spec.shell == "bash" else zsh
+        driver = {"bash": bash, "zsh": zsh, "fish": fish}[spec.shell]
         env_bin = self.host.which("env", "/usr/bin:/bin") or "/usr/bin/env"
         command = f": {END_MARK}; builtin printf '\\036GOENV_TUI_ENV\\036'; exec {env_bin} -0"
         env = hermetic_env(self.host, self.opts, shell_path)
         notes: list[str] = []
         prefix: list[str] = []
         modern = True
-        if spec.shell == "bash":
+        hook_dir: str | None = None
+        fish_info: fish.FishInfo | None = None
+        if spec.sshd_command:
+            user, root = SSHD_PATH.get(self.os_name, SSHD_PATH["other"])
+            env["PATH"] = root if self.host.euid() == 0 and self.host.stat(self.opts.home).uid == 0 else user
+        base_env = env
+        if spec.shell == "fish":
+            fish_info = self._fish_setup(shell_path)
+            if fish_info is None:
+                return ContextTrace(spec, shell_path, TraceStatus.ERROR, ub,
+                                    error=f"could not ask {shell_path} for its data directory and version")
+            base_env = env = fish.context_env(spec, env)
+            hook_dir = self.host.make_temp_dir("goenv-tui-fish-")
+            hook = fish.hook_path(hook_dir)
+            self.host.makedirs(hook.rsplit("/", 1)[0])
+            self.host.write_atomic(hook, fish.hook_script(watched, hook_dir, env, fish_info).encode())
+            env = fish.trace_env(env, hook_dir, fish_info)
+            command = fish.command(env_bin)
+        elif spec.shell == "bash":
             modern, _ = self._bash_setup(shell_path)
             env["PS4"] = bash.ps4(watched, modern)
             env = bash.context_env(spec, env)
@@ -239,15 +299,31 @@ class Tracer:
             env["PS4"] = zsh.ps4(watched, escape)
             env = zsh.context_env(spec, env)
         argv = prefix + driver.argv(spec, shell_path, command)
-        res = self.host.run(argv, env=env, cwd=self.opts.home, timeout=self.opts.timeout, hold_stdin=True)
+        try:
+            res = self.host.run(argv, env=env, cwd=self.opts.home, timeout=self.opts.timeout, hold_stdin=True)
+        finally:
+            if hook_dir is not None:
+                self.host.remove_tree(hook_dir)
         stderr = res.stderr.decode("utf-8", errors="replace")
-        if spec.shell == "bash":
-            records = bash.parse(stderr, watched, modern)
+        fish_stop: Location | None = None
+        if fish_info is not None and hook_dir is not None:
+            records: list[Record] = []
+            start_of: dict[str, dict[int, int]] = {}
+            initial = {v: VarState(True, True, base_env[v]) for v in watched if v in base_env}
+            traced = fish.fold(stderr, watched, initial, self.opts.home, self._text, hook_dir,
+                               fish_info.data_dir, fish.variables_path(self.opts.home, base_env))
+            folded, fish_stop = traced.result, traced.stopped_at
+            if not traced.hooked and (folded.finished or not res.timed_out):
+                notes.append(f"fish {'.'.join(map(str, fish_info.version))}: the tracing hook did not run before "
+                             "the config files, so no change is attributed to a line (the final environment is exact)")
         else:
-            records = zsh.parse(stderr, watched, {k for k in env if k in watched})
-        start_of = self._start_map(records)
-        initial = records[0].values if records else {}
-        folded = fold(records, watched, dict(initial), start_of)
+            if spec.shell == "bash":
+                records = bash.parse(stderr, watched, modern)
+            else:
+                records = zsh.parse(stderr, watched, {k for k in env if k in watched})
+            start_of = self._start_map(records)
+            initial = records[0].values if records else {}
+            folded = fold(records, watched, dict(initial), start_of)
         files = self._files_read(spec, folded, records)
         env_out = self._final_env(res.stdout)
         watched_env = {k: v for k, v in env_out.items() if k in watched or k.startswith("GO") or k.startswith("CGO_")}
@@ -263,7 +339,7 @@ class Tracer:
         )
         if res.error and not res.timed_out:
             return ContextTrace(spec, shell_path, TraceStatus.ERROR, error=res.error, **common)  # type: ignore[arg-type]
-        stopped = self._stopped_at(folded.last, start_of)
+        stopped = fish_stop if spec.shell == "fish" else self._stopped_at(folded.last, start_of)
         last_cmd = _first_line(folded.last.command) if folded.last else ""
         if folded.last is not None and folded.last.is_sourcetrace:
             last_cmd = ""

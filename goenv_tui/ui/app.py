@@ -221,6 +221,10 @@ class GoenvApp(App[int]):
         shell = (self.opts.login_shell or self.host.login_shell() or "?").rsplit("/", 1)[-1]
         t = Text()
         t.append("goenv-tui ", "bold")
+        if self.host.remote:
+            t.append(f"{self.host.name}:", "bold cyan")
+        elif not self.stable and (os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_CLIENT")):
+            t.append("[over ssh] ", "cyan")
         t.append(f"{home} ({shell}) ", "dim")
         if self.diagnosis is not None:
             t.append_text(present.counts_line(self.diagnosis))
@@ -377,8 +381,6 @@ class GoenvApp(App[int]):
 
 
 def run_app(opts: TraceOptions, workspace: str | None = None, probes: bool = True) -> int:
-    app = GoenvApp(opts, workspace, probes=probes)
-    app.run()
-    if os.environ.get("GOENV_TUI_TIMINGS"):
-        print(f"first paint {app.first_paint or 0:.3f}s, all findings {app.ready_at or 0:.3f}s")
+    """Run the app on this machine (the CLI passes a remote host when --ssh is given)."""
+    GoenvApp(opts, workspace, probes=probes).run()
     return 0

@@ -138,8 +138,8 @@ class NoPtraceHost(LocalHost):
         super().__init__()
         self.launcher = launcher
 
-    def interactive_argv(self, argv, env, cwd):
-        argv2, env2, cwd2 = super().interactive_argv(argv, env, cwd)
+    def interactive_argv(self, argv, env, cwd, tty=False):
+        argv2, env2, cwd2 = super().interactive_argv(argv, env, cwd, tty)
         return [self.launcher, *argv2], env2, cwd2
 
 

@@ -30,9 +30,9 @@ def test_contexts_with_the_same_environment_share_a_probe(home: Home) -> None:
     d = tools_home(home).diagnose(shells=("bash",))
     jobs = plan(d.facts)
     assert {j.tool for j in jobs} == {"go", "gopls", "dlv"}
-    # Everything is exported before the guard: the three contexts get the same environment.
+    # The two terminals get the same environment; sshd starts from its own default PATH.
     groups = {j.contexts for j in jobs if j.tool == "gopls"}
-    assert groups == {("bash-login-interactive", "bash-nologin-interactive", "bash-sshd-command")}
+    assert groups == {("bash-login-interactive", "bash-nologin-interactive"), ("bash-sshd-command",)}
 
 
 def test_probe_failure_is_a_finding_only_where_it_breaks(home: Home) -> None:

@@ -1,0 +1,325 @@
+"""The Host for a remote machine, through the user's own OpenSSH client.
+
+One multiplexed connection (ControlMaster on a private socket) carries everything: the user's
+ssh config, agent, ProxyJump and known_hosts apply as they do for `ssh` itself. pexpect drives
+the master only while it may ask something (a new host key, a password, a passphrase); the
+answers come from the caller (the CLI asks on the terminal). File operations go through a small
+Python agent on the remote side over one channel; commands run through the master with a remote
+`timeout` so a hang is killed there too. If the connection drops, every later call fails fast
+with a clear "connection … lost" and the diagnosis ends with what it collected.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+
+import pexpect
+
+from goenv_tui.host.base import FileInfo, HostError, RunResult
+from goenv_tui.host.process import run_process
+from goenv_tui.host.ssh_agent import AGENT
+
+Ask = Callable[[str, bool], str]  # (prompt, secret) → answer
+
+
+class ConnectionLost(HostError):
+    """The SSH connection went away; what was collected so far is still valid."""
+
+
+class SSHHost:
+    remote = True
+
+    def __init__(self, target: str, ssh_options: Sequence[str] = (), ask: Ask | None = None,
+                 connect_timeout: float = 30.0) -> None:
+        self.target = target
+        self.options = list(ssh_options)
+        self.ask = ask
+        self.lost: str | None = None
+        self._dir = tempfile.mkdtemp(prefix="goenv-ssh-")
+        self.control = os.path.join(self._dir, "cm")
+        self._master: pexpect.spawn | None = None
+        self._agent: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
+        # Answers to lookups (stat, lstat, realpath, which), valid for one diagnosis: a diagnosis
+        # asks about the same paths from many contexts; writes and invalidate() clear it.
+        self._cache: dict[tuple, object] = {}
+        self._pending: dict[int, tuple[threading.Event, list[dict]]] = {}
+        self._next = 0
+        self._connect(connect_timeout)
+        info = self._call("info")
+        self.name = info["hostname"]
+        self._system = info["system"].lower()
+        self._machine = info["machine"].lower()
+        self._euid = int(info["euid"])
+        self._home = info["home"]
+        self._shell = info["shell"]
+        self._environ = dict(info["environ"])
+        self._has_timeout = self.which("timeout", "/usr/bin:/bin:/usr/local/bin") is not None
+
+    # connection ----------------------------------------------------------------------------
+    def _ssh(self, *extra: str) -> list[str]:
+        return ["ssh", "-S", self.control, "-o", "ControlMaster=no", "-o", "BatchMode=yes", *self.options, *extra]
+
+    def _connect(self, timeout: float) -> None:
+        argv = ["-M", "-S", self.control, "-N", "-o", "ControlPersist=no", "-o", "ServerAliveInterval=15",
+                *self.options, self.target]
+        child = pexpect.spawn("ssh", argv, encoding="utf-8", codec_errors="replace", timeout=timeout)
+        self._master = child
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._check():
+                break
+            i = child.expect([r"\(yes/no(/\[fingerprint\])?\)\?", r"[Pp]assword:", r"[Pp]assphrase for key[^:]*:",
+                              pexpect.EOF, pexpect.TIMEOUT], timeout=0.3)
+            if i in (0, 1, 2):
+                prompt = (child.before or "").strip().splitlines()[-1:] + [child.after or ""]
+                text = " ".join(p for p in prompt if p).strip()
+                if self.ask is None:
+                    self.close()
+                    raise HostError(f"ssh {self.target} asks: {text!r}; run `ssh {self.target}` once to answer it")
+                child.sendline(self.ask(text, i != 0))
+            elif i == 3:
+                why = (child.before or "").strip().splitlines()
+                self.close()
+                raise HostError(f"cannot connect to {self.target}: {why[-1] if why else 'ssh exited'}")
+        else:
+            self.close()
+            raise HostError(f"cannot connect to {self.target}: no answer within {timeout:g}s")
+        self._start_agent()
+
+    def _check(self) -> bool:
+        res = subprocess.run(["ssh", "-S", self.control, "-O", "check", *self.options, self.target],
+                             stdin=subprocess.DEVNULL, capture_output=True, timeout=10)
+        return res.returncode == 0
+
+    def _start_agent(self) -> None:
+        argv = self._ssh("-T", self.target, "python3 -u -c " + shlex.quote(AGENT))
+        self._agent = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                       stderr=subprocess.PIPE, start_new_session=True)
+        assert self._agent.stdout is not None
+        line = self._agent.stdout.readline()
+        if not line.startswith(b'{"ready"'):
+            err = (self._agent.stderr.read(2000) if self._agent.stderr else b"").decode(errors="replace")
+            self.close()
+            hint = " (the remote host needs python3)" if "python3" in err and "not found" in err else ""
+            raise HostError(f"cannot start the file agent on {self.target}{hint}: {err.strip()[:300]}")
+        threading.Thread(target=self._read_answers, name="ssh-agent-reader", daemon=True).start()
+
+    def _read_answers(self) -> None:
+        """Reader thread: hand each answer to the call waiting for its id."""
+        agent = self._agent
+        assert agent is not None and agent.stdout is not None
+        for line in iter(agent.stdout.readline, b""):
+            try:
+                res = json.loads(line)
+            except ValueError:
+                continue
+            slot = self._pending.get(res.get("id"))
+            if slot is not None:
+                slot[1].append(res)
+                slot[0].set()
+        self.lost = self.lost or f"connection to {self.target} lost"
+        for event, _ in list(self._pending.values()):
+            event.set()
+
+    def _call(self, op: str, timeout: float = 60.0, **args: object) -> dict:
+        if self.lost:
+            raise ConnectionLost(self.lost)
+        agent = self._agent
+        if agent is None or agent.stdin is None:
+            raise ConnectionLost(f"connection to {self.target} is closed")
+        event = threading.Event()
+        answer: list[dict] = []
+        with self._lock:
+            self._next += 1
+            rid = self._next
+            self._pending[rid] = (event, answer)
+            try:
+                agent.stdin.write((json.dumps({"op": op, "id": rid, **args}) + "\n").encode())
+                agent.stdin.flush()
+            except (BrokenPipeError, OSError):
+                self.lost = f"connection to {self.target} lost"
+        try:
+            if not self.lost:
+                event.wait(timeout)
+        finally:
+            self._pending.pop(rid, None)
+        if not answer:
+            if self.lost:
+                raise ConnectionLost(self.lost)
+            raise HostError(f"{self.target} did not answer {op} within {timeout:g}s")
+        res = answer[0]
+        if not res.get("ok"):
+            raise HostError(res.get("error", "remote error"))
+        return res["result"]
+
+    def close(self) -> None:
+        if self._agent is not None:
+            try:
+                if self._agent.stdin:
+                    self._agent.stdin.close()
+                self._agent.wait(timeout=3)
+            except Exception:
+                self._agent.kill()
+            self._agent = None
+        if self._master is not None:
+            subprocess.run(["ssh", "-S", self.control, "-O", "exit", *self.options, self.target],
+                           stdin=subprocess.DEVNULL, capture_output=True, timeout=10)
+            self._master.close(force=True)
+            self._master = None
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+    def __enter__(self) -> SSHHost:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # processes -------------------------------------------------------------------------
+    def _remote_command(self, argv: Sequence[str], env: Mapping[str, str] | None, cwd: str | None,
+                        timeout: float | None) -> str:
+        parts = []
+        if cwd:
+            parts.append(f"cd {shlex.quote(cwd)} || exit 125;")
+        parts.append("exec")
+        if env is not None:
+            parts += ["env", "-i"] + [shlex.quote(f"{k}={v}") for k, v in env.items() if k != "GOENV_TUI_RUN_ID"]
+        if timeout is not None and self._has_timeout:
+            parts += ["timeout", "-k", "2", f"{timeout:g}"]
+        parts += [shlex.quote(a) for a in argv]
+        return " ".join(parts)
+
+    def run(self, argv: Sequence[str], env: Mapping[str, str] | None = None, cwd: str | None = None,
+            timeout: float = 10.0, stdin: bytes | None = None, hold_stdin: bool = False) -> RunResult:
+        """Run through the agent: no new SSH channel, the deadline and the group kill happen there."""
+        if self.lost:
+            return RunResult(tuple(argv), None, b"", b"", 0.0, error=self.lost)
+        env2 = {k: v for k, v in env.items() if k != "GOENV_TUI_RUN_ID"} if env is not None else None
+        try:
+            res = self._call("run", timeout=timeout + 30, argv=list(argv), env=env2, cwd=cwd, timeout_s=timeout,
+                             stdin=base64.b64encode(stdin).decode() if stdin is not None else None, hold=hold_stdin)
+        except ConnectionLost as exc:
+            return RunResult(tuple(argv), None, b"", b"", 0.0, error=str(exc))
+        except HostError as exc:
+            return RunResult(tuple(argv), None, b"", b"", 0.0, error=str(exc))
+        error = res.get("error")
+        if error and res.get("timed_out"):
+            error = f"{error} (on {self.name})"
+        def data(key: str) -> bytes:
+            raw = base64.b64decode(res.get(key) or "")
+            return zlib.decompress(raw) if res.get("z") and raw else raw
+
+        return RunResult(tuple(argv), res.get("returncode"), data("stdout"), data("stderr"),
+                         float(res.get("duration_ms") or 0), bool(res.get("timed_out")), (), error)
+
+    def login_command_env(self) -> dict[str, str] | None:
+        """The environment sshd really gives `ssh host cmd`: the login shell run with -c, its own
+        startup files, PAM's /etc/environment, ~/.ssh/environment, sshd's SetEnv — all of it."""
+        res = run_process(self._ssh("-T", self.target, "env -0"), None, None, 20)
+        if not res.ok:
+            return None
+        env = {}
+        for item in res.stdout.split(b"\0"):
+            key, sep, value = item.partition(b"=")
+            if sep:
+                env[key.decode(errors="replace")] = value.decode(errors="replace")
+        return env
+
+    def interactive_argv(self, argv: Sequence[str], env: Mapping[str, str] | None, cwd: str | None,
+                         tty: bool = False) -> tuple[list[str], dict[str, str] | None, str | None]:
+        remote = self._remote_command(argv, env, cwd, None)
+        return self._ssh("-tt" if tty else "-T", self.target, remote), None, None
+
+    # files --------------------------------------------------------------------------------
+    def invalidate(self) -> None:
+        """Forget cached lookups (a new diagnosis starts, or something was written)."""
+        self._cache.clear()
+
+    def _cached(self, key: tuple, op: str, **args: object) -> dict:
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._call(op, **args)
+            self._cache[key] = hit
+        return hit  # type: ignore[return-value]
+
+    def read_bytes(self, path: str, limit: int | None = None) -> bytes:
+        return base64.b64decode(self._call("read", path=path, limit=limit)["data"])
+
+    def read_text(self, path: str, limit: int | None = None) -> str:
+        return self.read_bytes(path, limit).decode("utf-8", errors="replace")
+
+    def stat(self, path: str) -> FileInfo:
+        return FileInfo(**self._cached(("stat", path), "stat", path=path))
+
+    def lstat(self, path: str) -> FileInfo:
+        return FileInfo(**self._cached(("lstat", path), "lstat", path=path))
+
+    def listdir(self, path: str) -> list[str]:
+        return list(self._call("listdir", path=path)["names"])
+
+    def realpath(self, path: str) -> str:
+        return str(self._cached(("realpath", path), "realpath", path=path)["path"])
+
+    def which(self, name: str, path: str | None = None) -> str | None:
+        return self._cached(("which", name, path), "which", name=name, path=path)["path"]
+
+    def write_atomic(self, path: str, data: bytes, mode: int | None = None) -> None:
+        self.invalidate()
+        self._call("write", path=path, data=base64.b64encode(data).decode(), mode=mode)
+
+    def make_temp_dir(self, prefix: str) -> str:
+        return str(self._call("mkdtemp", prefix=prefix)["path"])
+
+    def remove_tree(self, path: str) -> None:
+        self.invalidate()
+        self._call("remove_tree", path=path)
+
+    def makedirs(self, path: str) -> None:
+        self.invalidate()
+        self._call("makedirs", path=path)
+
+    def remove_file(self, path: str) -> None:
+        self.invalidate()
+        self._call("remove_file", path=path)
+
+    def file_contains(self, path: str, needles: list[str]) -> set[str]:
+        """Which of these strings occur in a (binary) file, asked without transferring it."""
+        return set(self._call("contains", path=path, needles=needles)["found"])
+
+    def binary_sample(self, path: str, magic: bytes) -> bytes:
+        """The parts of a binary that tell what it is (header and Go build info), not all of it."""
+        res = self._call("binhead", path=path, magic=base64.b64encode(magic).decode())
+        head = base64.b64decode(res["head"])
+        at = int(res["at"])
+        if at < 0:
+            return head
+        return head.ljust(at, b"\0")[:at] + base64.b64decode(res["block"])
+
+    # machine facts ----------------------------------------------------------------------
+    def os_name(self) -> str:
+        return self._system if self._system in ("linux", "darwin") else "other"
+
+    def arch(self) -> str:
+        return {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64", "i686": "386"}.get(self._machine, self._machine)
+
+    def euid(self) -> int:
+        return self._euid
+
+    def home(self) -> str:
+        return self._home
+
+    def login_shell(self) -> str | None:
+        return self._shell or None
+
+    def environ(self) -> dict[str, str]:
+        return dict(self._environ)

@@ -1,0 +1,132 @@
+"""goenv-tui against a remote host: a real sshd on 127.0.0.1, a second user account whose home is
+a fixture home. One multiplexed connection; the same diagnosis as locally; fixes and their undo
+applied remotely; a connection killed mid-run ends cleanly."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from goenv_tui.diagnose import diagnose
+from goenv_tui.fixes.engine import apply_fix, undo
+from goenv_tui.fixes.journal import Journal
+from goenv_tui.host import LocalHost
+from goenv_tui.host.ssh import SSHHost
+from goenv_tui.report import to_json
+from goenv_tui.shells.tracer import TraceOptions
+from tests import gotools
+
+pytestmark = pytest.mark.slow
+
+
+def fill_home(sshd, text: str) -> None:
+    home = sshd.home
+    for child in home.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+    (home / ".bashrc").write_text(text)
+    (home / ".profile").write_text('[ -f "$HOME/.bashrc" ] && . "$HOME/.bashrc"\n')
+    subprocess.run(["chown", "-R", f"{sshd.user}:{sshd.user}", str(home)], check=True)
+
+
+BROKEN = (f"export GOPROXY=direct\ncase $- in *i*) ;; *) return;; esac\nexport PATH={os.path.dirname(gotools.GO)}:$PATH\n"
+          "GOFLAGS=-v\n")
+
+
+def opts(sshd) -> TraceOptions:
+    return TraceOptions(home=str(sshd.home), shells=("bash",), login_shell="/bin/bash")
+
+
+def comparable(doc: dict) -> dict:
+    return {
+        "contexts": {c["id"]: (c["status"], c["env"], [f["path"] for f in c["files"]]) for c in doc["contexts"]},
+        "findings": sorted((f["id"], f["title"]) for f in doc["findings"]),
+        "variables": sorted((v["name"], v["context"], json.dumps(v["assignments"], sort_keys=True)) for v in doc["variables"]),
+    }
+
+
+def test_remote_report_equals_local_report_of_the_same_home(sshd) -> None:
+    fill_home(sshd, BROKEN)
+    with SSHHost(sshd.target(), sshd.options()) as host:
+        assert host.remote and host.home() == str(sshd.home) and host.euid() != 0
+        remote = to_json(diagnose(host, opts(sshd)))
+    # Locally the same home is traced as its owner too (bash as root runs in a user namespace
+    # mapped to the home's owner), so both sides run the same shells the same way.
+    local = to_json(diagnose(LocalHost(), opts(sshd)))
+    assert remote["host"]["remote"] is True and local["host"]["remote"] is False
+    r, lo = comparable(remote), comparable(local)
+    assert set(r["findings"]) ^ set(lo["findings"]) == set(), (set(r["findings"]) - set(lo["findings"]),
+                                                              set(lo["findings"]) - set(r["findings"]))
+    assert r == lo
+    assert any(f["check"] == "GOENV-GUARD-001" for f in remote["findings"])
+
+
+def test_sshd_context_matches_what_sshd_really_gives(sshd) -> None:
+    fill_home(sshd, BROKEN)
+    with SSHHost(sshd.target(), sshd.options()) as host:
+        d = diagnose(host, opts(sshd))
+    real = d.facts.sshd_env
+    traced = {t.id: t for t in d.facts.contexts}["bash-sshd-command"].env
+    assert real is not None and real["GOPROXY"] == traced["GOPROXY"] == "direct"
+    assert real["PATH"] == traced["PATH"]
+    assert not [f for f in d.findings if f.check == "GOENV-SSH-001"]
+
+
+def test_fix_and_undo_applied_remotely(sshd) -> None:
+    fill_home(sshd, BROKEN)
+    bashrc = sshd.home / ".bashrc"
+    original = bashrc.read_bytes()
+    with SSHHost(sshd.target(), sshd.options()) as host:
+        d = diagnose(host, opts(sshd), today="2026-01-01")
+        f = next(x for x in d.findings if x.check == "GOENV-GUARD-001" and "bash-sshd-command" in x.contexts)
+        planned = d.plans[f.id][0]
+        out = apply_fix(host, opts(sshd), None, d, planned)
+        assert out.applied and out.cleared, out.verdict
+        assert bashrc.read_bytes() != original
+        entries = Journal(host, str(sshd.home)).entries()
+        assert entries and entries[0].files[0].backup.startswith(str(sshd.home / ".local/state/goenv-tui"))
+        assert Path(entries[0].files[0].backup).stat().st_uid == sshd.home.stat().st_uid  # written as the remote user
+        undo(host, str(sshd.home), out.entry.id)
+    assert bashrc.read_bytes() == original
+
+
+def test_cli_report_over_ssh(sshd) -> None:
+    fill_home(sshd, BROKEN)
+    res = subprocess.run([sys.executable, "-m", "goenv_tui", "report", "--json", "--no-probes", "--ssh", sshd.target(),
+                          "--ssh-config", str(sshd.config), "--shell", "bash"], capture_output=True, text=True, timeout=120)
+    doc = json.loads(res.stdout)
+    assert doc["host"]["remote"] is True and doc["host"]["home"] == str(sshd.home)
+    assert res.returncode == 1, res.stderr  # go is missing for `ssh host cmd`: an error
+
+
+def test_killed_connection_mid_run_ends_cleanly(sshd) -> None:
+    fill_home(sshd, BROKEN + "sleep 3\n")
+    with SSHHost(sshd.target(), sshd.options()) as host:
+        killer = threading.Timer(1.0, lambda: os.kill(host._master.pid, signal.SIGKILL))  # noqa: SLF001
+        killer.start()
+        d = diagnose(host, TraceOptions(home=str(sshd.home), shells=("bash",), login_shell="/bin/bash", timeout=8))
+        killer.join()
+    assert d.facts.lost and "lost" in d.facts.lost
+    doc = to_json(d)
+    assert doc["contexts"]  # what was collected is still reported
+
+
+def test_unreachable_host_is_a_clear_error() -> None:
+    res = subprocess.run([sys.executable, "-m", "goenv_tui", "report", "--ssh", "nobody@127.0.0.1", "--ssh-option",
+                          "Port=1", "--ssh-option", "ConnectTimeout=3", "--ssh-option", "BatchMode=yes"],
+                         capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert res.returncode == 2 and "cannot connect" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+
+
+def test_local_host_is_still_local() -> None:
+    assert LocalHost().remote is False
