@@ -31,7 +31,8 @@ class _Parser(argparse.ArgumentParser):
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--home", metavar="DIR", help="analyse this home directory instead of $HOME")
     p.add_argument("--workspace", metavar="DIR", help="the Go workspace (default: current directory)")
-    p.add_argument("--shell", metavar="LIST", help="shells to trace, comma-separated (default: bash,zsh)")
+    p.add_argument("--shell", metavar="LIST", help="shells to trace, comma-separated (default: bash,zsh, and fish "
+                                                     "when it is the login shell)")
     p.add_argument("--login-shell", metavar="PATH", help="treat this as the user's login shell (default: from the passwd entry)")
     p.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",
                    help="per-context startup deadline (default: 5)")
@@ -122,7 +123,10 @@ def _options(args: argparse.Namespace, host=None):
         home = os.path.abspath(os.path.expanduser(args.home or "~"))
     if not host.stat(home).is_dir:
         raise UsageError(f"--home {home}: not a directory" + (f" on {host.name}" if host.remote else ""))
-    shells = tuple(s.strip() for s in (args.shell or "bash,zsh").split(",") if s.strip())
+    default = "bash,zsh"
+    if (login_shell or host.login_shell() or "").rsplit("/", 1)[-1] == "fish":
+        default = "bash,zsh,fish"  # the login shell is always traced
+    shells = tuple(s.strip() for s in (args.shell or default).split(",") if s.strip())
     unknown = [s for s in shells if s not in KNOWN_SHELLS]
     if unknown or not shells:
         raise UsageError(f"--shell: unknown shell {', '.join(unknown) or '(none)'}; choose from {', '.join(KNOWN_SHELLS)}")

@@ -220,8 +220,9 @@ def not_exported(fc: FixContext, f: Finding) -> list[PlannedFix]:
     text = fc.text(loc.path)
     if text is None:
         return []
+    fish = loc.path.endswith(".fish") or "/fish/" in loc.path
     p = fc.edit_fix(f, "export", f"Export {f.variable} at {where(fc.home, loc)}",
-                    [FileEdit(loc.path, text, edits.export_statement(text, loc.line or 1))])
+                    [FileEdit(loc.path, text, edits.export_statement(text, loc.line or 1, fish=fish))])
     return [p] if p else []
 
 

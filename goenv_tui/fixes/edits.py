@@ -89,12 +89,25 @@ def replace_in(text: str, line: int, old: str, new: str) -> str:
     return _join(lines)
 
 
-def export_statement(text: str, line: int) -> str:
-    """`NAME=value` → `export NAME=value`."""
+def export_statement(text: str, line: int, fish: bool = False) -> str:
+    """`NAME=value` → `export NAME=value` (fish: `set -g NAME v` → `set -gx NAME v`)."""
     lines = _ensure_newline(_lines(text))
     start, _ = span(text, line)
     ln = lines[start - 1]
     stripped = ln.lstrip()
+    if fish:
+        import re
+
+        m = re.match(r"set(\s+)((?:-[A-Za-z]+\s+)*)(.*)", stripped, re.S)
+        if not m:
+            return text
+        flags = m.group(2).split()
+        if any("x" in f for f in flags if f.startswith("-") and not f.startswith("--")) or "--export" in flags:
+            return text
+        flags = [f for f in flags if f not in ("-u", "--unexport")] + ["-x"]
+        indent = ln[: len(ln) - len(stripped)]
+        lines[start - 1] = f"{indent}set {' '.join(flags)} {m.group(3)}"
+        return _join(lines)
     if stripped.startswith(("export ", "typeset -x", "declare -x")):
         return text
     indent = ln[: len(ln) - len(stripped)]

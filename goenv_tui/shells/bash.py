@@ -60,7 +60,24 @@ def _words(field: str, modern: bool) -> list[str]:
     return field.split(" ")
 
 
-def parse(stderr: str, watched: list[str], modern: bool = True) -> list[Record]:
+def driver_argv(spec: ContextSpec, shell_path: str, ps4_value: str, files: list[str], command: str) -> list[str]:
+    """The fallback when bash runs as root and cannot be moved into a user namespace (a root
+    container without CAP_SYS_ADMIN): bash ignores PS4 from the environment as root, so a
+    shell with the same flags but no startup files (`--noprofile --norc`) sets PS4 itself and
+    sources the startup files in bash's documented order (shell.c run_startup_files)."""
+    steps = [f"PS4={shlex.quote(ps4_value)}", "set -x"]
+    steps += [f"if [ -r {shlex.quote(f)} ]; then . {shlex.quote(f)}; fi" for f in files]
+    args = [shell_path, "--noprofile", "--norc"]
+    if spec.login:
+        args.append("-l")
+    if spec.interactive:
+        args.append("-i")
+    return [*args, "-c", "; ".join(steps) + "; " + command]
+
+
+def parse(stderr: str, watched: list[str], modern: bool = True, level_offset: int = 0) -> list[Record]:
+    """Records from bash's xtrace. `level_offset` is 1 when the startup files were sourced by a
+    driver command (they then sit one indirection level deeper than files bash reads itself)."""
     records: list[Record] = []
     matches = list(_RECORD_RE.finditer(stderr))
     last_key: str | None = None
@@ -102,7 +119,7 @@ def parse(stderr: str, watched: list[str], modern: bool = True) -> list[Record]:
             frames.append(Frame(kind, name, call))
         file = sources[0] if sources else NAME
         rec = Record(pid, subshell, file, lineno, tuple(frames), values, command)
-        rec_eval_depth = level - 1 - subshell - source_frames
+        rec_eval_depth = level - 1 - level_offset - subshell - source_frames
         if sources and rec_eval_depth > 0:
             rec.eval_site = _PENDING  # resolved below against the enclosing eval line
         records.append(rec)

@@ -23,6 +23,17 @@ are placed by aligning the trace with a static reading of the file: the trace gi
 (frame), the nesting level and the expanded command; the static index gives the candidate lines.
 Those are exact when the command is unique in its block, and are corrected by every exact line an
 event reports.
+
+Attribution: a change inside one of fish's own functions (fish_add_path, export, …) or inside a
+sourced stream (`source (… | psub)`) is reported at the user's line that called it (`via` names
+the function, or "source"); inside a user function at its body line with the call site. PATH set
+by fish's `__fish_reconstruct_path` from the universal fish_user_paths is reported at that
+variable's `SETUVAR` line in fish_variables (`via: universal`), as are exported universal GO*
+variables. Event handlers do not appear in fish_trace, so a change one of them makes is credited
+to the command that triggered it.
+
+Like a real start, tracing runs the user's files: `set -U` and `fish_add_path` (universal by
+default) write ~/.config/fish/fish_variables, and fish creates its config and data directories.
 """
 
 from __future__ import annotations
@@ -33,7 +44,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from goenv_tui.model import Assignment, ContextSpec, Location, Op, SourcedFile
-from goenv_tui.shells.trace import PATH_LIKE, UNSET, Record, TraceResult, VarState, classify
+from goenv_tui.shells.trace import UNSET, Record, TraceResult, VarState, classify
 
 NAME = "fish"
 HOOK_FUNCTION = "__fish_set_locale"
@@ -96,6 +107,20 @@ def trace_env(env: dict[str, str], hook_dir: str, info: FishInfo) -> dict[str, s
     if info.version[:1] >= (4,):
         # fish 4 calls __fish_set_locale only when LANG is unset; the hook sets it back.
         out.pop("LANG", None)
+    return out
+
+
+def clean_env(env_out: dict[str, str], traced: dict[str, str], base: dict[str, str]) -> dict[str, str]:
+    """The final environment without what tracing added, should the hook not have removed it."""
+    out = dict(env_out)
+    for name in ("fish_trace", "XDG_DATA_DIRS"):
+        if name in traced and out.get(name) == traced[name] and base.get(name) != traced[name]:
+            if name in base:
+                out[name] = base[name]
+            else:
+                out.pop(name)
+    if "LANG" in base and "LANG" not in traced and "LANG" not in out and out:
+        out["LANG"] = base["LANG"]  # fish 4: LANG was held back for the hook, which did not run
     return out
 
 
@@ -476,8 +501,7 @@ def _parse_into(text: str, line: int, base_level: int, outer_scope: int, units: 
             command(words[1:], cur)
             return
         if head == "else":
-            opener = blocks[-1] if blocks else None
-            olvl = units[opener[1]].level if opener else cur
+            olvl = units[blocks[-1][1]].level if blocks else cur
             if len(words) > 1 and words[1].value == "if":
                 add("elseif", ln, olvl, ("else", "if"))
                 command(words[2:], olvl)
@@ -510,9 +534,9 @@ def _parse_into(text: str, line: int, base_level: int, outer_scope: int, units: 
         if head == "end":
             if blocks:
                 kind, idx, _ = blocks.pop()
-                opener = units[idx]
-                units.append(Unit(ln, opener.level, "end", ("end", kind), opener.scope))
-                opener.end = len(units) - 1
+                first = units[idx]
+                units.append(Unit(ln, first.level, "end", ("end", kind), first.scope))
+                first.end = len(units) - 1
             else:
                 add("end", ln, cur, ("end",))
             for w in words[1:]:
@@ -883,8 +907,13 @@ class _Reader:
         if head == "function" and len(words) > 1:
             self._define(frame, line, words[1])
             return
-        if head == "return" and frame.kind == "source" and level == 0 and not frame.stream and line.loc:
-            self.result.early_returns.append(line.loc)
+        if head == "return" and frame.kind == "source" and not frame.stream and line.loc:
+            self.result.early_returns.append(line.loc)  # the rest of this file is skipped
+        elif head == "exit":
+            # During startup `exit` ends the startup file being read (fish still runs -c).
+            site = self._in_file(line)
+            if site is not None:
+                self.result.early_returns.append(site)
         if head in self.functions and _trace_kind(text) == "cmd":
             file, idx, hook = self.functions[head]
             index = self._index(file)
@@ -892,6 +921,15 @@ class _Reader:
             library = hook or self._is_data(file) or file is None
             self.stack.append(_Frame("function", head, file, depth, line.loc, scope,
                                      library=library, hook=hook, opener=text))
+
+    def _in_file(self, line: _Line) -> Location | None:
+        """Where the innermost file being sourced is while `line` runs (a call site, or the line)."""
+        here = line.loc
+        for f in reversed(line.frames):
+            if f.kind == "source" and not f.stream and not f.library:
+                return here
+            here = f.call
+        return None
 
     def _in_hook(self, frame: _Frame, depth: int, text: str) -> None:
         words = _trace_words(text)
@@ -930,6 +968,8 @@ class _Reader:
             return
         if library or stream:
             return  # a stream is not a file: its changes are credited to the `source` line
+        if self.text_of(path) is None:
+            return  # missing or unreadable: fish only complained
         site = line.loc
         if frame is self.top or self._is_share_config(frame.file):
             site = None  # fish's own startup: share/config.fish, conf.d, /etc and ~/.config config.fish
@@ -1008,6 +1048,7 @@ class _Reader:
         if line is None:
             return
         handler: str | None = None
+        inner: Location | None
         if where is not None and self._same_file(line, where):
             self._anchor(line, where)
             inner = where
@@ -1018,9 +1059,9 @@ class _Reader:
             if where is not None:
                 index = self._index(where.path)
                 handler = index.function_at(where.line or 0) if index is not None else None
-                if handler != "__fish_reconstruct_path" and where is not None and not self._is_data(where.path):
-                    loc, via, site = where, f"function {handler}" if handler else None, inner
-                    self._commit(name, after, loc, via, site, line.text)
+                if handler != "__fish_reconstruct_path" and not self._is_data(where.path):
+                    # A handler of the user's own (`function f --on-variable X`): its body line.
+                    self._commit(name, after, where, f"function {handler}" if handler else None, inner, line.text)
                     return
         loc, via, site, cmd = self._attribute(line, inner, handler)
         self._commit(name, after, loc, via, site, cmd)
@@ -1079,7 +1120,26 @@ class _Reader:
         ))
 
     # the end -------------------------------------------------------------------------------------
-    def finish(self) -> FishTrace:
+    def _exec_after(self) -> tuple[Location, str] | None:
+        """fish does not trace `exec`: when the shell went away without finishing, the first
+        `exec` after the last traced command (in the running frames, innermost first) is the
+        one that replaced it."""
+        for frame in reversed(self.stack):
+            if frame.library or frame.hook or frame.stream:
+                continue
+            index = self._index(frame.file)
+            if index is None:
+                continue
+            order = index.scopes.get(frame.scope, [])
+            at = max([frame.cursor] + [b[2] for b in frame.blocks])
+            start = index.pos[at] + 1 if at in index.pos else 0
+            for i in order[start:]:
+                u = index.units[i]
+                if u.kind == "cmd" and u.words[:1] == ("exec",) and frame.file:
+                    return Location(frame.file, u.line), " ".join(w if w is not None else "…" for w in u.words)
+        return None
+
+    def finish(self, exited: bool = False) -> FishTrace:
         res = self.result
         res.final = dict(self.state)
         stopped: Location | None = None
@@ -1087,6 +1147,9 @@ class _Reader:
             loc, _, _, _ = self._attribute(self.last, self.last.loc, None)
             stopped = loc
             text = self.last.text + ("\n" + "\n".join(self.last.after) if self.last.after else "")
+            guess = self._exec_after() if exited and not res.finished else None
+            if guess is not None:
+                stopped, text = guess[0], guess[1] + ("\n" + "\n".join(self.last.after) if self.last.after else "")
             res.last = Record(0, 0, stopped.path if stopped else "fish", (stopped.line or 0) if stopped else 0,
                               (), {}, text)
         return FishTrace(res, self.hooked, self.version, self.data_dir, stopped)
@@ -1117,15 +1180,12 @@ def _event_site(stack: str, expand: Callable[[str], str]) -> Location | None:
 
 
 def fold(stderr: str, watched: list[str], initial: dict[str, VarState], home: str,
-         text_of: Callable[[str], str | None], hook_dir: str, data_dir: str, uvar_path: str) -> FishTrace:
-    """Read fish's stderr (fish_trace lines and the hook's records) into a TraceResult."""
+         text_of: Callable[[str], str | None], hook_dir: str, data_dir: str, uvar_path: str,
+         exited: bool = False) -> FishTrace:
+    """Read fish's stderr (fish_trace lines and the hook's records) into a TraceResult.
+
+    `exited`: fish ended by itself (not killed at the deadline)."""
     reader = _Reader(watched, initial, home, text_of, hook_dir, data_dir, uvar_path)
     reader.feed(stderr)
-    return reader.finish()
+    return reader.finish(exited)
 
-
-__all__ = [
-    "NAME", "FishInfo", "FishTrace", "argv", "candidate_files", "command", "context_env", "fold",
-    "hook_script", "index_text", "parse_info", "trace_env", "universal_lines", "variables_path",
-    "PATH_LIKE",
-]

@@ -311,7 +311,8 @@ class Tracer:
             start_of: dict[str, dict[int, int]] = {}
             initial = {v: VarState(True, True, base_env[v]) for v in watched if v in base_env}
             traced = fish.fold(stderr, watched, initial, self.opts.home, self._text, hook_dir,
-                               fish_info.data_dir, fish.variables_path(self.opts.home, base_env))
+                               fish_info.data_dir, fish.variables_path(self.opts.home, base_env),
+                               exited=not res.timed_out)
             folded, fish_stop = traced.result, traced.stopped_at
             if not traced.hooked and (folded.finished or not res.timed_out):
                 notes.append(f"fish {'.'.join(map(str, fish_info.version))}: the tracing hook did not run before "
@@ -326,6 +327,8 @@ class Tracer:
             folded = fold(records, watched, dict(initial), start_of)
         files = self._files_read(spec, folded, records)
         env_out = self._final_env(res.stdout)
+        if fish_info is not None:
+            env_out = fish.clean_env(env_out, env, base_env)
         watched_env = {k: v for k, v in env_out.items() if k in watched or k.startswith("GO") or k.startswith("CGO_")}
         watched_env.pop(RUN_TOKEN_VAR, None)
         final_values = {k: v.value for k, v in folded.final.items() if v.set}

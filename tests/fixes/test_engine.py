@@ -210,3 +210,11 @@ def test_cli_dry_run_changes_nothing_and_yes_applies(home: Home) -> None:
     listed = subprocess.run([sys.executable, "-m", "goenv_tui", "undo", "--list", "--home", home.path],
                             capture_output=True, text=True, timeout=60)
     assert "applied" in listed.stdout and "Export GOFLAGS" in listed.stdout
+
+
+def test_export_a_fish_variable(home: Home) -> None:
+    home.file(".config/fish/config.fish", "# go\nset -g GOFLAGS -mod=mod\n")
+    roundtrip(home, "GOENV-EXPORT-001", "export", shells=("fish",), login_shell="/usr/bin/fish",
+              env_check=lambda d: ctx(d, "fish-nologin-interactive").env.get("GOFLAGS") == "-mod=mod"
+              or pytest.fail("GOFLAGS still not exported by fish"))
+    assert "set -g GOFLAGS" in Path(home.p(".config/fish/config.fish")).read_text()
