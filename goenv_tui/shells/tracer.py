@@ -66,6 +66,9 @@ class TraceOptions:
     lang: str = "C.UTF-8"
     login_shell: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Trace bash as root by sourcing its startup files from a driver even when a user namespace
+    # is available (what happens in root containers without one; tests use it to cover that path).
+    force_driver: bool = False
 
 
 @dataclass
@@ -242,11 +245,16 @@ class Tracer:
         if shell_path is None:
             return ContextTrace(spec, None, TraceStatus.UNAVAILABLE, ub, error=f"{spec.shell} is not installed")
         trace = self._trace_once(spec, shell_path, ub, list(self.watched))
+        if trace.status is TraceStatus.ERROR and (trace.error or "").startswith("could not start bash in a user namespace"):
+            # A root container without user namespaces: source the startup files from a driver.
+            trace = self._trace_once(spec, shell_path, ub, list(self.watched), driver_mode=True)
         if trace.status is TraceStatus.OK:
             extra = self._unwatched_names(trace)
             percent = spec.shell == "zsh" and any("%" in v for v in trace.watched.values())
             if extra or percent:
-                trace = self._trace_once(spec, shell_path, ub, list(self.watched) + extra, escape=percent)
+                driven = any(n.startswith("traced by sourcing") for n in trace.notes)
+                trace = self._trace_once(spec, shell_path, ub, list(self.watched) + extra, escape=percent,
+                                         driver_mode=driven)
         return trace
 
     def _unwatched_names(self, trace: ContextTrace) -> list[str]:
@@ -258,7 +266,7 @@ class Tracer:
         return sorted(n for n in names if n not in self.watched and n != RUN_TOKEN_VAR)
 
     def _trace_once(self, spec: ContextSpec, shell_path: str, ub: tuple[str, ...], watched: list[str],
-                    escape: bool = False) -> ContextTrace:
+                    escape: bool = False, driver_mode: bool = False) -> ContextTrace:
         driver = {"bash": bash, "zsh": zsh, "fish": fish}[spec.shell]
         env_bin = self.host.which("env", "/usr/bin:/bin") or "/usr/bin/env"
         command = f": {END_MARK}; builtin printf '\\036GOENV_TUI_ENV\\036'; exec {env_bin} -0"
@@ -268,6 +276,7 @@ class Tracer:
         modern = True
         hook_dir: str | None = None
         fish_info: fish.FishInfo | None = None
+        driven: list[str] | None = None  # bash as root without a user namespace: files to source
         if spec.sshd_command:
             user, root = SSHD_PATH.get(self.os_name, SSHD_PATH["other"])
             env["PATH"] = root if self.host.euid() == 0 and self.host.stat(self.opts.home).uid == 0 else user
@@ -285,12 +294,15 @@ class Tracer:
             env = fish.trace_env(env, hook_dir, fish_info)
             command = fish.command(env_bin)
         elif spec.shell == "bash":
-            modern, _ = self._bash_setup(shell_path)
+            modern, sys_bashrc = self._bash_setup(shell_path)
             env["PS4"] = bash.ps4(watched, modern)
             env = bash.context_env(spec, env)
             prefix, note = self._root_prefix()
-            if note and not prefix:
-                return ContextTrace(spec, shell_path, TraceStatus.ERROR, ub, error=note)
+            if self.host.euid() == 0 and (driver_mode or self.opts.force_driver or not prefix):
+                prefix = []
+                driven = bash.toplevel_files(spec, self.opts.home, sys_bashrc, lambda p: self.host.stat(p).is_file)
+                note = ("traced by sourcing the startup files in bash's own order (bash ignores PS4 as root, and "
+                        "no user namespace was available to trace it as the home's owner)")
             if note:
                 notes.append(note)
             if not modern:
@@ -298,7 +310,10 @@ class Tracer:
         else:
             env["PS4"] = zsh.ps4(watched, escape)
             env = zsh.context_env(spec, env)
-        argv = prefix + driver.argv(spec, shell_path, command)
+        if driven is not None:
+            argv = bash.driver_argv(spec, shell_path, env.pop("PS4"), driven, command)
+        else:
+            argv = prefix + driver.argv(spec, shell_path, command)
         try:
             res = self.host.run(argv, env=env, cwd=self.opts.home, timeout=self.opts.timeout, hold_stdin=True)
         finally:
@@ -319,7 +334,7 @@ class Tracer:
                              "the config files, so no change is attributed to a line (the final environment is exact)")
         else:
             if spec.shell == "bash":
-                records = bash.parse(stderr, watched, modern)
+                records = bash.parse(stderr, watched, modern, level_offset=1 if driven is not None else 0)
             else:
                 records = zsh.parse(stderr, watched, {k for k in env if k in watched})
             start_of = self._start_map(records)
