@@ -56,14 +56,14 @@ def session_differs(ctx: CheckContext) -> Iterator[Finding]:
     server with `ssh -T host bash`, which reads fewer startup files: a different (or no) go."""
     mine = ctx.facts.session_env
     cid = _sshd_context(ctx)
-    if not mine or cid is None:
-        return
+    if not mine or cid is None or (mine.get("HOME") or "").rstrip("/") != ctx.facts.home.rstrip("/"):
+        return  # only this user's own home says anything about this session
     traced = ctx.graph.contexts[cid].env
     names = sorted({n for n in list(mine) + list(traced) if n in WATCH or n.startswith("GO")})
     diff = _differences(mine, traced, names)
     if not diff:
         return
-    extra = []
+    extra: list[str] = []
     for n, m, t in diff:
         if n == "PATH":
             missing = [e for e in (m or "").split(":") if e and e not in (t or "").split(":")]

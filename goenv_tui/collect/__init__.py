@@ -121,7 +121,7 @@ def collect(host: Host, opts: TraceOptions, workspace: str | None = None,
     if not host.remote:
         env = host.environ()
         if env.get("SSH_CONNECTION") or env.get("SSH_CLIENT"):
-            facts.session_env = {k: v for k, v in env.items() if k == "PATH" or k.startswith(("GO", "CGO_"))}
+            facts.session_env = {k: v for k, v in env.items() if k in ("PATH", "HOME") or k.startswith(("GO", "CGO_"))}
     return facts
 
 

@@ -154,3 +154,17 @@ def test_branch_not_taken(home: Home) -> None:
 def test_trace_checks_quiet_on_healthy_home(home: Home) -> None:
     d = healthy(home).diagnose()
     assert [f for f in d.findings if f.check.startswith("GOENV-TRACE")] == []
+
+
+def test_ssh_session_differs_from_what_remote_ssh_gets(home: Home, monkeypatch) -> None:
+    """Inside an SSH session (SSH_CONNECTION set), this terminal's PATH and GO* are compared with
+    the environment sshd gives Remote-SSH's server for the same home."""
+    home.file(".bashrc", "case $- in *i*) ;; *) return;; esac\nexport GOFLAGS=-v\n")
+    monkeypatch.setenv("SSH_CONNECTION", "127.0.0.1 50000 127.0.0.1 22")
+    monkeypatch.setenv("HOME", home.path)
+    monkeypatch.setenv("GOFLAGS", "-v")
+    d = home.diagnose(shells=("bash",))
+    [f] = [x for x in d.findings if x.check == "GOENV-SSH-002"]
+    assert "GOFLAGS: this session has '-v', Remote-SSH's server gets None" in f.chain
+    monkeypatch.setenv("HOME", "/somewhere/else")
+    assert not [x for x in home.diagnose(shells=("bash",)).findings if x.check == "GOENV-SSH-002"]
