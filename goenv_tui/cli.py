@@ -141,17 +141,12 @@ def _options(args: argparse.Namespace, host=None):
     return opts, workspace
 
 
-def _report(args: argparse.Namespace) -> int:
+def _report(args: argparse.Namespace, host) -> int:
     from goenv_tui.diagnose import diagnose
     from goenv_tui.report import exit_code, render_json, render_text
 
-    host = _host(args)
-    try:
-        opts, workspace = _options(args, host)
-        d = diagnose(host, opts, workspace, probes=not args.no_probes)
-    finally:
-        if host.remote:
-            host.close()
+    opts, workspace = _options(args, host)
+    d = diagnose(host, opts, workspace, probes=not args.no_probes)
     if args.json:
         sys.stdout.write(render_json(d))
     else:
@@ -166,16 +161,7 @@ def _report(args: argparse.Namespace) -> int:
     return exit_code(d)
 
 
-def _fix(args: argparse.Namespace) -> int:
-    host = _host(args)
-    try:
-        return _fix_on(args, host)
-    finally:
-        if host.remote:
-            host.close()
-
-
-def _fix_on(args: argparse.Namespace, host) -> int:
+def _fix(args: argparse.Namespace, host) -> int:
     from goenv_tui.diagnose import diagnose
     from goenv_tui.fixes.engine import FixRefused, apply_fix
 
@@ -222,16 +208,7 @@ def _fix_on(args: argparse.Namespace, host) -> int:
     return EXIT_OK if (out.applied and out.cleared) or not out.entry else EXIT_FINDINGS
 
 
-def _undo(args: argparse.Namespace) -> int:
-    host = _host(args)
-    try:
-        return _undo_on(args, host)
-    finally:
-        if host.remote:
-            host.close()
-
-
-def _undo_on(args: argparse.Namespace, host) -> int:
+def _undo(args: argparse.Namespace, host) -> int:
     from goenv_tui.fixes.engine import FixRefused, undo
     from goenv_tui.fixes.journal import Journal
 
@@ -255,20 +232,26 @@ def _undo_on(args: argparse.Namespace, host) -> int:
     return EXIT_OK
 
 
-def _tui(args: argparse.Namespace) -> int:
+def _tui(args: argparse.Namespace, host) -> int:
     from goenv_tui.ui.app import GoenvApp
 
-    host = _host(args)
-    try:
-        opts, workspace = _options(args, host)
-        app = GoenvApp(opts, workspace, host=host, probes=not args.no_probes)
-        app.run()
-        if os.environ.get("GOENV_TUI_TIMINGS"):
-            print(f"first paint {app.first_paint or 0:.3f}s, all findings {app.ready_at or 0:.3f}s")
-    finally:
-        if host.remote:
-            host.close()
+    opts, workspace = _options(args, host)
+    app = GoenvApp(opts, workspace, host=host, probes=not args.no_probes)
+    app.run()
+    if os.environ.get("GOENV_TUI_TIMINGS"):
+        print(f"first paint {app.first_paint or 0:.3f}s, all findings {app.ready_at or 0:.3f}s")
     return EXIT_OK
+
+
+def _wizard(args: argparse.Namespace, host) -> int:
+    from goenv_tui.ui.wizard import WizardApp
+
+    opts, workspace = _options(args, host)
+    WizardApp(opts, workspace, host=host, fresh=args.start_over).run()
+    return EXIT_OK
+
+
+COMMANDS = {"report": _report, "fix": _fix, "undo": _undo, "wizard": _wizard, None: _tui}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -276,24 +259,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in argv
     try:
         args = build_parser().parse_args(argv)
-        if args.command == "report":
-            return _report(args)
-        if args.command == "fix":
-            return _fix(args)
-        if args.command == "undo":
-            return _undo(args)
-        if args.command == "wizard":
-            from goenv_tui.ui.wizard import WizardApp
-
-            host = _host(args)
-            try:
-                opts, workspace = _options(args, host)
-                WizardApp(opts, workspace, host=host, fresh=args.start_over).run()
-            finally:
-                if host.remote:
-                    host.close()
-            return EXIT_OK
-        return _tui(args)
+        host = _host(args)
+        try:
+            return COMMANDS[args.command](args, host)
+        finally:
+            if host.remote:
+                host.close()
     except UsageError as exc:
         print(f"goenv-tui: {exc}", file=sys.stderr)
         return EXIT_USAGE
