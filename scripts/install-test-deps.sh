@@ -28,7 +28,7 @@ GOPLS_VERSION=${GOPLS_VERSION:-v0.23.0}
 DLV_VERSION=${DLV_VERSION:-v1.27.2}
 
 PY=${PYTHON:-python3}
-"$PY" -m pip install -q --disable-pip-version-check -e '.[test]'
+"$PY" -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[test]'
 
 if command -v go >/dev/null || [ -x /usr/local/go/bin/go ]; then
     GO=$(command -v go || echo /usr/local/go/bin/go)
