@@ -29,6 +29,7 @@ DLV_VERSION=${DLV_VERSION:-v1.27.2}
 
 PY=${PYTHON:-python3}
 "$PY" -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[test]'
+if command -v pyenv >/dev/null; then pyenv rehash; fi  # a shim for the new goenv-tui command
 
 if command -v go >/dev/null || [ -x /usr/local/go/bin/go ]; then
     GO=$(command -v go || echo /usr/local/go/bin/go)

@@ -80,3 +80,13 @@ def only_change(trace: ContextTrace, var: str) -> Assignment:
     found = [a for a in trace.assignments if a.var == var and not a.location.path.startswith(("/etc/", "/usr/"))]
     assert len(found) == 1, found
     return found[0]
+
+
+def goenv_tui_exe() -> str:
+    """The installed `goenv-tui` command (the end-to-end tests run it as a user would)."""
+    import shutil
+    import sys
+
+    found = shutil.which("goenv-tui") or os.path.join(os.path.dirname(sys.executable), "goenv-tui")
+    assert os.path.exists(found), "goenv-tui is not installed (pip install -e .)"
+    return found

@@ -10,14 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.homes import goenv_tui_exe
 from tests.remote.test_ssh import BROKEN, fill_home
 
 pytestmark = pytest.mark.slow
 
 
 def test_tui_inside_an_ssh_session(sshd, tmp_path: Path) -> None:
-    exe = shutil.which("goenv-tui")
-    assert exe and shutil.which("tmux")
+    exe = goenv_tui_exe()
+    assert shutil.which("tmux")
     fill_home(sshd, BROKEN)
     done = tmp_path / "exit"
     session = f"goenv-ssh-tui-{id(tmp_path)}"

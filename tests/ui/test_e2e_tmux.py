@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.homes import goenv_tui_exe
 from tests.ui.fixtures import broken_home
 
 pytestmark = pytest.mark.slow
@@ -30,8 +31,7 @@ def wait_for(pred, what: str, timeout: float = 30.0) -> None:
 
 
 def test_goenv_tui_in_tmux(tmp_path: Path) -> None:
-    exe = shutil.which("goenv-tui")
-    assert exe, "goenv-tui is not installed (pip install -e .)"
+    exe = goenv_tui_exe()
     assert shutil.which("tmux"), "tmux is required (scripts/install-test-deps.sh)"
     home = broken_home("tmux-home")
     log = tmp_path / "editor.log"
@@ -66,8 +66,7 @@ def test_goenv_tui_in_tmux(tmp_path: Path) -> None:
 @pytest.mark.parametrize("env", [["NO_COLOR=1", "TERM=xterm-256color"], ["TERM=xterm"], ["TERM=screen"]],
                          ids=["no-color", "16-colour-xterm", "screen"])
 def test_goenv_tui_without_colour_or_with_16(tmp_path: Path, env: list[str]) -> None:
-    exe = shutil.which("goenv-tui")
-    assert exe, "goenv-tui is not installed (pip install -e .)"
+    exe = goenv_tui_exe()
     home = broken_home("tmux-home-2")
     done = tmp_path / "exit"
     session = f"goenv-e2e-{os.getpid()}-{env[0].split('=')[0]}"

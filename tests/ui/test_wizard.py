@@ -15,7 +15,7 @@ from textual.widgets import Input, OptionList, Static
 from goenv_tui.shells.tracer import TraceOptions
 from goenv_tui.ui.wizard import WizardApp, WizardState, contexts_for
 from tests import gotools
-from tests.homes import Home
+from tests.homes import Home, goenv_tui_exe
 from tests.ui.fixtures import ROOT
 
 WS = ROOT / "wizard-ws"
@@ -164,8 +164,8 @@ def test_wizard_step_snapshot(snap_compare, step: str) -> None:
 
 @pytest.mark.slow
 def test_wizard_end_to_end_in_tmux(tmp_path: Path) -> None:
-    exe = shutil.which("goenv-tui")
-    assert exe and shutil.which("tmux")
+    exe = goenv_tui_exe()
+    assert shutil.which("tmux")
     home = wizard_home(real_go=True)
     done = tmp_path / "exit"
     session = f"goenv-wiz-{os.getpid()}"
