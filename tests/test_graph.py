@@ -48,3 +48,18 @@ def test_nodes_and_edges_have_kinds(home: Home) -> None:
     assert {"sources", "assigns", "yields", "has", "entry"} <= edge_kinds
     origin = g.entry_origin("zsh-nologin-interactive", "PATH", f"{home.path}/go/bin")
     assert origin is not None and (origin["path"], origin["line"]) == (home.p(".zshrc"), 1)
+
+
+def test_path_from_a_context_to_the_go_it_runs(home: Home) -> None:
+    import os
+
+    from tests import gotools
+
+    home.dir("bin").symlink("bin/go", gotools.go())
+    home.file(".zshenv", 'path=($HOME/bin $path)\n')
+    g = _graph(home)
+    nodes = g.resolution_path("zsh-nologin-noninteractive", "go")
+    assert nodes[0] == "ctx:zsh-nologin-noninteractive"
+    assert g.g.nodes[nodes[1]]["kind"] == "path_entry" and g.g.nodes[nodes[1]]["dir"] == home.p("bin")
+    assert nodes[2] == f"bin:{home.p('bin/go')}" and g.g.nodes[nodes[2]]["version"].startswith("go1.")
+    assert nodes[-1] == f"link:{os.path.realpath(gotools.go())}" or nodes[-1].endswith(gotools.go())

@@ -9,8 +9,11 @@ changed since the fix.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+import pexpect
 
 from goenv_tui.diagnose import Diagnosis, diagnose
 from goenv_tui.display import tilde
@@ -18,6 +21,7 @@ from goenv_tui.fixes.journal import Entry, Journal
 from goenv_tui.fixes.plan import PlannedFix, sha
 from goenv_tui.host import Host, HostError
 from goenv_tui.model import Finding
+from goenv_tui.probes.session import Session
 from goenv_tui.shells.tracer import TraceOptions
 
 COMMAND_TIMEOUT = 900.0
@@ -56,16 +60,13 @@ def _check_unchanged(host: Host, planned: PlannedFix, home: str) -> None:
 
 
 def _run_command(host: Host, planned: PlannedFix, on_line: Callable[[str], None] | None) -> tuple[bool, str]:
-    from goenv_tui.probes.session import Session
-
+    """Run a fix's command, streaming its output line by line (go install can take a minute)."""
     lines: list[str] = []
 
     def note(text: str) -> None:
         lines.append(text)
         if on_line:
             on_line(text)
-
-    import pexpect
 
     with Session(host, planned.argv, planned.env, planned.cwd, COMMAND_TIMEOUT, pty=False, on_line=note) as s:
         buf = b""
@@ -83,9 +84,7 @@ def _run_command(host: Host, planned: PlannedFix, on_line: Callable[[str], None]
                     buf += chunk
                     break
                 s.remaining()
-                import time as _t
-
-                _t.sleep(0.02)
+                time.sleep(0.02)
                 continue
             buf += chunk
             while b"\n" in buf:

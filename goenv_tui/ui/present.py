@@ -406,6 +406,3 @@ def status_counts(traces: list[ContextTrace]) -> str:
     return f"{ok}/{len(traces)} ok"
 
 
-def first_line(text: str) -> str:
-    return text.split("\n", 1)[0]
-
