@@ -115,7 +115,10 @@ def _options(args: argparse.Namespace, host=None):
     if args.demo:
         from goenv_tui.demo import build_demo_home
 
+        import atexit
+
         home = build_demo_home()
+        atexit.register(shutil.rmtree, home, True)  # the demo home is ours: leave no trace
         login_shell = login_shell or "/bin/bash"
     elif host.remote:
         home = args.home or host.home()
