@@ -113,9 +113,9 @@ def _options(args: argparse.Namespace, host=None):
         raise UsageError("--demo and --home cannot be used together")
     login_shell = args.login_shell
     if args.demo:
-        from goenv_tui.demo import build_demo_home
-
         import atexit
+
+        from goenv_tui.demo import build_demo_home
 
         home = build_demo_home()
         atexit.register(shutil.rmtree, home, True)  # the demo home is ours: leave no trace
