@@ -576,6 +576,20 @@ def index_text(text: str) -> FishIndex:
 
 # --- reading the trace ----------------------------------------------------------------------------
 
+def _quoted(text: str, i: int, cur: list[str], escapable: str) -> int:
+    """Append the quoted word starting at text[i] (a quote) to `cur`; return the index after it."""
+    quote, n = text[i], len(text)
+    j = i + 1
+    while j < n and text[j] != quote:
+        if text[j] == "\\" and j + 1 < n and text[j + 1] in escapable:
+            cur.append(text[j + 1])
+            j += 2
+            continue
+        cur.append(text[j])
+        j += 1
+    return j + 1
+
+
 def _trace_words(text: str) -> list[str]:
     """Split a fish_trace line back into words (fish escapes each argument)."""
     out: list[str] = []
@@ -596,27 +610,9 @@ def _trace_words(text: str) -> list[str]:
             cur.append({"n": "\n", "t": "\t", "e": "\x1b", "r": "\r"}.get(nxt, nxt))
             i += 2
             continue
-        if c == "'":
-            j = i + 1
-            while j < n and text[j] != "'":
-                if text[j] == "\\" and j + 1 < n and text[j + 1] in "\\'":
-                    cur.append(text[j + 1])
-                    j += 2
-                    continue
-                cur.append(text[j])
-                j += 1
-            i = j + 1
-            continue
-        if c == '"':
-            j = i + 1
-            while j < n and text[j] != '"':
-                if text[j] == "\\" and j + 1 < n and text[j + 1] in '\\"$':
-                    cur.append(text[j + 1])
-                    j += 2
-                    continue
-                cur.append(text[j])
-                j += 1
-            i = j + 1
+        if c in "'\"":
+            # fish: inside '…' only \\ and \' are escapes; inside "…" also \" and \$.
+            i = _quoted(text, i, cur, "\\'" if c == "'" else '\\"$')
             continue
         cur.append(c)
         i += 1
