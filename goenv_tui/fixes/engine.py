@@ -109,9 +109,12 @@ def apply_fix(host: Host, opts: TraceOptions, workspace: str | None, before: Dia
     entry = journal.new_entry(planned.finding_id, planned.check, planned.id, planned.fix.title)
     entry.argv = list(planned.argv)
     paths = [e.path for e in planned.edits if e.changes] + list(planned.touches)
-    for i, path in enumerate(dict.fromkeys(paths)):
-        entry.files.append(journal.backup(entry, path, i))
-    journal.save(entry)  # pending: the backups exist before anything is written
+    try:
+        for i, path in enumerate(dict.fromkeys(paths)):
+            entry.files.append(journal.backup(entry, path, i))
+        journal.save(entry)  # pending: the backups exist before anything is written
+    except (HostError, OSError) as exc:
+        raise FixRefused(f"could not back up before writing ({exc}); nothing was written.") from exc
     _crash_point("after-backup")
     output = ""
     try:
@@ -219,6 +222,18 @@ def safe_candidates(d: Diagnosis, severities: set[str], attempted: set[tuple[str
     return out
 
 
+def attempt_fix(host: Host, opts: TraceOptions, workspace: str | None, before: Diagnosis, planned: PlannedFix,
+                on_line: Callable[[str], None] | None = None) -> Outcome:
+    """apply_fix for callers that show the result rather than handle errors (the TUI, the wizard,
+    apply_safe): a refusal or any failure becomes an unapplied Outcome whose verdict says why."""
+    try:
+        return apply_fix(host, opts, workspace, before, planned, on_line=on_line)
+    except FixRefused as exc:
+        return Outcome(None, False, verdict=f"Not applied: {exc}")
+    except Exception as exc:  # shown to the person, never swallowed silently
+        return Outcome(None, False, verdict=f"Not applied: {type(exc).__name__}: {exc}")
+
+
 def apply_safe(host: Host, opts: TraceOptions, workspace: str | None, d: Diagnosis, severities: set[str],
                on_result: Callable[[Finding, Outcome], None] | None = None) -> tuple[list[Outcome], Diagnosis]:
     """Apply every safe fix of these severities one by one, each verified by a fresh trace that
@@ -231,10 +246,7 @@ def apply_safe(host: Host, opts: TraceOptions, workspace: str | None, d: Diagnos
             return outcomes, d
         f, p = todo[0]
         attempted.add((f.check, p.id, p.fix.title))
-        try:
-            out = apply_fix(host, opts, workspace, d, p)
-        except FixRefused as exc:
-            out = Outcome(None, False, verdict=str(exc))
+        out = attempt_fix(host, opts, workspace, d, p)
         outcomes.append(out)
         if on_result is not None:
             on_result(f, out)

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from goenv_tui.diagnose import Diagnosis
 from goenv_tui.display import tilde, where
+from goenv_tui.fixes.engine import Outcome
 from goenv_tui.model import ContextTrace, Finding, Location, Severity, TraceStatus
 
 SEVERITY_MARK = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
@@ -33,6 +34,11 @@ class Link:
     variable: str | None = None
     tool: str | None = None
 
+
+
+def outcome_text(out: Outcome) -> Text:
+    """A fix's verdict, green when the finding cleared, yellow when applied but not cleared, red when not applied."""
+    return Text(out.verdict, "bold green" if out.cleared else "bold yellow" if out.applied else "bold red")
 
 # --- findings -------------------------------------------------------------------------------
 

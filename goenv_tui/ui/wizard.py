@@ -23,7 +23,7 @@ from textual.widgets import Button, ContentSwitcher, Footer, Input, OptionList, 
 from textual.widgets.option_list import Option
 
 from goenv_tui.diagnose import Diagnosis, diagnose
-from goenv_tui.fixes.engine import FixRefused, Outcome, apply_fix
+from goenv_tui.fixes.engine import Outcome, attempt_fix
 from goenv_tui.fixes.journal import state_dir
 from goenv_tui.host import Host, HostError, LocalHost
 from goenv_tui.model import Finding, Severity
@@ -302,17 +302,13 @@ class WizardApp(App[int]):
 
     @work(thread=True, exclusive=True, group="wizard")
     def _apply(self, d: Diagnosis, plan) -> None:
-        try:
-            out = apply_fix(self.host, self.opts, self.workspace, d, plan)
-        except FixRefused as exc:
-            out = Outcome(None, False, verdict=f"Not applied: {exc}")
+        out = attempt_fix(self.host, self.opts, self.workspace, d, plan)
         self.call_from_thread(self._applied, out)
 
     def _applied(self, out: Outcome) -> None:
         self.busy = False
         self.last_outcome = out
-        style = "bold green" if out.cleared else "bold yellow" if out.applied else "bold red"
-        self.query_one("#wiz-verdict", Static).update(Text(out.verdict, style))
+        self.query_one("#wiz-verdict", Static).update(present.outcome_text(out))
         if out.entry is not None and out.applied:
             self.state.applied.append(out.entry.id)
             self.state.titles.append(out.entry.title)

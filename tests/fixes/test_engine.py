@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from goenv_tui.diagnose import diagnose
-from goenv_tui.fixes.engine import FixRefused, apply_fix, undo
+from goenv_tui.fixes.engine import FixRefused, apply_fix, attempt_fix, undo
 from goenv_tui.fixes.journal import Journal
 from goenv_tui.host import LocalHost
 from goenv_tui.shells.tracer import TraceOptions
@@ -218,3 +218,16 @@ def test_export_a_fish_variable(home: Home) -> None:
               env_check=lambda d: ctx(d, "fish-nologin-interactive").env.get("GOFLAGS") == "-mod=mod"
               or pytest.fail("GOFLAGS still not exported by fish"))
     assert "set -g GOFLAGS" in Path(home.p(".config/fish/config.fish")).read_text()
+
+
+def test_attempt_fix_reports_a_failure_it_cannot_recover_from(home: Home) -> None:
+    """No backup, no write: when the journal cannot be created (a regular file stands where its
+    directory goes) the fix is refused, and the TUI, the wizard and apply_safe show that as a verdict."""
+    home.file(".bashrc", f"export PATH={GO_DIR}:$PATH\nGOFLAGS=-v\n")
+    original = Path(home.p(".bashrc")).read_bytes()
+    d, f, planned = plan(home, "GOENV-EXPORT-001")
+    home.file(".local/state", "not a directory\n")
+    out = attempt_fix(LocalHost(), opts(home), None, d, planned)
+    assert not out.applied and out.entry is None
+    assert out.verdict.startswith("Not applied: could not back up") and ".local/state" in out.verdict, out.verdict
+    assert Path(home.p(".bashrc")).read_bytes() == original

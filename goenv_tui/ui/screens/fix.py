@@ -12,9 +12,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, OptionList, RichLog, Static
 from textual.widgets.option_list import Option
 
-from goenv_tui.fixes.engine import FixRefused, Outcome, apply_fix
+from goenv_tui.fixes.engine import Outcome, attempt_fix
 from goenv_tui.fixes.plan import PlannedFix
 from goenv_tui.model import Finding
+from goenv_tui.ui.present import outcome_text
 
 
 def diff_text(preview: str) -> Text:
@@ -104,20 +105,14 @@ class FixDialog(ModalScreen[Outcome | None]):
     def _apply(self, plan: PlannedFix) -> None:
         app = self.app
         log = self.query_one("#fix-log", RichLog)
-        try:
-            out = apply_fix(app.host, app.opts, app.workspace, app.diagnosis, plan,  # type: ignore[attr-defined]
-                            on_line=lambda line: app.call_from_thread(log.write, line))
-        except FixRefused as exc:
-            out = Outcome(None, False, verdict=f"Not applied: {exc}")
-        except Exception as exc:  # shown, never swallowed
-            out = Outcome(None, False, verdict=f"Not applied: {type(exc).__name__}: {exc}")
+        out = attempt_fix(app.host, app.opts, app.workspace, app.diagnosis, plan,  # type: ignore[attr-defined]
+                          on_line=lambda line: app.call_from_thread(log.write, line))
         app.call_from_thread(self._done, out)
 
     def _done(self, out: Outcome) -> None:
         self.busy = False
         self.outcome = out
-        style = "bold green" if out.cleared else "bold yellow" if out.applied else "bold red"
-        self.query_one("#fix-verdict", Static).update(Text(out.verdict, style))
+        self.query_one("#fix-verdict", Static).update(outcome_text(out))
         button = self.query_one("#fix-apply", Button)
         button.label = "Close (a)"
         button.disabled = False
