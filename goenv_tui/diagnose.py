@@ -31,11 +31,11 @@ class Diagnosis:
 
     def with_probes(self, results: list[ProbeResult], host: Host) -> Diagnosis:
         """The same diagnosis with probe results added and the checks run again over them."""
-        self.facts.probes = list(results)
-        self.facts.probes_ran = True
-        graph = EnvGraph.build(self.facts.contexts, self.facts.dormant, self.facts.resolutions)
-        findings = run_checks(CheckContext(self.facts, graph, host))
-        return attach_fixes(Diagnosis(self.facts, graph, findings, dict(self.timings), today=self.today), host)
+        facts = replace(self.facts, probes=list(results), probes_ran=True)
+        # A fresh graph: the checks add their findings to the graph they run over.
+        graph = EnvGraph.build(facts.contexts, facts.dormant, facts.resolutions)
+        findings = run_checks(CheckContext(facts, graph, host))
+        return attach_fixes(Diagnosis(facts, graph, findings, dict(self.timings), today=self.today), host)
 
     def counts(self) -> dict[str, int]:
         out = {"error": 0, "warning": 0, "info": 0}

@@ -181,15 +181,18 @@ class GoenvApp(App[int]):
             self._probe(message.run, d, self.probe_cancel)
 
     @work(thread=True, exclusive=True, group="probes")
-    def _probe(self, run: int, d: Diagnosis, cancel: threading.Event) -> None:
+    def _probe(self, run: int, d: Diagnosis, cancel: threading.Event, results: list | None = None) -> None:
+        """Probe `d`'s contexts (unless `results` are already known) and derive the findings with them."""
         try:
-            results = run_probes(self.host, d.facts, self.workspace,
-                                 on_line=lambda label, text: self.post_message(ProbeLine(run, label, text)),
-                                 cancel=cancel)
+            if results is None:
+                results = run_probes(self.host, d.facts, self.workspace,
+                                     on_line=lambda label, text: self.post_message(ProbeLine(run, label, text)),
+                                     cancel=cancel)
+            probed = d.with_probes(results, self.host)
         except Exception as exc:
             self.post_message(ProbeLine(run, "probes", f"failed: {exc!r}"))
-            results = []
-        self.post_message(ProbesDone(run, results))
+            results, probed = results or [], None
+        self.post_message(ProbesDone(run, results, d, probed))
 
     def on_probe_line(self, message: ProbeLine) -> None:
         if message.run == self.run_id:
@@ -198,10 +201,15 @@ class GoenvApp(App[int]):
     def on_probes_done(self, message: ProbesDone) -> None:
         if message.run != self.run_id or self.diagnosis is None:
             return
+        if message.probed is not None and self.diagnosis is not message.base:
+            # A fix replaced the diagnosis while the probes ran: add the results to the new one.
+            self._probe(message.run, self.diagnosis, self.probe_cancel, message.results)
+            return
         self.probing = False
         self.query_one(ProbesView).done(message.results)
-        self.diagnosis = self.diagnosis.with_probes(message.results, self.host)
-        self.query_one(FindingsView).show(self.diagnosis)
+        if message.probed is not None:
+            self.diagnosis = message.probed
+            self.query_one(FindingsView).show(self.diagnosis)
         self._update_status()
 
     def action_cancel_probes(self) -> None:

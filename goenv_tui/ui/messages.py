@@ -66,7 +66,10 @@ class ProbeLine(Message):
 
 @dataclass
 class ProbesDone(Message):
-    """Every probe finished (or was cancelled); findings are recomputed with their results."""
+    """Every probe finished (or was cancelled); `probed` is `base` with the checks run again over
+    the results (worked out in the worker, since planning fixes reads files through the host)."""
 
     run: int
     results: list
+    base: Diagnosis
+    probed: Diagnosis | None
