@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import posixpath
 import shutil
 import sys
 import traceback
@@ -137,7 +138,8 @@ def _options(args: argparse.Namespace, host=None):
         raise UsageError("--timeout must be positive")
     workspace = args.workspace
     if workspace is not None:
-        workspace = workspace if host.remote else os.path.abspath(workspace)
+        # A relative remote path starts where `ssh host cmd` starts: the remote user's home.
+        workspace = posixpath.join(host.home(), workspace) if host.remote else os.path.abspath(workspace)
         if not host.stat(workspace).is_dir:
             raise UsageError(f"--workspace {workspace}: not a directory")
     opts = TraceOptions(home=home, shells=shells, timeout=args.timeout, login_shell=login_shell)

@@ -115,7 +115,8 @@ class WizardApp(App[int]):
         self.opts = opts
         self.host = host or LocalHost()
         self.stable = stable
-        self.default_workspace = workspace or os.getcwd()
+        # On a remote host this machine's cwd means nothing there: start from the home instead.
+        self.default_workspace = workspace or (opts.home if self.host.remote else os.getcwd())
         self.workspace = workspace
         saved = None if fresh else WizardState.load(self.host, opts.home)
         self.resumable = saved is not None and saved.step not in ("editor", "summary")
@@ -205,6 +206,14 @@ class WizardApp(App[int]):
         return contexts_for(self.state.editor or "terminal", self.opts.login_shell or self.host.login_shell(),
                             self.host.os_name())
 
+    def workspace_path(self, typed: str) -> str:
+        """The folder typed in step 2, absolute on the host being diagnosed: `~` is the home under
+        diagnosis (--home, or the remote user's), relative paths start from the default folder."""
+        typed = typed.strip() or self.default_workspace
+        if typed == "~" or typed.startswith("~/"):
+            typed = self.opts.home + typed[1:]
+        return posixpath.normpath(posixpath.join(self.default_workspace, typed))
+
     # step 1 & 2 ---------------------------------------------------------------------------
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option_list.id == "wiz-editor" and event.option.id:
@@ -214,7 +223,7 @@ class WizardApp(App[int]):
             self.show("workspace")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        path = os.path.abspath(os.path.expanduser(event.value.strip() or self.default_workspace))
+        path = self.workspace_path(event.value)
         if not self.host.stat(path).is_dir:
             self.query_one("#wiz-workspace-error", Static).update(Text(f"{path} is not a folder.", "bold red"))
             return

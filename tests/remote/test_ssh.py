@@ -109,6 +109,19 @@ def test_cli_report_over_ssh(sshd) -> None:
     assert res.returncode == 1, res.stderr  # go is missing for `ssh host cmd`: an error
 
 
+def test_relative_workspace_over_ssh_is_under_the_remote_home(sshd) -> None:
+    fill_home(sshd, BROKEN)
+    (sshd.home / "proj").mkdir()
+    (sshd.home / "proj" / "go.mod").write_text("module example.com/p\n\ngo 1.21\n")
+    subprocess.run(["chown", "-R", f"{sshd.user}:{sshd.user}", str(sshd.home / "proj")], check=True)
+    base = [sys.executable, "-m", "goenv_tui", "report", "--json", "--no-probes", "--ssh", sshd.target(),
+            "--ssh-config", str(sshd.config), "--shell", "bash"]
+    res = subprocess.run([*base, "--workspace", "proj"], capture_output=True, text=True, timeout=120)
+    assert json.loads(res.stdout)["host"]["workspace"] == str(sshd.home / "proj"), res.stderr
+    missing = subprocess.run([*base, "--workspace", "nope"], capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 2 and f"{sshd.home}/nope: not a directory" in missing.stderr
+
+
 def test_killed_connection_mid_run_ends_cleanly(sshd) -> None:
     fill_home(sshd, BROKEN + "sleep 3\n")
     with SSHHost(sshd.target(), sshd.options()) as host:

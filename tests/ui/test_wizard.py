@@ -212,3 +212,13 @@ def test_wizard_end_to_end_in_tmux(tmp_path: Path) -> None:
         assert "BUILD-OK" in res.stdout, res.stderr
     finally:
         run("kill-session", "-t", session)
+
+
+def test_the_typed_workspace_is_read_against_the_diagnosed_home() -> None:
+    home = wizard_home()
+    app = make(home)
+    assert app.workspace_path("") == str(WS)
+    assert app.workspace_path("  ~/src/app ") == home.p("src/app")
+    assert app.workspace_path("~") == home.path
+    assert app.workspace_path("sub/../pkg") == str(WS / "pkg")
+    assert app.workspace_path("/abs/olute") == "/abs/olute"
