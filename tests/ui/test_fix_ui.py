@@ -84,13 +84,15 @@ async def test_safe_fixes_then_undo_from_history() -> None:
         entries = Journal(LocalHost(), home.path).entries()
         assert entries and all(e.state == "applied" for e in entries)
         await pilot.press("u")
-        await pilot.pause()
+        await settle(pilot)  # the journal is read in a worker
         assert isinstance(app.screen, HistoryScreen)
+        assert app.screen.query_one("#history-table").row_count == len(entries)
         # Undo newest first, until the file is back.
         for row in reversed(range(len(entries))):
             app.screen.query_one("#history-table").move_cursor(row=row)
             await pilot.press("enter")
-            await pilot.pause()
+            await settle(pilot)
+            assert "Undone:" in str(app.screen.query_one("#history-status", Static).render())
         assert all(e.state == "undone" for e in Journal(LocalHost(), home.path).entries())
         assert Path(home.p(".bashrc")).read_bytes() == original
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -21,6 +22,7 @@ class HistoryScreen(ModalScreen[bool]):
     def __init__(self) -> None:
         super().__init__()
         self.changed = False
+        self.busy = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="history-box"):
@@ -31,19 +33,45 @@ class HistoryScreen(ModalScreen[bool]):
     def on_mount(self) -> None:
         table = self.query_one("#history-table", DataTable)
         table.add_columns("entry", "state", "fix", "files")
-        self._fill()
         table.focus()
+        self.busy = True
+        self._load(None)
 
-    def _fill(self) -> None:
+    @work(thread=True, exclusive=True, group="history")
+    def _load(self, undo_id: str | None) -> None:
+        """Undo `undo_id` (when given), then read the journal: both go through the host, which over
+        SSH means round trips, so never on the UI thread."""
         app = self.app
+        home = app.opts.home  # type: ignore[attr-defined]
+        msg: Text | None = None
+        if undo_id is not None:
+            try:
+                entry = undo(app.host, home, undo_id)  # type: ignore[attr-defined]
+                self.changed = True
+                msg = Text(f"Undone: {entry.title}", "bold green")
+            except FixRefused as exc:
+                msg = Text(f"Not undone: {exc}", "bold red")
+            except Exception as exc:  # shown, never swallowed
+                msg = Text(f"Not undone: {type(exc).__name__}: {exc}", "bold red")
+        try:
+            entries = Journal(app.host, home).entries()  # type: ignore[attr-defined]
+        except Exception as exc:
+            entries, msg = [], Text(f"Cannot read the undo journal: {exc}", "bold red")
+        if not entries and msg is None:
+            msg = Text("No fixes applied yet.", "dim")
+        rows = [(e.id, e.state, e.title, ", ".join(tilde(home, r.path) for r in e.files)) for e in entries]
+        app.call_from_thread(self._show, rows, msg)
+
+    def _show(self, rows: list[tuple[str, str, str, str]], msg: Text | None) -> None:
         table = self.query_one("#history-table", DataTable)
+        row = table.cursor_row
         table.clear()
-        entries = Journal(app.host, app.opts.home).entries()  # type: ignore[attr-defined]
-        for e in entries:
-            files = ", ".join(tilde(app.opts.home, r.path) for r in e.files)  # type: ignore[attr-defined]
-            table.add_row(e.id, e.state, e.title, files, key=e.id)
-        if not entries:
-            self.query_one("#history-status", Static).update(Text("No fixes applied yet.", "dim"))
+        for r in rows:
+            table.add_row(*r, key=r[0])
+        if rows:
+            table.move_cursor(row=min(row, len(rows) - 1))
+        self.query_one("#history-status", Static).update(msg or "")
+        self.busy = False
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         # Enter on the table selects the row: that is the undo gesture.
@@ -52,18 +80,12 @@ class HistoryScreen(ModalScreen[bool]):
 
     def action_undo(self) -> None:
         table = self.query_one("#history-table", DataTable)
-        if table.row_count == 0:
+        if self.busy or table.row_count == 0:
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        app = self.app
-        try:
-            entry = undo(app.host, app.opts.home, str(key))  # type: ignore[attr-defined]
-            self.changed = True
-            msg = Text(f"Undone: {entry.title}", "bold green")
-        except FixRefused as exc:
-            msg = Text(f"Not undone: {exc}", "bold red")
-        self.query_one("#history-status", Static).update(msg)
-        self._fill()
+        self.busy = True
+        self.query_one("#history-status", Static).update(Text("⟳ undoing…", "italic yellow"))
+        self._load(str(key))
 
     def action_close(self) -> None:
         self.dismiss(self.changed)
