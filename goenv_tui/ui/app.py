@@ -326,14 +326,20 @@ class GoenvApp(App[int]):
 
     def action_edit(self) -> None:
         path, line = self.current_location()
-        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
         if not path:
             self.notify("Nothing to open here: select a file, a finding with a location, or a variable.", timeout=4)
             return
-        if not editor:
-            self.notify(f"Set $EDITOR to open {tilde(self.opts.home, path)}:{line or 1} from here.", timeout=6)
-            return
-        argv = [*shlex.split(editor), *( [f"+{line}"] if line else []), path]
+        at = [f"+{line}"] if line else []
+        if self.host.remote:
+            # The file is on the remote host: open it there, in the remote user's editor, over a tty.
+            remote = ["sh", "-c", 'exec ${VISUAL:-${EDITOR:-vi}} "$@"', "editor", *at, path]
+            argv = self.host.interactive_argv(remote, None, None, tty=True)[0]
+        else:
+            editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+            if not editor:
+                self.notify(f"Set $EDITOR to open {tilde(self.opts.home, path)}:{line or 1} from here.", timeout=6)
+                return
+            argv = [*shlex.split(editor), *at, path]
         with self.suspend():
             subprocess.call(argv)
         self.notify("Press r to re-run the diagnosis after editing.", timeout=4)

@@ -25,7 +25,7 @@ HELP = [
         ("F", "fix all safe ones (a all · e errors · w warnings), previewed first"),
         ("u", "undo history: every fix, Enter undoes one"),
         ("r", "run the diagnosis again (after you edit a startup file)"),
-        ("e", "open the file at the shown line in $EDITOR"),
+        ("e", "open the file at the shown line in $EDITOR (over --ssh: on the remote host)"),
         ("x", "cancel the running probes"),
         ("ctrl+p", "command palette: jump to any view, context, variable, file or finding"),
         ("ctrl+t", "switch between the dark and light theme"),
