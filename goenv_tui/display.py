@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from goenv_tui.model import Location
+from goenv_tui.model import Location, Severity
+
+# One look for a severity wherever it is shown: its mark, its rich style, its word (one, many).
+SEVERITY_MARK = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
+SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "cyan"}
+SEVERITY_WORD = {Severity.ERROR: ("error", "errors"), Severity.WARNING: ("warning", "warnings"),
+                 Severity.INFO: ("note", "notes")}
+
+
+def severity_count(sev: Severity, n: int) -> str:
+    """"1 error", "2 warnings", "0 notes"."""
+    return f"{n} {SEVERITY_WORD[sev][0 if n == 1 else 1]}"
 
 
 def tilde(home: str, path: str | None) -> str:

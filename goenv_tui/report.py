@@ -13,7 +13,7 @@ from typing import Any
 
 from goenv_tui import __version__
 from goenv_tui.diagnose import Diagnosis
-from goenv_tui.display import tilde
+from goenv_tui.display import SEVERITY_MARK, SEVERITY_STYLE, severity_count, tilde
 from goenv_tui.model import Location, Severity, TraceStatus
 
 SCHEMA_ID = "goenv-tui/report/v1"
@@ -146,10 +146,6 @@ def render_json(d: Diagnosis) -> str:
     return json.dumps(to_json(d), indent=2, ensure_ascii=False) + "\n"
 
 
-_MARK = {Severity.ERROR: ("✗", "bold red"), Severity.WARNING: ("!", "bold yellow"), Severity.INFO: ("i", "cyan")}
-_HEAD = {Severity.ERROR: ("error", "errors"), Severity.WARNING: ("warning", "warnings"), Severity.INFO: ("note", "notes")}
-
-
 def render_text(d: Diagnosis, verbose: bool = False, color: bool | None = None, width: int = 100,
                 wrap: bool = False) -> str:
     from rich.console import Console  # only the text form needs rich
@@ -192,13 +188,12 @@ def render_text(d: Diagnosis, verbose: bool = False, color: bool | None = None, 
         items = [x for x in d.findings if x.severity is sev]
         if not items:
             continue
-        mark, style = _MARK[sev]
-        word = _HEAD[sev][0] if len(items) == 1 else _HEAD[sev][1]
+        mark, style, head = SEVERITY_MARK[sev], SEVERITY_STYLE[sev], severity_count(sev, len(items))
         console.print()
         if sev is Severity.INFO and not verbose:
-            console.print(f"[{style}]{mark} {len(items)} {word}[/] (use -v to show)")
+            console.print(f"[{style}]{mark} {head}[/] (use -v to show)")
             continue
-        console.print(f"[{style}]{mark} {len(items)} {word}[/]")
+        console.print(f"[{style}]{mark} {head}[/]")
         for x in items:
             console.print(f"  [{style}]{mark}[/] [bold]{escape(x.title)}[/]  [dim]{x.id}[/]")
             if verbose:
@@ -217,7 +212,7 @@ def render_text(d: Diagnosis, verbose: bool = False, color: bool | None = None, 
     console.print()
     if not d.findings:
         console.print("[bold green]✓ No problems found.[/]")
-    console.print(f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes."
+    console.print(", ".join(severity_count(sev, counts[sev.value]) for sev in Severity) + "."
                   + ("" if verbose else " `goenv-tui report --text -v` shows everything; `goenv-tui` browses it."))
     return buf.getvalue()
 

@@ -12,6 +12,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from goenv_tui.display import severity_count
+from goenv_tui.model import Severity
 from goenv_tui.report import to_json
 from tests.checks.test_checks import healthy
 from tests.homes import Home
@@ -83,6 +85,10 @@ def test_text_report_groups_by_severity_with_evidence(home: Home) -> None:
     assert errors and warnings and errors.start() < warnings.start()
     assert "~/.zprofile:1 export GOROOT=/usr/local/go → overridden at ~/.zshrc:2 export GOROOT=/nowhere/go" in out
     assert "\x1b[" not in out  # NO_COLOR / not a tty
+    n_errors, n_warnings = (int(m.group().split()[1]) for m in (errors, warnings))
+    summary = re.search(r"^(\d+ errors?), (\d+ warnings?), (\d+ notes?)\.", out, re.M)
+    assert summary and summary.group(1, 2) == (severity_count(Severity.ERROR, n_errors),
+                                               severity_count(Severity.WARNING, n_warnings))
     verbose = cli("report", "-v", "--no-probes", "--home", home.path, "--login-shell", "/bin/zsh").stdout
     assert len(verbose) > len(out) and "reads: /etc/zsh/zshenv" in verbose
 
@@ -108,3 +114,9 @@ def test_demo_shows_problems_without_any_go_setup() -> None:
                      "~/.profile sets GOROOT, PATH but no context reads it",
                      "never reach bash-sshd-command"):
         assert expected in res.stdout
+
+
+def test_severity_counts_agree_in_number() -> None:
+    assert severity_count(Severity.INFO, 1) == "1 note"
+    assert severity_count(Severity.ERROR, 0) == "0 errors"
+    assert severity_count(Severity.WARNING, 2) == "2 warnings"

@@ -11,14 +11,10 @@ from dataclasses import dataclass
 from rich.text import Text
 
 from goenv_tui.diagnose import Diagnosis
-from goenv_tui.display import tilde, where
+from goenv_tui.display import SEVERITY_MARK, SEVERITY_STYLE, severity_count, tilde, where
 from goenv_tui.fixes.engine import Outcome
 from goenv_tui.model import ContextTrace, Finding, Location, Severity, TraceStatus
 
-SEVERITY_MARK = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
-SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "cyan"}
-SEVERITY_WORD = {Severity.ERROR: ("error", "errors"), Severity.WARNING: ("warning", "warnings"),
-                 Severity.INFO: ("note", "notes")}
 STATUS_MARK = {TraceStatus.OK: "✓", TraceStatus.TIMEOUT: "⧗", TraceStatus.ERROR: "✗", TraceStatus.UNAVAILABLE: "–"}
 
 
@@ -128,8 +124,7 @@ def counts_line(d: Diagnosis) -> Text:
     t = Text()
     for sev in (Severity.ERROR, Severity.WARNING, Severity.INFO):
         n = c[sev.value]
-        word = SEVERITY_WORD[sev][0 if n == 1 else 1]
-        t.append(f"{SEVERITY_MARK[sev]} {n} {word}  ", SEVERITY_STYLE[sev] if n else "dim")
+        t.append(f"{SEVERITY_MARK[sev]} {severity_count(sev, n)}  ", SEVERITY_STYLE[sev] if n else "dim")
     return t
 
 

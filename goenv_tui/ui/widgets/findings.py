@@ -10,6 +10,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from goenv_tui.diagnose import Diagnosis
+from goenv_tui.display import SEVERITY_STYLE, severity_count
 from goenv_tui.model import ContextTrace, Severity
 from goenv_tui.ui import present
 from goenv_tui.ui.messages import Navigate
@@ -53,8 +54,7 @@ class FindingsView(Horizontal):
             items = [f for f in d.findings if f.severity is sev]
             if not items:
                 continue
-            word = present.SEVERITY_WORD[sev][0 if len(items) == 1 else 1]
-            options.append(Option(Text(f"{len(items)} {word}", present.SEVERITY_STYLE[sev] + " underline"),
+            options.append(Option(Text(severity_count(sev, len(items)), SEVERITY_STYLE[sev] + " underline"),
                                   id=f"group:{sev.value}", disabled=True))
             options.extend(Option(present.finding_label(f), id=f.id) for f in items)
         lst = self.query_one("#finding-list", OptionList)
