@@ -39,7 +39,9 @@ def _probe_check(ctx: CheckContext, tool: str) -> Iterator[Finding]:
         primary = any(c in ctx.facts.primary for c in ids)
         words = p.classification or p.status
         chain = [f"{p.tool} {p.version or ''} in {', '.join(ids)}: {words}".replace("  ", " ")]
-        chain += [f"it said: {m[:240]}" for m in p.messages[:3]]
+        # On one line each, and once: gopls repeats its error as a message and a diagnostic.
+        said = dict.fromkeys(" ".join(m.split())[:240] for m in p.messages)
+        chain += [f"it said: {m}" for m in list(said)[:3] if m]
         yield finding(
             check_id, f"{tool}|{'|'.join(ids)}|{words}", Severity.ERROR if primary else Severity.WARNING,
             f"{title} in {ids[0]}" + (f" (+{len(ids) - 1})" if len(ids) > 1 else "") + f": {words}",

@@ -131,10 +131,13 @@ def probe_gopls(host: Host, gopls: str, env: dict[str, str], context: str, works
         texts = client.messages + [str(d.get("message", "")) for d in problems] + client.stderr
         cls, hits = classify(texts)
         real_target = host.realpath(target) if target else None
+        messages = tuple(hits or texts[:5])
         if real_target and expected_goroot and not real_target.startswith(expected_goroot.rstrip("/") + "/"):
             status, classification = "fail", "goroot-mismatch"
             detail = (f"gopls resolves the standard library in {target.rsplit('/src/', 1)[0]}, but the go on PATH "
                       f"belongs to {expected_goroot}: GOROOT points at another Go installation.")
+            # The evidence is where fmt.Println went, not whatever gopls logged on the way out.
+            messages = (f"definition of fmt.Println → {target}", *hits)
         elif problems or not target:
             classification = cls or ("broken" if problems else "no-definition")
             detail = (ADVICE.get(classification or "", "gopls reported errors for a file that should compile.")
@@ -145,7 +148,6 @@ def probe_gopls(host: Host, gopls: str, env: dict[str, str], context: str, works
             detail = f"definition of fmt.Println → {target}; first diagnostics after {timings['first_diagnostics_ms']:.0f} ms"
             if cls:
                 detail += f"; gopls also said: {hits[0][:200]}"
-        messages = tuple(hits or texts[:5])
     except Cancelled:
         status, classification, detail = "fail", "cancelled", "cancelled"
         messages = ()

@@ -46,6 +46,8 @@ def test_probe_failure_is_a_finding_only_where_it_breaks(home: Home) -> None:
     found = [f for f in d.findings if f.check == "GOENV-PROBE-001"]
     assert len(found) == 1 and "bash-nologin-interactive" in found[0].contexts
     assert "bash-sshd-command" not in found[0].contexts
+    said = [c for c in found[0].chain if c.startswith("it said: ")]
+    assert said and all("\n" not in c for c in said) and len(set(said)) == len(said), said
     builds = [f for f in d.findings if f.check == "GOENV-PROBE-003"]
     assert builds and "goroot-mismatch" in builds[0].title
     doc = to_json(d)
