@@ -31,7 +31,8 @@ class _Parser(argparse.ArgumentParser):
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--home", metavar="DIR", help="analyse this home directory instead of $HOME")
-    p.add_argument("--workspace", metavar="DIR", help="the Go workspace (default: current directory)")
+    p.add_argument("--workspace", metavar="DIR", help="the Go workspace (default: the go.work or go.mod folder "
+                                                       "around the current directory, as go finds it; none outside one)")
     p.add_argument("--shell", metavar="LIST", help="shells to trace, comma-separated (default: bash,zsh, and fish "
                                                      "when it is the login shell)")
     p.add_argument("--login-shell", metavar="PATH", help="treat this as the user's login shell (default: from the passwd entry)")
@@ -103,6 +104,21 @@ def _host(args: argparse.Namespace):
         raise UsageError(str(exc)) from exc
 
 
+def enclosing_workspace(host, cwd: str) -> str | None:
+    """The folder an editor would open for work in `cwd`: the nearest go.work above it (the Go
+    workspace), else the nearest go.mod (the module), the way the go command looks them up."""
+    found: dict[str, str] = {}
+    d = cwd
+    while True:
+        for name in ("go.work", "go.mod"):
+            if name not in found and host.stat(posixpath.join(d, name)).is_file:
+                found[name] = d
+        parent = posixpath.dirname(d)
+        if parent == d:
+            return found.get("go.work") or found.get("go.mod")
+        d = parent
+
+
 def _options(args: argparse.Namespace, host=None):
     from goenv_tui.shells.tracer import TraceOptions
 
@@ -142,6 +158,8 @@ def _options(args: argparse.Namespace, host=None):
         workspace = posixpath.join(host.home(), workspace) if host.remote else os.path.abspath(workspace)
         if not host.stat(workspace).is_dir:
             raise UsageError(f"--workspace {workspace}: not a directory")
+    elif not host.remote and not args.demo:
+        workspace = enclosing_workspace(host, os.getcwd())
     opts = TraceOptions(home=home, shells=shells, timeout=args.timeout, login_shell=login_shell)
     return opts, workspace
 

@@ -120,3 +120,20 @@ def test_severity_counts_agree_in_number() -> None:
     assert severity_count(Severity.INFO, 1) == "1 note"
     assert severity_count(Severity.ERROR, 0) == "0 errors"
     assert severity_count(Severity.WARNING, 2) == "2 warnings"
+
+
+def test_workspace_defaults_to_the_module_or_go_work_around_the_cwd(home: Home, tmp_path: Path) -> None:
+    healthy(home)
+    (tmp_path / "ws" / "a" / "cmd").mkdir(parents=True)
+    (tmp_path / "ws" / "a" / "go.mod").write_text("module example.com/a\n\ngo 1.21\n")
+    (tmp_path / "plain").mkdir()
+    args = ("report", "--json", "--no-probes", "--home", home.path, "--shell", "bash", "--login-shell", "/bin/bash")
+
+    def workspace(cwd: Path):
+        return json.loads(cli(*args, cwd=str(cwd)).stdout)["host"]["workspace"]
+
+    assert workspace(tmp_path / "ws" / "a" / "cmd") == str(tmp_path / "ws" / "a")  # the module
+    (tmp_path / "ws" / "go.work").write_text("go 1.21\n\nuse ./a\n")
+    assert workspace(tmp_path / "ws" / "a" / "cmd") == str(tmp_path / "ws")  # the Go workspace above it
+    assert workspace(tmp_path / "plain") is None  # not in a Go project: no workspace checks
+    assert json.loads(cli(*args, "--workspace", str(tmp_path / "plain")).stdout)["host"]["workspace"] == str(tmp_path / "plain")
