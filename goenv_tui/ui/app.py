@@ -174,25 +174,35 @@ class GoenvApp(App[int]):
         self.query_one(ResolutionView).set_diagnosis(d)
         self.ready_at = time.monotonic() - self.started
         self._update_status()
-        if self.probes_enabled:
-            self.probing = True
-            self.query_one(ProbesView).running()
-            self._update_status()
-            self._probe(message.run, d, self.probe_cancel)
+        self._start_probes(d)
+
+    def _start_probes(self, d: Diagnosis) -> None:
+        """Probe `d`'s contexts in a worker; results from an earlier run are dropped when they come."""
+        if not self.probes_enabled:
+            return
+        self.probe_cancel.set()
+        self.probe_cancel = threading.Event()
+        self.run_id += 1
+        self.probing = True
+        self.query_one(ProbesView).reset(True)
+        self.query_one(ProbesView).running()
+        self._update_status()
+        self._probe(self.run_id, d, self.probe_cancel)
 
     @work(thread=True, exclusive=True, group="probes")
-    def _probe(self, run: int, d: Diagnosis, cancel: threading.Event, results: list | None = None) -> None:
-        """Probe `d`'s contexts (unless `results` are already known) and derive the findings with them."""
+    def _probe(self, run: int, d: Diagnosis, cancel: threading.Event) -> None:
+        """Probe `d`'s contexts and derive its findings with the results (off the UI thread: that
+        re-plans fixes, which reads files through the host)."""
+        results: list = []
+        probed = None
         try:
-            if results is None:
-                results = run_probes(self.host, d.facts, self.workspace,
-                                     on_line=lambda label, text: self.post_message(ProbeLine(run, label, text)),
-                                     cancel=cancel)
+            results = run_probes(self.host, d.facts, self.workspace,
+                                 on_line=lambda label, text: self.post_message(ProbeLine(run, label, text)),
+                                 cancel=cancel)
             probed = d.with_probes(results, self.host)
         except Exception as exc:
             self.post_message(ProbeLine(run, "probes", f"failed: {exc!r}"))
-            results, probed = results or [], None
-        self.post_message(ProbesDone(run, results, d, probed))
+        self.post_message(ProbesDone(run, results, probed))
 
     def on_probe_line(self, message: ProbeLine) -> None:
         if message.run == self.run_id:
@@ -200,11 +210,7 @@ class GoenvApp(App[int]):
 
     def on_probes_done(self, message: ProbesDone) -> None:
         if message.run != self.run_id or self.diagnosis is None:
-            return
-        if message.probed is not None and self.diagnosis is not message.base:
-            # A fix replaced the diagnosis while the probes ran: add the results to the new one.
-            self._probe(message.run, self.diagnosis, self.probe_cancel, message.results)
-            return
+            return  # a re-run or a fix started newer probes
         self.probing = False
         self.query_one(ProbesView).done(message.results)
         if message.probed is not None:
@@ -285,12 +291,16 @@ class GoenvApp(App[int]):
         self.push_screen(HistoryScreen(), lambda changed: changed and self.start_diagnosis())
 
     def _show_diagnosis(self, d: Diagnosis) -> None:
+        """Show a fix's re-check, then probe again: the re-check traces and resolves but does not
+        probe, and gopls / dlv / go build results from before the fix no longer hold."""
         self.diagnosis = d
         self.query_one(FindingsView).show(d)
         self.query_one(InitChainView).set_diagnosis(d)
         self.query_one(VariablesView).set_diagnosis(d)
         self.query_one(ResolutionView).set_diagnosis(d)
         self._update_status()
+        if not d.facts.probes_ran:
+            self._start_probes(d)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

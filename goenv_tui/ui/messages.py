@@ -66,10 +66,9 @@ class ProbeLine(Message):
 
 @dataclass
 class ProbesDone(Message):
-    """Every probe finished (or was cancelled); `probed` is `base` with the checks run again over
-    the results (worked out in the worker, since planning fixes reads files through the host)."""
+    """Every probe finished (or was cancelled); `probed` is the diagnosis with the checks run again
+    over the results (None when probing failed)."""
 
     run: int
     results: list
-    base: Diagnosis
     probed: Diagnosis | None

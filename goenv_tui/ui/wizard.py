@@ -244,9 +244,11 @@ class WizardApp(App[int]):
     @work(thread=True, exclusive=True, group="wizard")
     def _run_diagnosis(self) -> None:
         d = diagnose(self.host, self.opts, self.workspace, today="2026-01-01" if self.stable else None)
-        probes = run_probes(self.host, d.facts, self.workspace, contexts=set(self.contexts))
-        d = d.with_probes(probes, self.host)
-        self.call_from_thread(self._diagnosed, d)
+        self.call_from_thread(self._diagnosed, self._probed(d))
+
+    def _probed(self, d: Diagnosis) -> Diagnosis:
+        """`d` with go build, gopls and dlv probed live in the contexts the editor uses (in a worker)."""
+        return d.with_probes(run_probes(self.host, d.facts, self.workspace, contexts=set(self.contexts)), self.host)
 
     def _diagnosed(self, d: Diagnosis) -> None:
         self.busy = False
@@ -312,6 +314,10 @@ class WizardApp(App[int]):
     @work(thread=True, exclusive=True, group="wizard")
     def _apply(self, d: Diagnosis, plan) -> None:
         out = attempt_fix(self.host, self.opts, self.workspace, d, plan)
+        if out.after is not None and not out.after.facts.probes_ran:
+            # The re-check does not probe: without this, gopls / dlv problems the fix left would
+            # drop out of the list of problems still to go through.
+            out.after = self._probed(out.after)
         self.call_from_thread(self._applied, out)
 
     def _applied(self, out: Outcome) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import OptionList, Static
 
-from goenv_tui.ui.messages import ProbesDone
+from goenv_tui.ui.screens.fix import FixDialog
 from tests import gotools
 from tests.homes import Home
 from tests.probes.test_runner import tools_home
@@ -31,19 +31,29 @@ async def test_probe_results_become_findings_in_the_app(home: Home) -> None:
         assert probe_findings[0].id in ids
 
 
-async def test_probe_results_land_on_the_diagnosis_a_fix_left(home: Home) -> None:
-    """Results that arrive after a fix replaced the diagnosis are added to the new diagnosis, not
-    to the one the probes started from (which would bring the fixed findings back)."""
-    tools_home(home, f"export GOROOT={gotools.goroot_of(gotools.go119())}\n")
+
+async def test_after_a_fix_the_probes_run_again_on_the_fixed_home(home: Home) -> None:
+    """A fix's re-check does not probe; the app probes again, so the gopls failure the fix did not
+    touch is still listed (not silently dropped until the next re-run)."""
+    tools_home(home, f"export GOROOT={gotools.goroot_of(gotools.go119())}\nGOFLAGS=-mod=mod\n")
     app = make_app(home, probes=True)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await settle(pilot)
-        probed = app.diagnosis
-        after_fix = home.diagnose(shells=("bash",))  # what a fix's re-check leaves: no probes yet
-        app._show_diagnosis(after_fix)
-        app.post_message(ProbesDone(app.run_id, probed.facts.probes, base=object(), probed=probed))
+        before = app.diagnosis
+        assert any(f.check == "GOENV-PROBE-001" for f in before.findings)
+        export = next(f for f in before.findings if f.check == "GOENV-EXPORT-001")
+        app.query_one("#findings-view").select_finding(export.id)
+        await pilot.pause()
+        await pilot.press("f")
+        await pilot.pause()
+        assert isinstance(app.screen, FixDialog)
+        await pilot.press("a")  # apply
+        await settle(pilot)
+        assert app.screen.outcome is not None and app.screen.outcome.cleared, app.screen.outcome
+        await pilot.press("a")  # close
         await settle(pilot)
         await settle(pilot)
-        assert app.diagnosis is not probed and app.diagnosis.facts.contexts is after_fix.facts.contexts
+        assert not app.probing and app.diagnosis.facts.probes_ran
+        assert app.diagnosis is not before and all(f.check != "GOENV-EXPORT-001" for f in app.diagnosis.findings)
         assert any(f.check == "GOENV-PROBE-001" for f in app.diagnosis.findings)
