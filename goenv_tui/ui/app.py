@@ -89,7 +89,8 @@ class GoenvApp(App[int]):
         self.stage = "starting"
         self.started = time.monotonic()
         self.first_paint: float | None = None
-        self.ready_at: float | None = None
+        self.ready_at: float | None = None  # how long the last diagnosis took (the status line says)
+        self.diagnosis_started = self.started
         self.total_contexts = len(all_specs(opts.shells))
 
     # layout ------------------------------------------------------------------------------
@@ -124,6 +125,7 @@ class GoenvApp(App[int]):
         self.probe_cancel = threading.Event()
         self.probing = False
         self.run_id += 1
+        self.diagnosis_started = time.monotonic()
         self.query_one(ProbesView).reset(self.probes_enabled)
         self.traces = []
         self.diagnosis = None
@@ -172,7 +174,7 @@ class GoenvApp(App[int]):
         self.query_one(InitChainView).set_diagnosis(d)
         self.query_one(VariablesView).set_diagnosis(d)
         self.query_one(ResolutionView).set_diagnosis(d)
-        self.ready_at = time.monotonic() - self.started
+        self.ready_at = time.monotonic() - self.diagnosis_started
         self._update_status()
         self._start_probes(d)
 
