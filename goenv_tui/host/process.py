@@ -64,12 +64,14 @@ def kill_leftovers(pgid: int, token: str, since: float) -> tuple[list[int], list
     killed: list[int] = []
     described: list[str] = []
     for _ in range(5):
-        procs = [p for p in _leftovers(pgid, token, since) if p.pid not in killed or p.pid == pgid]
+        found = [p for p in _leftovers(pgid, token, since) if p.pid != pgid and _running(p)]
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pgid, signal.SIGKILL)
-        procs = [p for p in procs if p.pid != pgid and _running(p)]
-        if not procs:
-            break
+        if not found:
+            break  # only a scan that finds nothing alive ends the sweep
+        # What the group kill did not reach (it left the group, or forked after the scan and is
+        # found by the next one).
+        procs = [p for p in found if p.pid not in killed and _running(p)]
         described += [_describe(p) for p in procs]
         for proc in procs:
             with contextlib.suppress(psutil.Error):
