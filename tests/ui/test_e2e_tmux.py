@@ -3,64 +3,39 @@ and read with capture-pane; `e` opens $EDITOR at the line; `q` quits cleanly."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.homes import goenv_tui_exe
+from tests.tmux import Terminal
 from tests.ui.fixtures import broken_home
 
 pytestmark = pytest.mark.slow
 
 
-def tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, timeout=20).stdout
-
-
-def wait_for(pred, what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def test_goenv_tui_in_tmux(tmp_path: Path) -> None:
     exe = goenv_tui_exe()
-    assert shutil.which("tmux"), "tmux is required (scripts/install-test-deps.sh)"
     home = broken_home("tmux-home")
     log = tmp_path / "editor.log"
     editor = tmp_path / "editor.sh"
     editor.write_text(f'#!/bin/sh\necho "$@" >> {log}\n')
     editor.chmod(0o755)
-    done = tmp_path / "exit"
-    session = f"goenv-e2e-{os.getpid()}"
-    script = (f"EDITOR={editor} {exe} --home {home.path} --shell bash --login-shell /bin/bash; "
-              f"echo EXIT=$? > {done}; sleep 60")
-    tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", "-e", "TERM=xterm-256color", script)
-    screen = lambda: tmux("capture-pane", "-p", "-t", session)  # noqa: E731
-    try:
-        wait_for(lambda: "warnings" in screen(), "the findings")
-        first = screen()
+    command = f"EDITOR={editor} {exe} --home {home.path} --shell bash --login-shell /bin/bash"
+    with Terminal(command, tmp_path) as term:
+        term.wait("warnings", "the findings", 30)
+        first = term.screen()
         assert "1 Findings" in first and "GOROOT points to" in first
-        tmux("send-keys", "-t", session, "2")
-        wait_for(lambda: "~/.bash_profile" in screen() and "sets GOPATH" in screen(), "the init chain")
-        tmux("send-keys", "-t", session, "e")
-        wait_for(lambda: log.exists() and log.read_text().strip(), "the editor to be called")
+        term.send("2")
+        term.wait(lambda: "~/.bash_profile" in term.screen() and "sets GOPATH" in term.screen(), "the init chain", 30)
+        term.send("e")
+        term.wait(lambda: log.exists() and log.read_text().strip(), "the editor to be called", 30)
         assert log.read_text().split() == ["+2", home.p(".bash_profile")]
-        wait_for(lambda: "~/.bash_profile" in screen(), "the app to come back after the editor")
-        tmux("send-keys", "-t", session, "3")
-        wait_for(lambda: "Entries, in lookup order" in screen(), "the variables view")
-        tmux("send-keys", "-t", session, "q")
-        wait_for(lambda: done.exists(), "goenv-tui to exit")
-        assert done.read_text().strip() == "EXIT=0"
-    finally:
-        tmux("kill-session", "-t", session)
+        term.wait("~/.bash_profile", "the app to come back after the editor", 30)
+        term.send("3")
+        term.wait("Entries, in lookup order", "the variables view", 30)
+        term.send("q")
+        assert term.exit_status(30) == "EXIT=0"
 
 
 @pytest.mark.parametrize("env", [["NO_COLOR=1", "TERM=xterm-256color"], ["TERM=xterm"], ["TERM=screen"]],
@@ -68,20 +43,9 @@ def test_goenv_tui_in_tmux(tmp_path: Path) -> None:
 def test_goenv_tui_without_colour_or_with_16(tmp_path: Path, env: list[str]) -> None:
     exe = goenv_tui_exe()
     home = broken_home("tmux-home-2")
-    done = tmp_path / "exit"
-    session = f"goenv-e2e-{os.getpid()}-{env[0].split('=')[0]}"
-    script = f"{exe} --home {home.path} --shell bash --login-shell /bin/bash; echo EXIT=$? > {done}; sleep 60"
-    args = ["new-session", "-d", "-s", session, "-x", "80", "-y", "24"]
-    for e in env:
-        args += ["-e", e]
-    tmux(*args, script)
-    screen = lambda: tmux("capture-pane", "-p", "-t", session)  # noqa: E731
-    try:
-        wait_for(lambda: "warnings" in screen(), "the findings")
-        tmux("send-keys", "-t", session, "4")
-        wait_for(lambda: "PATH, in lookup order" in screen(), "the resolution view")
-        tmux("send-keys", "-t", session, "q")
-        wait_for(lambda: done.exists(), "goenv-tui to exit")
-        assert done.read_text().strip() == "EXIT=0"
-    finally:
-        tmux("kill-session", "-t", session)
+    with Terminal(f"{exe} --home {home.path} --shell bash --login-shell /bin/bash", tmp_path, env=env) as term:
+        term.wait("warnings", "the findings", 30)
+        term.send("4")
+        term.wait("PATH, in lookup order", "the resolution view", 30)
+        term.send("q")
+        assert term.exit_status(30) == "EXIT=0"

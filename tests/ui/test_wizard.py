@@ -16,6 +16,7 @@ from goenv_tui.shells.tracer import TraceOptions
 from goenv_tui.ui.wizard import WizardApp, WizardState, contexts_for
 from tests import gotools
 from tests.homes import Home, goenv_tui_exe
+from tests.tmux import Terminal
 from tests.ui.fixtures import ROOT
 
 WS = ROOT / "wizard-ws"
@@ -166,53 +167,33 @@ def test_wizard_step_snapshot(snap_compare, step: str) -> None:
 @pytest.mark.slow
 def test_wizard_end_to_end_in_tmux(tmp_path: Path) -> None:
     exe = goenv_tui_exe()
-    assert shutil.which("tmux")
     home = wizard_home(real_go=True)
-    done = tmp_path / "exit"
-    session = f"goenv-wiz-{os.getpid()}"
-    script = (f"cd {WS} && {exe} wizard --home {home.path} --shell bash --login-shell /bin/bash --start-over; "
-              f"echo EXIT=$? > {done}; sleep 60")
-    run = lambda *a: subprocess.run(["tmux", *a], capture_output=True, text=True, timeout=20).stdout  # noqa: E731
-    run("new-session", "-d", "-s", session, "-x", "100", "-y", "30", "-e", "TERM=xterm-256color", script)
-    screen = lambda: run("capture-pane", "-p", "-t", session)  # noqa: E731
-
-    def wait(text: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while text not in screen():
-            assert time.monotonic() < deadline, f"timed out waiting for {text!r}:\n{screen()}"
-            time.sleep(0.2)
-
-    try:
-        wait("How do you run Go code")
-        run("send-keys", "-t", session, "Down", "Down", "Enter")  # VS Code Remote-SSH
-        wait("Which folder")
-        run("send-keys", "-t", session, "Enter")
-        wait("The fix")
-        assert "go is not found in" in screen()
-        run("send-keys", "-t", session, "a")
-        wait("Problem 2 of")
+    command = f"cd {WS} && {exe} wizard --home {home.path} --shell bash --login-shell /bin/bash --start-over"
+    with Terminal(command, tmp_path, size=(100, 30)) as term:
+        term.wait("How do you run Go code")
+        term.send("Down", "Down", "Enter")  # VS Code Remote-SSH
+        term.wait("Which folder")
+        term.send("Enter")
+        term.wait("The fix")
+        assert "go is not found in" in term.screen()
+        term.send("a")
+        term.wait("Problem 2 of")
         for _ in range(12):
-            if "Checked in the environment" in screen():
+            if "Checked in the environment" in term.screen():
                 break
-            run("send-keys", "-t", session, "s")
+            term.send("s")
             time.sleep(0.5)
-        wait("Checked in the environment", timeout=120)
-        assert "✓ go build" in screen()
-        run("send-keys", "-t", session, "C-n")
-        wait("What changed")
-        run("send-keys", "-t", session, "q")
-        deadline = time.monotonic() + 20
-        while not done.exists():
-            assert time.monotonic() < deadline
-            time.sleep(0.2)
-        assert done.read_text().strip() == "EXIT=0"
-        # The fix is real: `go build` works in the environment sshd gives `ssh host cmd`.
-        env = {"HOME": home.path, "PATH": "/usr/local/bin:/usr/bin:/bin", "SSH_CLIENT": "127.0.0.1 1 22"}
-        res = subprocess.run(["bash", "-c", "go build -o /dev/null . && echo BUILD-OK"], cwd=WS, env=env,
-                             capture_output=True, text=True, timeout=120)
-        assert "BUILD-OK" in res.stdout, res.stderr
-    finally:
-        run("kill-session", "-t", session)
+        term.wait("Checked in the environment", timeout=120)
+        assert "✓ go build" in term.screen()
+        term.send("C-n")
+        term.wait("What changed")
+        term.send("q")
+        assert term.exit_status() == "EXIT=0"
+    # The fix is real: `go build` works in the environment sshd gives `ssh host cmd`.
+    env = {"HOME": home.path, "PATH": "/usr/local/bin:/usr/bin:/bin", "SSH_CLIENT": "127.0.0.1 1 22"}
+    res = subprocess.run(["bash", "-c", "go build -o /dev/null . && echo BUILD-OK"], cwd=WS, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert "BUILD-OK" in res.stdout, res.stderr
 
 
 def test_the_typed_workspace_is_read_against_the_diagnosed_home() -> None:

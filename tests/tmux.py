@@ -1,0 +1,54 @@
+"""A program in a real terminal, for the end-to-end tests: a detached tmux session of a fixed
+size, keys sent with send-keys, the screen read with capture-pane. The command's exit status is
+written to a file so a test can tell a clean quit from a crash; the session is always killed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], capture_output=True, text=True, timeout=20).stdout
+
+
+class Terminal:
+    def __init__(self, command: str, tmp: Path, size: tuple[int, int] = (80, 24),
+                 env: Sequence[str] = ("TERM=xterm-256color",)) -> None:
+        assert shutil.which("tmux"), "tmux is required (scripts/install-test-deps.sh)"
+        self.done = tmp / f"exit-{id(self)}"
+        self.session = f"goenv-e2e-{os.getpid()}-{id(self)}"
+        args = ["new-session", "-d", "-s", self.session, "-x", str(size[0]), "-y", str(size[1])]
+        for e in env:
+            args += ["-e", e]
+        # `sleep` keeps the pane (and what the program left on it) until the test is done.
+        tmux(*args, f"{command}; echo EXIT=$? > {self.done}; sleep 60")
+
+    def __enter__(self) -> Terminal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        tmux("kill-session", "-t", self.session)
+
+    def screen(self) -> str:
+        return tmux("capture-pane", "-p", "-t", self.session)
+
+    def send(self, *keys: str) -> None:
+        tmux("send-keys", "-t", self.session, *keys)
+
+    def wait(self, until: str | Callable[[], object], what: str | None = None, timeout: float = 60.0) -> None:
+        """Wait for text on the screen (or any condition); on timeout, fail showing the screen."""
+        pred = (lambda: until in self.screen()) if isinstance(until, str) else until
+        deadline = time.monotonic() + timeout
+        while not pred():
+            assert time.monotonic() < deadline, f"timed out waiting for {what or until!r}:\n{self.screen()}"
+            time.sleep(0.2)
+
+    def exit_status(self, timeout: float = 20.0) -> str:
+        """The command's `EXIT=n` once it has ended."""
+        self.wait(self.done.exists, "the program to exit", timeout)
+        return self.done.read_text().strip()
