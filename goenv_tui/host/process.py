@@ -35,23 +35,61 @@ def _describe(proc: psutil.Process) -> str:
     return f"{proc.pid} {cmd}"[:200]
 
 
+def birth_mark(pid: int) -> float:
+    """A lower bound for the start time of `pid`'s descendants, on psutil's own clock.
+
+    Comparing psutil's create_time with time.time() is off by up to a second (Linux's boot time
+    is whole seconds) and by any clock step since boot; the child's own create_time is not.
+    """
+    try:
+        return psutil.Process(pid).create_time() - 0.05
+    except psutil.Error:
+        return time.time() - 5
+
+
 def _leftovers(pgid: int, token: str, since: float) -> list[psutil.Process]:
-    """Processes still alive from this run: same process group, or carrying our token."""
+    """Processes still alive from this run: same process group, or carrying our token.
+
+    `since` is a birth mark (see `birth_mark`): older processes are not ours.
+    """
     found: dict[int, psutil.Process] = {}
-    for proc in psutil.process_iter(["pid", "create_time"]):
+    unsure: list[psutil.Process] = []
+    for proc in psutil.process_iter(["pid", "ppid", "create_time"]):
         try:
-            if proc.info["create_time"] is None or proc.info["create_time"] < since - 1:
+            if proc.info["create_time"] is None or proc.info["create_time"] < since:
                 continue
-            if proc.pid == os.getpid():
+            if proc.pid == os.getpid() or proc.info["ppid"] == 2:  # 2: Linux's kernel threads
                 continue
             if os.getpgid(proc.pid) == pgid:
                 found[proc.pid] = proc
                 continue
-            env = proc.environ()
-            if env.get(RUN_TOKEN_VAR) == token:
-                found[proc.pid] = proc
         except (psutil.Error, OSError, ProcessLookupError):
             continue
+        try:
+            env = proc.environ()
+        except (psutil.Error, OSError):
+            continue
+        if env.get(RUN_TOKEN_VAR) == token:
+            found[proc.pid] = proc
+        elif not env:
+            # In the middle of execve the new image's environment is not set up yet and reads
+            # as empty (a `setsid sleep` caught there escaped the sweep): ask again shortly.
+            unsure.append(proc)
+    for delay in (0.002, 0.01, 0.05):
+        if not unsure:
+            break
+        time.sleep(delay)
+        still = []
+        for proc in unsure:
+            try:
+                env = proc.environ()
+            except (psutil.Error, OSError):
+                continue
+            if env.get(RUN_TOKEN_VAR) == token:
+                found[proc.pid] = proc
+            elif not env:
+                still.append(proc)
+        unsure = still
     return list(found.values())
 
 
@@ -117,7 +155,6 @@ def run_process(
     child_env = dict(os.environ if env is None else env)
     child_env[RUN_TOKEN_VAR] = token
     start = time.monotonic()
-    wall_start = time.time()
     try:
         proc = subprocess.Popen(
             list(argv),
@@ -131,6 +168,7 @@ def run_process(
         )
     except OSError as exc:
         return RunResult(tuple(argv), None, b"", b"", 0.0, error=f"cannot start {argv[0]}: {exc.strerror or exc}")
+    born = birth_mark(proc.pid)
 
     out: dict[str, list[bytes]] = {"stdout": [], "stderr": []}
     sizes = {"stdout": 0, "stderr": 0}
@@ -159,7 +197,7 @@ def run_process(
             break
         if now >= deadline and proc.poll() is None and not timed_out:
             timed_out = True
-            hung = [_describe(p) for p in _leftovers(proc.pid, token, wall_start)]
+            hung = [_describe(p) for p in _leftovers(proc.pid, token, born)]
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(proc.pid, signal.SIGHUP)
             exit_by = now + 0.3
@@ -199,7 +237,7 @@ def run_process(
         if exit_by is None and proc.poll() is not None:
             exit_by = time.monotonic() + _EXIT_GRACE_S
 
-    killed, described = kill_leftovers(proc.pid, token, wall_start)
+    killed, described = kill_leftovers(proc.pid, token, born)
     for pipe in (proc.stdin,):
         if pipe is not None:
             with contextlib.suppress(OSError):

@@ -15,7 +15,7 @@ import pexpect
 from pexpect.popen_spawn import PopenSpawn
 
 from goenv_tui.host import Host
-from goenv_tui.host.process import RUN_TOKEN_VAR, kill_leftovers
+from goenv_tui.host.process import RUN_TOKEN_VAR, birth_mark, kill_leftovers
 
 
 class Cancelled(Exception):
@@ -36,7 +36,6 @@ class Session:
         self.cancel = cancel or threading.Event()
         self.transcript: list[str] = []
         self.started = time.monotonic()
-        self.wall_started = time.time()
         self.deadline = self.started + timeout
         self.killed: list[int] = []
         self.child: pexpect.spawn | PopenSpawn
@@ -46,6 +45,7 @@ class Session:
         else:
             self.child = PopenSpawn(argv2, env=env2, cwd=cwd2, timeout=timeout, preexec_fn=os.setsid)
         self.pid = self.child.pid
+        self.born = birth_mark(self.pid)
         self.note(f"$ {' '.join(argv)}")
 
     def note(self, line: str) -> None:
@@ -89,7 +89,7 @@ class Session:
                     pgid = os.getpgid(self.pid)
                 except ProcessLookupError:
                     pgid = self.pid
-            killed, _ = kill_leftovers(pgid, self.token, self.wall_started)
+            killed, _ = kill_leftovers(pgid, self.token, self.born)
             self.killed = killed
         finally:
             if isinstance(self.child, PopenSpawn):
