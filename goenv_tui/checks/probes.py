@@ -22,7 +22,7 @@ WHAT = {
 def _fixes(p) -> list[Fix]:
     fixes = []
     if p.tool in INSTALL and p.classification in ("go-version", "go-too-old", "go-too-new", "crash", "arch-mismatch"):
-        fixes.append(Fix(f"reinstall-{p.tool}", f"Reinstall {p.tool} with the go this context runs", "command",
+        fixes.append(Fix(f"install-{p.tool}", f"Reinstall {p.tool} with the go this context runs", "command",
                          INSTALL[p.tool]))
     if p.classification == "ptrace-denied":
         fixes.append(Fix("ptrace-scope", "Allow debuggers to attach to their own children (shown, not run)",

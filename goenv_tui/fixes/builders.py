@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import posixpath
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from goenv_tui.diagnose import Diagnosis
 from goenv_tui.display import tilde, where
@@ -309,8 +309,45 @@ def go_setting(fc: FixContext, f: Finding) -> list[PlannedFix]:
 INSTALL = {"gopls": "golang.org/x/tools/gopls@latest", "dlv": "github.com/go-delve/delve/cmd/dlv@latest"}
 
 
-@builds("GOENV-PROBE-001", "GOENV-PROBE-002", "GOENV-TOOLS-002", "GOENV-TOOLS-003")
+# A probe that failed because of something another check already names is fixed by that check's
+# fix, not by reinstalling the tool: gopls cannot load fmt because GOROOT names another Go, not
+# because gopls is broken.
+CAUSES = {
+    "go-not-found": ("GOENV-GO-002",),
+    "goroot-mismatch": ("GOENV-GOROOT-001", "GOENV-GODIR-001", "GOENV-GOROOT-002"),
+    "module-blocked": ("GOENV-PROXY-001", "GOENV-MOD-002"),
+    "no-module": ("GOENV-MOD-001", "GOENV-WORKSPACE-001"),
+}
+# Classifications that a tool built with the context's go cures.
+REINSTALL_CURES = {"", "go-version", "go-too-old", "go-too-new", "crash", "arch-mismatch"}
+
+
+def _cause_fixes(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    """The fixes of the findings that explain a failed probe, verified by probing again."""
+    causes = CAUSES.get(f.data.get("classification", ""), ())
+    out: list[PlannedFix] = []
+    for cause_check in causes:
+        for cause in fc.d.findings:
+            if cause.check != cause_check or (cause.contexts and not set(cause.contexts) & set(f.contexts)):
+                continue
+            builder = BUILDERS.get(cause.check)
+            for p in builder(fc, cause) if builder else []:
+                if p is None or any(q.id == p.id for q in out):
+                    continue
+                fix = replace(p.fix, verifies=f.check, title=f"Fix the cause ({cause.id}): {p.fix.title}")
+                out.append(replace(p, fix=fix, finding_id=f.id, check=f.check,
+                                   contexts=tuple(dict.fromkeys((*p.contexts, *f.contexts)))))
+        if out:
+            break  # the first cause that has a fix is the one to offer
+    return out
+
+
+@builds("GOENV-PROBE-001", "GOENV-PROBE-002", "GOENV-PROBE-003", "GOENV-TOOLS-002", "GOENV-TOOLS-003")
 def reinstall(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    if f.check.startswith("GOENV-PROBE"):
+        cause = _cause_fixes(fc, f)
+        if cause or f.data.get("classification", "") not in REINSTALL_CURES:
+            return cause
     tool = f.data.get("tool")
     if tool not in INSTALL or not f.contexts:
         return []

@@ -210,14 +210,18 @@ def undo(host: Host, home: str, entry_id: str) -> Entry:
 
 def safe_candidates(d: Diagnosis, severities: set[str], attempted: set[tuple[str, str, str]] | None = None
                     ) -> list[tuple[Finding, PlannedFix]]:
-    """The first safe fix of every finding of these severities (worst first)."""
+    """The first safe fix of every finding of these severities (worst first), each change once:
+    a failed probe offers its cause's fix, which the cause's own finding offers too."""
     attempted = attempted or set()
     out = []
+    seen: set[tuple] = set()
     for f in d.findings:
         if f.severity.value not in severities:
             continue
         for p in d.plans.get(f.id, [])[:1]:
-            if p.safe and not p.is_noop and (f.check, p.id, p.fix.title) not in attempted:
+            change = (tuple((e.path, e.after) for e in p.edits if e.changes), p.argv)
+            if p.safe and not p.is_noop and (f.check, p.id, p.fix.title) not in attempted and change not in seen:
+                seen.add(change)
                 out.append((f, p))
     return out
 

@@ -35,6 +35,9 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][A-Za-z0-9]|\x1b[=>]")
 CLASSES: list[tuple[str, re.Pattern[str]]] = [
     ("go-not-found", re.compile(r'exec: "go": executable file not found|"go": executable file not found|'
                                 r"go: (command )?not found", re.I)),
+    # GOROOT names another Go than the go that builds: "compile: version "go1.19.8" does not match
+    # go tool version "go1.26.8"" (a build failure, but its cause is GOROOT).
+    ("goroot-mismatch", re.compile(r"does not match go tool version|cannot find GOROOT", re.I)),
     # pkg/goversion/compat.go: "Go version go1.19.8 is too old for this version of Delve (minimum
     # supported version 1.25, …)"; before v1.21: "Version of Go is too old for this version of Delve".
     ("go-too-old", re.compile(r"Go version \S+ is too old for this version of Delve|"
@@ -65,6 +68,7 @@ ADVICE = {
                   "upgrade Go, or install a Delve release that supports it.",
     "go-too-new": "This Delve is older than the go on this context's PATH: "
                   "reinstall Delve (go install github.com/go-delve/delve/cmd/dlv@latest).",
+    "goroot-mismatch": "GOROOT and the go on PATH are different Go installations, so dlv's build fails.",
     "build-failed": "dlv could not build the scratch program with this context's go.",
     "no-debug-info": "The program was built without DWARF (e.g. -ldflags=-w or -s in GOFLAGS), "
                      "so dlv cannot set breakpoints or read variables.",
