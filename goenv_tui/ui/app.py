@@ -233,7 +233,7 @@ class GoenvApp(App[int]):
         self.notify(message.error, title="Diagnosis failed", severity="error", timeout=30)
 
     def _update_status(self) -> None:
-        home = tilde(os.path.expanduser("~"), self.opts.home) if not self.stable else self.opts.home.rsplit("/", 1)[-1]
+        home = tilde(self.host.home(), self.opts.home) if not self.stable else self.opts.home.rsplit("/", 1)[-1]
         shell = (self.opts.login_shell or self.host.login_shell() or "?").rsplit("/", 1)[-1]
         t = Text()
         t.append("goenv-tui ", "bold")

@@ -47,6 +47,8 @@ def test_edit_key_against_a_remote_host_opens_the_remote_file_there(sshd, tmp_pa
                f"--login-shell /bin/bash --no-probes")
     with Terminal(command, tmp_path, size=(100, 30)) as term:
         term.wait("warning", "the findings")
+        status = term.screen().splitlines()[0]
+        assert ":~ (bash)" in status, status  # the remote user's home, as that user says it
         term.send("2")
         term.wait(lambda: "~/.bashrc" in term.screen() or "~/.profile" in term.screen(), "the init chain")
         term.send("e")
