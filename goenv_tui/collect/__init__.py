@@ -130,7 +130,9 @@ def _rest(host: Host, opts: TraceOptions, workspace: str | None, facts: Facts, t
     t1 = time.monotonic()
     stage("reading startup files")
     facts.dormant, facts.unread = find_dormant(host, opts.home, traces, tracer.files, set(tracer.watched))
-    facts.dirs = {d: host.stat(d) for d in sorted(_dirs_named(traces))}
+    dirs = sorted(_dirs_named(traces))
+    host.prefetch([*dirs, *(f"{d.rstrip('/')}/{name}" for d in dirs for name in GO_TOOLS)])
+    facts.dirs = {d: host.stat(d) for d in dirs}
     tools_in = {
         d: [name for name in GO_TOOLS if host.stat(f"{d.rstrip('/')}/{name}").is_file]
         for d, info in facts.dirs.items() if info.is_dir

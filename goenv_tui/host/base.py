@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -77,6 +77,11 @@ class Host(Protocol):
     def realpath(self, path: str) -> str: ...
 
     def which(self, name: str, path: str | None = None) -> str | None: ...
+
+    def prefetch(self, paths: Iterable[str], dirs: Iterable[str] = ()) -> None:
+        """A hint: these paths are about to be lstat'ed and stat'ed, these directories realpath'ed.
+        A remote host answers them all in one round trip; a local one does nothing."""
+        ...
 
     def write_atomic(self, path: str, data: bytes, mode: int | None = None) -> None: ...
 

@@ -10,7 +10,7 @@ import shutil
 import socket
 import stat as stat_mod
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from goenv_tui.host.base import FileInfo, HostError, RunResult
 from goenv_tui.host.process import run_process
@@ -87,6 +87,9 @@ class LocalHost:
 
     def realpath(self, path: str) -> str:
         return os.path.realpath(path)
+
+    def prefetch(self, paths: Iterable[str], dirs: Iterable[str] = ()) -> None:
+        return None  # a local lookup is as cheap as a cached one
 
     def which(self, name: str, path: str | None = None) -> str | None:
         return shutil.which(name, path=path)

@@ -136,6 +136,29 @@ def handle(req):
         return info(req["path"], True)
     if op == "lstat":
         return info(req["path"], False)
+    if op == "prefetch":
+        # Each path, and every hop of its symlink chain (the way goenv-tui follows one: relative
+        # targets against the realpath of the link's folder), with the lookups that walk asks.
+        out = {"lstat": {}, "stat": {}, "realpath": {}}
+        for path in req["dirs"]:
+            out["realpath"][path] = {"path": os.path.realpath(path)}
+        for path in req["paths"]:
+            cur = path
+            for _ in range(40):
+                if cur in out["lstat"]:
+                    break
+                out["lstat"][cur] = lst = info(cur, False)
+                # Nothing there (or not reachable): following it finds nothing either.
+                out["stat"][cur] = info(cur, True) if lst["exists"] else lst
+                if not lst["exists"]:
+                    break
+                if not lst["is_symlink"] or lst["link_target"] is None:
+                    break
+                base = os.path.dirname(cur)
+                out["realpath"][base] = {"path": os.path.realpath(base)}
+                target = lst["link_target"]
+                cur = os.path.normpath(target if target.startswith("/") else os.path.join(out["realpath"][base]["path"], target))
+        return out
     if op == "read":
         with open(req["path"], "rb") as fh:
             data = fh.read() if req.get("limit") is None else fh.read(req["limit"])

@@ -99,6 +99,19 @@ class FileCache:
             self._files.setdefault(path, entry)
             return self._files[path]
 
+    def load_many(self, paths: list[str]) -> None:
+        """Load these files together: on a remote host their lookups share one round trip and
+        their reads overlap, instead of three round trips per file one after another."""
+        todo = [p for p in dict.fromkeys(paths) if not is_stream(p) and p not in self._files]
+        if len(todo) < 2:
+            return
+        self.host.prefetch(todo, dirs=todo)
+        if self.host.remote:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=min(8, len(todo))) as pool:
+                list(pool.map(self.get, todo))
+
     def _load(self, path: str) -> FileText:
         if is_stream(path):
             return FileText(path, None, "a stream (process substitution), not a file")
@@ -178,6 +191,8 @@ class Tracer:
         return list(dict.fromkeys(found))
 
     def _discover_names(self, paths: Iterable[str]) -> None:
+        paths = list(paths)
+        self.files.load_many(paths)
         for path in paths:
             entry = self.files.get(path)
             if entry.text:
@@ -188,7 +203,9 @@ class Tracer:
     def shell_path(self, shell: str) -> str | None:
         if shell not in self._shell_paths:
             found = None
-            for candidate in (f"/bin/{shell}", f"/usr/bin/{shell}", f"/usr/local/bin/{shell}", f"/opt/homebrew/bin/{shell}"):
+            candidates = (f"/bin/{shell}", f"/usr/bin/{shell}", f"/usr/local/bin/{shell}", f"/opt/homebrew/bin/{shell}")
+            self.host.prefetch(candidates)
+            for candidate in candidates:
                 if self.host.stat(candidate).is_file:
                     found = candidate
                     break
@@ -386,6 +403,7 @@ class Tracer:
     def _start_map(self, records: list[Record]) -> dict[str, dict[int, int]]:
         """For every traced file: physical line → first line of its statement."""
         out: dict[str, dict[int, int]] = {}
+        self.files.load_many(sorted(r.file for r in records if r.file.startswith("/")))
         for path in {r.file for r in records}:
             if not path.startswith("/"):
                 continue

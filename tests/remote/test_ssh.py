@@ -71,6 +71,37 @@ def test_remote_report_equals_local_report_of_the_same_home(sshd) -> None:
     assert any(f["check"] == "GOENV-GUARD-001" for f in remote["findings"])
 
 
+def test_prefetched_lookups_equal_single_lookups(sshd) -> None:
+    """One round trip answers a batch of lstat/stat/realpath the same as asking one by one,
+    symlink chains (relative, through a linked folder, broken, looping) included."""
+    fill_home(sshd, BROKEN)
+    h = sshd.home
+    (h / "real").mkdir()
+    (h / "real" / "go").write_text("#!/bin/sh\n")
+    (h / "linkdir").symlink_to("real")
+    (h / "bin").mkdir()
+    (h / "bin" / "go").symlink_to("../linkdir/go")
+    (h / "bin" / "gopls").symlink_to("/nonexistent/gopls")
+    (h / "bin" / "a").symlink_to("b")
+    (h / "bin" / "b").symlink_to("a")
+    subprocess.run(["chown", "-hR", f"{sshd.user}:{sshd.user}", str(h)], check=True)
+    paths = [f"{h}/bin/{n}" for n in ("go", "gopls", "a", "dlv")] + [f"{h}/linkdir/go", f"{h}/nope/go"]
+    with SSHHost(sshd.target(), sshd.options()) as host:
+        def ask() -> list:
+            return [(host.lstat(p), host.stat(p), host.realpath(p)) for p in paths]
+
+        one_by_one = ask()
+        host.invalidate()
+        host.prefetch(paths, dirs=paths)
+        sent: list[str] = []
+        call = host._call
+        host._call = lambda op, *a, **k: (sent.append(op), call(op, *a, **k))[1]  # type: ignore[method-assign]
+        assert ask() == one_by_one
+        assert sent == []  # every answer came from the one batch
+    assert one_by_one[0][1].is_file and one_by_one[0][2] == f"{h}/real/go"
+    assert not one_by_one[1][1].exists and one_by_one[1][0].is_symlink
+
+
 def test_sshd_context_matches_what_sshd_really_gives(sshd) -> None:
     fill_home(sshd, BROKEN)
     with SSHHost(sshd.target(), sshd.options()) as host:
