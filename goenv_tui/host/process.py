@@ -9,6 +9,7 @@ catches daemons that called setsid, such as an `ssh-agent` started from a startu
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import selectors
 import signal
@@ -47,40 +48,42 @@ def birth_mark(pid: int) -> float:
         return time.time() - 5
 
 
+@functools.cache
+def _kthreadd_is_2() -> bool:
+    """Whether pid 2 is Linux's kernel-thread parent (in a container it can be anything)."""
+    try:
+        return psutil.Process(2).name() == "kthreadd"
+    except psutil.Error:
+        return False
+
+
 def _leftovers(pgid: int, token: str, since: float) -> list[psutil.Process]:
     """Processes still alive from this run: same process group, or carrying our token.
 
     `since` is a birth mark (see `birth_mark`): older processes are not ours.
     """
     found: dict[int, psutil.Process] = {}
-    unsure: list[psutil.Process] = []
+    others: list[psutil.Process] = []
     for proc in psutil.process_iter(["pid", "ppid", "create_time"]):
         try:
             if proc.info["create_time"] is None or proc.info["create_time"] < since:
                 continue
-            if proc.pid == os.getpid() or proc.info["ppid"] == 2:  # 2: Linux's kernel threads
-                continue
+            if proc.pid == os.getpid() or (proc.info["ppid"] == 2 and _kthreadd_is_2()):
+                continue  # a kernel thread: no environment, never ours
             if os.getpgid(proc.pid) == pgid:
                 found[proc.pid] = proc
-                continue
+            else:
+                others.append(proc)
         except (psutil.Error, OSError, ProcessLookupError):
             continue
-        try:
-            env = proc.environ()
-        except (psutil.Error, OSError):
-            continue
-        if env.get(RUN_TOKEN_VAR) == token:
-            found[proc.pid] = proc
-        elif not env:
-            # In the middle of execve the new image's environment is not set up yet and reads
-            # as empty (a `setsid sleep` caught there escaped the sweep): ask again shortly.
-            unsure.append(proc)
-    for delay in (0.002, 0.01, 0.05):
-        if not unsure:
+    # In the middle of execve the new image's environment is not set up yet and reads as empty
+    # (a `setsid sleep` caught there escaped the sweep): an empty one is read again shortly.
+    for delay in (0.0, 0.002, 0.01, 0.05):
+        if not others:
             break
         time.sleep(delay)
-        still = []
-        for proc in unsure:
+        unsure = []
+        for proc in others:
             try:
                 env = proc.environ()
             except (psutil.Error, OSError):
@@ -88,8 +91,8 @@ def _leftovers(pgid: int, token: str, since: float) -> list[psutil.Process]:
             if env.get(RUN_TOKEN_VAR) == token:
                 found[proc.pid] = proc
             elif not env:
-                still.append(proc)
-        unsure = still
+                unsure.append(proc)
+        others = unsure
     return list(found.values())
 
 
