@@ -56,6 +56,8 @@ class GoenvApp(App[int]):
 
     CSS_PATH = "app.tcss"
     TITLE = "goenv-tui"
+    # The list of findings, not the tab bar: ↓ at start moves to the next finding.
+    AUTO_FOCUS = "#finding-list"
     BINDINGS = [
         Binding("1", "tab('findings')", "Findings"),
         Binding("2", "tab('chain')", "Init chain"),

@@ -27,11 +27,12 @@ async def test_first_screen_streams_then_shows_findings() -> None:
 
 
 async def test_moving_in_the_list_changes_the_detail() -> None:
+    """↓ right after start moves in the findings (the list has the focus, not the tab bar)."""
     app = make_app(broken_home())
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         before = text_of(app, "#finding-detail")
-        app.query_one("#finding-list").focus()
+        assert app.focused is app.query_one("#finding-list")
         await pilot.press("down")
         await pilot.pause()
         assert text_of(app, "#finding-detail") != before
