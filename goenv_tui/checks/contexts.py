@@ -81,6 +81,10 @@ def go_var_differs(ctx: CheckContext) -> Iterator[Finding]:
             values.setdefault(ctx.graph.contexts[c].env.get(name), []).append(c)
         if len(values) < 2:
             continue
+        if name == "GOROOT" and len([v for v in values if v is not None]) < 2:
+            # Set in some contexts, unset in others: where it is unset go finds its own, which
+            # is never wrong; a GOROOT that is wrong where it is set is GOENV-GOROOT-001's.
+            continue
         chain = []
         locations = []
         for value, cs in values.items():
@@ -195,8 +199,9 @@ def after_guard(ctx: CheckContext) -> Iterator[Finding]:
             skipped: dict[tuple[str, Location], list[str]] = {}
             for other in ctx.graph.ok_contexts():
                 for a in other.assignments:
+                    # GOROOT is not missed where it is not set: go finds its own there.
                     if (a.location.path == ret.path and (a.location.line or 0) > (ret.line or 0)
-                            and (a.var, a.location) not in mine):
+                            and (a.var, a.location) not in mine and a.var != "GOROOT"):
                         skipped.setdefault((a.var, a.location), []).append(other.id)
             if not skipped:
                 continue

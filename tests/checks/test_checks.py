@@ -88,10 +88,19 @@ def test_not_exported(home: Home) -> None:
 
 
 def test_guard(home: Home) -> None:
-    home.file(".bashrc", "case $- in *i*) ;; *) return;; esac\nexport GOROOT=/usr/local/go\n")
+    home.file(".bashrc", "case $- in *i*) ;; *) return;; esac\nexport GOPATH=$HOME/gp\n")
     d = home.diagnose(shells=("bash",))
     [f] = [x for x in fired(d, "GOENV-GUARD-001") if "bash-sshd-command" in x.contexts]
     assert f.severity is Severity.WARNING and locs(f, home) == [("~/.bashrc", 1), ("~/.bashrc", 2)]
+
+
+def test_goroot_is_not_missed_where_it_is_not_set(home: Home) -> None:
+    """go finds its own GOROOT: one set only after the guard (or only in some contexts) is no
+    reason to spread it to every context — least of all a wrong one."""
+    home.file(".bashrc", "case $- in *i*) ;; *) return;; esac\nexport GOROOT=/usr/lib/go-1.19\n")
+    d = home.diagnose(shells=("bash",))
+    assert "bash-nologin-interactive" in d.graph.contexts and d.graph.contexts["bash-nologin-interactive"].env["GOROOT"]
+    assert not fired(d, "GOENV-GUARD-001") and not fired(d, "GOENV-CTXDIFF-001")
 
 
 def test_path_hygiene(home: Home) -> None:
