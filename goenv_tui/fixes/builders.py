@@ -264,6 +264,11 @@ def add_to_path(fc: FixContext, f: Finding) -> list[PlannedFix]:
     affected = f.data["missing_in"].split(",") if f.data.get("missing_in") else list(f.contexts or ())
     ok = [c for c in affected if fc.d.graph.contexts.get(c) and fc.d.graph.contexts[c].status is TraceStatus.OK]
     rc = _best_rc(fc, ok or affected)
+    if rc is None and ok and all(c.startswith("zsh-") for c in ok):
+        # A zsh that reads no startup file of the home (`zsh -c` reads only ~/.zshenv, which
+        # does not exist yet): ~/.zshenv is the one file every zsh reads.
+        zdotdirs = {fc.d.graph.contexts[c].env.get("ZDOTDIR") or fc.home for c in ok}
+        rc = posixpath.join(zdotdirs.pop(), ".zshenv") if len(zdotdirs) == 1 else None
     if rc is None:
         return []
     text = fc.text(rc) or ""

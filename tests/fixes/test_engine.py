@@ -117,6 +117,16 @@ def test_move_from_zshrc_to_zshenv(home: Home) -> None:
               or pytest.fail("non-interactive zsh still lacks GOFLAGS"))
 
 
+def test_go_for_zsh_c_goes_into_a_new_zshenv(home: Home) -> None:
+    """`zsh -c` (ssh host cmd) reads no file of this home: the fix creates ~/.zshenv, and undo
+    removes it again."""
+    home.file(".zshrc", f"export PATH={GO_DIR}:$PATH\n")
+    roundtrip(home, "GOENV-GO-002", "add-to-path", shells=("zsh",), login_shell="/bin/zsh",
+              env_check=lambda d: d.facts.resolutions["zsh-nologin-noninteractive"]["go"].resolved.path == gotools.GO
+              or pytest.fail("zsh -c still finds no go"))
+    assert not os.path.exists(home.p(".zshenv"))
+
+
 def test_literal_tilde_becomes_home(home: Home) -> None:
     home.dir("go/bin")
     home.file(".bashrc", f'export PATH="~/go/bin:{GO_DIR}:$PATH"\n')
