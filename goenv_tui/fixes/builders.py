@@ -112,7 +112,8 @@ def override(fc: FixContext, f: Finding) -> list[PlannedFix]:
     return out
 
 
-def _move_to_profile(fc: FixContext, f: Finding, loc: Location) -> list[PlannedFix]:
+def _move_to_profile(fc: FixContext, f: Finding, loc: Location,
+                     targets: tuple[str, ...] = (".zprofile", ".zshenv")) -> list[PlannedFix]:
     """zsh: move an export from ~/.zshrc (interactive only) to ~/.zshenv or ~/.zprofile."""
     if posixpath.basename(loc.path) != ".zshrc" or not fc.home_file(loc.path) or loc.line is None:
         return []
@@ -124,6 +125,8 @@ def _move_to_profile(fc: FixContext, f: Finding, loc: Location) -> list[PlannedF
     folder = posixpath.dirname(loc.path)
     for target, who in ((".zprofile", "login shells: Terminal, VS Code from the Dock"),
                         (".zshenv", "every zsh, interactive or not")):
+        if target not in targets:
+            continue
         tpath = posixpath.join(folder, target)
         ttext = fc.text(tpath)
         new_target = edits.insert_before(ttext or "", None, moved,
@@ -141,6 +144,17 @@ def ctxdiff(fc: FixContext, f: Finding) -> list[PlannedFix]:
     for loc in f.locations:
         out += _move_to_profile(fc, f, loc)
     return out[:2]
+
+
+@builds("GOENV-CTXDIFF-002")
+def path_entry_to_zshenv(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    """A PATH entry added in ~/.zshrc reaches `zsh -c` only from ~/.zshenv (bash: GUARD-001's fix)."""
+    out: list[PlannedFix] = []
+    for loc in dict.fromkeys(f.locations):
+        for p in _move_to_profile(fc, f, loc, targets=(".zshenv",)):
+            if all(q.id != p.id for q in out):
+                out.append(p)
+    return out[:1]
 
 
 @builds("GOENV-GUARD-001")

@@ -127,6 +127,14 @@ def test_go_for_zsh_c_goes_into_a_new_zshenv(home: Home) -> None:
     assert not os.path.exists(home.p(".zshenv"))
 
 
+def test_path_entry_from_zshrc_moves_to_zshenv(home: Home) -> None:
+    home.file(".zshenv", "export EDITOR=vi\n")
+    home.file(".zshrc", f"# go\nexport PATH={GO_DIR}:$PATH\n")
+    roundtrip(home, "GOENV-CTXDIFF-002", "move-to-zshenv", shells=("zsh",), login_shell="/bin/zsh",
+              env_check=lambda d: GO_DIR in ctx(d, "zsh-nologin-noninteractive").env["PATH"].split(":")
+              or pytest.fail("zsh -c still lacks the Go folder"))
+
+
 def test_literal_tilde_becomes_home(home: Home) -> None:
     home.dir("go/bin")
     home.file(".bashrc", f'export PATH="~/go/bin:{GO_DIR}:$PATH"\n')
