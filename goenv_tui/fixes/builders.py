@@ -138,8 +138,17 @@ def _move_to_profile(fc: FixContext, f: Finding, loc: Location,
     return out
 
 
+# Checks that say a variable's value is itself wrong: a context that lacks it is the healthy one.
+HARMFUL_VALUE = ("GOENV-MOD-001", "GOENV-MOD-002", "GOENV-PROXY-001", "GOENV-GOROOT-001", "GOENV-GODIR-001")
+
+
 @builds("GOENV-CTXDIFF-001")
 def ctxdiff(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    harmful = [x for x in fc.d.findings if x.check in HARMFUL_VALUE and x.variable == f.variable]
+    if harmful:
+        # Spreading GOFLAGS=-mod=vendor (or GOPROXY=off, a wrong GOROOT) to every context would
+        # make them agree on the wrong value: remove it where it is set instead.
+        return _borrow(fc, f, harmful)
     out = []
     for loc in f.locations:
         out += _move_to_profile(fc, f, loc)
@@ -166,7 +175,12 @@ def guard(fc: FixContext, f: Finding) -> list[PlannedFix]:
     text = fc.text(ret.path)
     if text is None:
         return []
-    lines = sorted({loc.line for loc in rest if loc.path == ret.path and loc.line})
+    # Not a line whose value is itself wrong (GOFLAGS=-mod=vendor, a wrong GOROOT): moving it
+    # would only carry the breakage to sshd and Remote-SSH.
+    wrong = {(loc.path, loc.line) for x in fc.d.findings if x.check in HARMFUL_VALUE for loc in x.locations}
+    lines = sorted({loc.line for loc in rest if loc.path == ret.path and loc.line and (loc.path, loc.line) not in wrong})
+    if not lines:
+        return []
     new = edits.move_above(text, lines, ret.line or 1,
                            f"moved above the early return so that `ssh host cmd` and Remote-SSH get {f.variable or 'them'}",
                            fc.today)
@@ -341,24 +355,29 @@ CAUSES = {
 REINSTALL_CURES = {"", "go-version", "go-too-old", "go-too-new", "crash", "arch-mismatch"}
 
 
+def _borrow(fc: FixContext, f: Finding, causes: list[Finding]) -> list[PlannedFix]:
+    """The causes' fixes, offered for f and verified against f."""
+    out: list[PlannedFix] = []
+    for cause in causes:
+        builder = BUILDERS.get(cause.check)
+        for p in builder(fc, cause) if builder else []:
+            if p is None or any(q.id == p.id for q in out):
+                continue
+            fix = replace(p.fix, verifies=f.check, title=f"Fix the cause ({cause.id}): {p.fix.title}")
+            out.append(replace(p, fix=fix, finding_id=f.id, check=f.check,
+                               contexts=tuple(dict.fromkeys((*p.contexts, *f.contexts)))))
+    return out
+
+
 def _cause_fixes(fc: FixContext, f: Finding) -> list[PlannedFix]:
     """The fixes of the findings that explain a failed probe, verified by probing again."""
-    causes = CAUSES.get(f.data.get("classification", ""), ())
-    out: list[PlannedFix] = []
-    for cause_check in causes:
-        for cause in fc.d.findings:
-            if cause.check != cause_check or (cause.contexts and not set(cause.contexts) & set(f.contexts)):
-                continue
-            builder = BUILDERS.get(cause.check)
-            for p in builder(fc, cause) if builder else []:
-                if p is None or any(q.id == p.id for q in out):
-                    continue
-                fix = replace(p.fix, verifies=f.check, title=f"Fix the cause ({cause.id}): {p.fix.title}")
-                out.append(replace(p, fix=fix, finding_id=f.id, check=f.check,
-                                   contexts=tuple(dict.fromkeys((*p.contexts, *f.contexts)))))
+    for cause_check in CAUSES.get(f.data.get("classification", ""), ()):
+        causes = [c for c in fc.d.findings
+                  if c.check == cause_check and (not c.contexts or set(c.contexts) & set(f.contexts))]
+        out = _borrow(fc, f, causes)
         if out:
-            break  # the first cause that has a fix is the one to offer
-    return out
+            return out  # the first cause that has a fix is the one to offer
+    return []
 
 
 @builds("GOENV-PROBE-001", "GOENV-PROBE-002", "GOENV-PROBE-003", "GOENV-TOOLS-002", "GOENV-TOOLS-003")

@@ -135,6 +135,28 @@ def test_path_entry_from_zshrc_moves_to_zshenv(home: Home) -> None:
               or pytest.fail("zsh -c still lacks the Go folder"))
 
 
+def test_a_harmful_value_is_removed_not_spread(home: Home) -> None:
+    """GOFLAGS=-mod=vendor only in interactive zsh: making every context agree means removing it,
+    not copying it to ~/.zshenv."""
+    home.file(".zshenv", f"export PATH={GO_DIR}:$PATH\n")
+    home.file(".zshrc", "export GOFLAGS=-mod=vendor\n")
+    d, f, planned = plan(home, "GOENV-CTXDIFF-001", shells=("zsh",), login_shell="/bin/zsh")
+    assert [p.id for p in d.plans[f.id]] == ["remove-goflags"], [p.fix.title for p in d.plans[f.id]]
+    assert planned.fix.title.startswith("Fix the cause (GOENV-MOD-002@")
+    roundtrip(home, "GOENV-CTXDIFF-001", "remove-goflags", shells=("zsh",), login_shell="/bin/zsh",
+              env_check=lambda d: all("GOFLAGS" not in t.env for t in d.facts.contexts)
+              or pytest.fail("GOFLAGS still set somewhere"))
+
+
+def test_guard_fix_leaves_a_harmful_line_where_it_is(home: Home) -> None:
+    home.file(".bashrc", f"case $- in *i*) ;; *) return;; esac\nexport PATH={GO_DIR}:$PATH\nexport GOFLAGS=-mod=vendor\n")
+    d, f, planned = plan(home, "GOENV-GUARD-001", "move-above-guard", contexts="bash-sshd-command")
+    [edit] = planned.edits
+    assert planned.fix.title == "Move 1 line above the early return at ~/.bashrc:1"
+    assert edit.after.index(f"export PATH={GO_DIR}") < edit.after.index("case $-")
+    assert edit.after.index("case $-") < edit.after.index("export GOFLAGS=-mod=vendor")
+
+
 def test_literal_tilde_becomes_home(home: Home) -> None:
     home.dir("go/bin")
     home.file(".bashrc", f'export PATH="~/go/bin:{GO_DIR}:$PATH"\n')
