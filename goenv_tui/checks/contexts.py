@@ -90,7 +90,7 @@ def go_var_differs(ctx: CheckContext) -> Iterator[Finding]:
         for value, cs in values.items():
             last, _ = ctx.graph.who_set(name, cs[0])
             origin = f" (set at {ctx.where(last.assignment.location)})" if last and value is not None else ""
-            shown = "unset" if value is None else repr(value)
+            shown = "unset" if value is None else repr(ctx.tilde(value))
             chain.append(f"{name} is {shown}{origin} in {', '.join(cs)}")
             if last and value is not None:
                 locations.append(last.assignment.location)
@@ -209,7 +209,8 @@ def after_guard(ctx: CheckContext) -> Iterator[Finding]:
             severity = Severity.WARNING if t.id in ctx.facts.primary else Severity.INFO
             yield finding(
                 "GOENV-GUARD-001", f"{t.id}|{ret}", severity,
-                f"{', '.join(names)} set after the early return at {ctx.where(ret)} never reach {t.id}",
+                f"{', '.join(names)} set after the early return at {ctx.where(ret)} "
+                f"never reach{'es' if len(names) == 1 else ''} {t.id}",
                 f"{ctx.where(ret)} returns early in {ctx.contexts_phrase([t.id])}, so the lines after it never "
                 f"run there. They set {', '.join(names)}, which therefore exist in "
                 f"{', '.join(sorted({c for cs in skipped.values() for c in cs}))} but not in {t.id}. "

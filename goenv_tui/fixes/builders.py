@@ -98,6 +98,17 @@ def _disable(fc: FixContext, f: Finding, loc: Location, why: str, fix_id: str, t
 
 # --- startup-file fixes ------------------------------------------------------------------------
 
+# Checks that say a variable's value is itself wrong: a context that lacks it is the healthy one.
+HARMFUL_VALUE = ("GOENV-MOD-001", "GOENV-MOD-002", "GOENV-PROXY-001", "GOENV-GOROOT-001", "GOENV-GODIR-001")
+
+
+def _wrong_here(fc: FixContext, loc: Location) -> bool:
+    """Whether a check says the value set at this line is itself wrong (then it must not be
+    moved where more contexts read it)."""
+    return any(x.check in HARMFUL_VALUE and (loc.path, loc.line) in {(y.path, y.line) for y in x.locations}
+               for x in fc.d.findings)
+
+
 @builds("GOENV-OVERRIDE-001")
 def override(fc: FixContext, f: Finding) -> list[PlannedFix]:
     out = []
@@ -108,7 +119,8 @@ def override(fc: FixContext, f: Finding) -> list[PlannedFix]:
                  "comment-out-override", f"Comment out the override at {where(fc.home, later)}")
     if p:
         out.append(p)
-    out += _move_to_profile(fc, f, later)
+    if not _wrong_here(fc, later):
+        out += _move_to_profile(fc, f, later)
     return out
 
 
@@ -136,10 +148,6 @@ def _move_to_profile(fc: FixContext, f: Finding, loc: Location,
         if p:
             out.append(p)
     return out
-
-
-# Checks that say a variable's value is itself wrong: a context that lacks it is the healthy one.
-HARMFUL_VALUE = ("GOENV-MOD-001", "GOENV-MOD-002", "GOENV-PROXY-001", "GOENV-GOROOT-001", "GOENV-GODIR-001")
 
 
 @builds("GOENV-CTXDIFF-001")
@@ -177,8 +185,7 @@ def guard(fc: FixContext, f: Finding) -> list[PlannedFix]:
         return []
     # Not a line whose value is itself wrong (GOFLAGS=-mod=vendor, a wrong GOROOT): moving it
     # would only carry the breakage to sshd and Remote-SSH.
-    wrong = {(loc.path, loc.line) for x in fc.d.findings if x.check in HARMFUL_VALUE for loc in x.locations}
-    lines = sorted({loc.line for loc in rest if loc.path == ret.path and loc.line and (loc.path, loc.line) not in wrong})
+    lines = sorted({loc.line for loc in rest if loc.path == ret.path and loc.line and not _wrong_here(fc, loc)})
     if not lines:
         return []
     new = edits.move_above(text, lines, ret.line or 1,

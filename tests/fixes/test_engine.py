@@ -148,6 +148,14 @@ def test_a_harmful_value_is_removed_not_spread(home: Home) -> None:
               or pytest.fail("GOFLAGS still set somewhere"))
 
 
+def test_a_wrong_override_is_not_moved_where_more_contexts_read_it(home: Home) -> None:
+    home.file(".zprofile", f"export PATH={GO_DIR}:$PATH\nexport GOROOT={os.path.dirname(GO_DIR)}\n")
+    home.file(".zshrc", "export GOROOT=$HOME/sdk/go1.21.0\n")  # does not exist: GODIR-001
+    d, f, planned = plan(home, "GOENV-OVERRIDE-001", shells=("zsh",), login_shell="/bin/zsh")
+    assert any(x.check == "GOENV-GODIR-001" for x in d.findings)
+    assert [p.id for p in d.plans[f.id]] == ["comment-out-override"]
+
+
 def test_guard_fix_leaves_a_harmful_line_where_it_is(home: Home) -> None:
     home.file(".bashrc", f"case $- in *i*) ;; *) return;; esac\nexport PATH={GO_DIR}:$PATH\nexport GOFLAGS=-mod=vendor\n")
     d, f, planned = plan(home, "GOENV-GUARD-001", "move-above-guard", contexts="bash-sshd-command")
