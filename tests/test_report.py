@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -112,8 +113,11 @@ def test_demo_shows_problems_without_any_go_setup() -> None:
     assert res.returncode == 1
     for expected in ("GOROOT points to /usr/local/go1.19, which does not exist",
                      "~/.profile sets GOROOT, PATH but no context reads it",
-                     "never reach bash-sshd-command"):
+                     "PATH set after the early return at ~/.bashrc:10 never reaches bash-sshd-command"):
         assert expected in res.stdout
+    # The same ids every run, though each demo home is a new temporary folder.
+    again = cli("report", "--demo", "--no-probes")
+    assert re.findall(r"GOENV-[A-Z0-9-]+@[0-9a-f]{6}", again.stdout) == re.findall(r"GOENV-[A-Z0-9-]+@[0-9a-f]{6}", res.stdout)
 
 
 def test_severity_counts_agree_in_number() -> None:

@@ -22,13 +22,21 @@ from goenv_tui.checks import (  # noqa: F401  (importing a topic module register
     vscode,
     workspace,
 )
-from goenv_tui.checks.base import REGISTRY, CheckContext, CheckInfo, finding
+from goenv_tui.checks.base import ID_HOME, REGISTRY, CheckContext, CheckInfo, finding
 from goenv_tui.model import Finding, Severity
 
 __all__ = ["REGISTRY", "CheckContext", "CheckInfo", "run_checks"]
 
 
 def run_checks(ctx: CheckContext) -> list[Finding]:
+    token = ID_HOME.set(ctx.facts.home)
+    try:
+        return _run_checks(ctx)
+    finally:
+        ID_HOME.reset(token)
+
+
+def _run_checks(ctx: CheckContext) -> list[Finding]:
     found: list[Finding] = []
     for info in REGISTRY:
         try:

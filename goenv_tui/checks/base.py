@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -84,6 +86,19 @@ def check(check_id: str, severity: Severity, title: str) -> Callable[[Callable[[
     return deco
 
 
+# The analysed HOME while checks run: ids hash paths under it as ~/…, so one home gives the same
+# ids wherever it lives (the demo's temporary home, a home copied to another machine).
+ID_HOME: contextvars.ContextVar[str | None] = contextvars.ContextVar("goenv_tui_id_home", default=None)
+
+
+def stable_key(key: str, home: str | None) -> str:
+    home = (home or "").rstrip("/")
+    if not home:
+        return key
+    # The home itself or a path under it; not /home/al inside /home/alice.
+    return re.sub(re.escape(home) + r"(?=[/|:,;\s'\")\]]|$)", "~", key)
+
+
 def finding(
     check_id: str,
     key: str,
@@ -100,7 +115,7 @@ def finding(
     data: dict[str, str] | None = None,
 ) -> Finding:
     """A Finding whose id is stable across runs: the check id plus a hash of what it is about."""
-    digest = hashlib.sha1(key.encode()).hexdigest()[:6]
+    digest = hashlib.sha1(stable_key(key, ID_HOME.get()).encode()).hexdigest()[:6]
     return Finding(
         id=f"{check_id}@{digest}",
         check=check_id,

@@ -177,3 +177,16 @@ def test_ssh_session_differs_from_what_remote_ssh_gets(home: Home, monkeypatch) 
     assert "GOFLAGS: this session has '-v', Remote-SSH's server gets None" in f.chain
     monkeypatch.setenv("HOME", "/somewhere/else")
     assert not [x for x in home.diagnose(shells=("bash",)).findings if x.check == "GOENV-SSH-002"]
+
+
+def test_finding_ids_do_not_depend_on_where_the_home_lives(tmp_path) -> None:
+    """Ids hash paths under the home as ~/…: the same home elsewhere (the demo's temporary home,
+    a copy on another machine) gives the same ids, so `goenv-tui fix ID` from a report still works."""
+    ids = []
+    for where in ("a", "bb/deeper"):
+        h = Home(tmp_path / where / "home")
+        h.file(".bashrc", "case $- in *i*) ;; *) return;; esac\nexport PATH=~/go/bin:$PATH\nexport GOROOT=$HOME/sdk/go\n")
+        d = h.diagnose(shells=("bash",))
+        assert len(d.findings) >= 3
+        ids.append(sorted(f.id for f in d.findings))
+    assert ids[0] == ids[1]
