@@ -49,6 +49,10 @@ class CheckContext:
     def tilde(self, path: str | None) -> str:
         return display.tilde(self.facts.home, path)
 
+    def tilde_list(self, value: str) -> str:
+        """A value as the user writes it: each PATH-like element under the home as ~/…."""
+        return ":".join(display.tilde(self.facts.home, e) if e else e for e in value.split(":"))
+
     def where(self, loc: Location | None) -> str:
         return display.where(self.facts.home, loc)
 

@@ -17,7 +17,7 @@ def _describe(ctx: CheckContext, step: Step) -> str:
     via = f" (via {a.via}" + (f", called at {ctx.where(a.call_site)}" if a.call_site else "") + ")" if a.via else ""
     if a.op is Op.UNSET:
         return f"{ctx.where(a.location)} unset {a.var}{via}"
-    return f"{ctx.where(a.location)} {a.op.value} {a.var}={a.value}{via}"
+    return f"{ctx.where(a.location)} {a.op.value} {a.var}={ctx.tilde_list(a.value or '')}{via}"
 
 
 def _compare_set(ctx: CheckContext) -> list[str]:
@@ -53,7 +53,7 @@ def partial_override(ctx: CheckContext) -> Iterator[Finding]:
         over_ids = sorted(where)
         s, later = where[over_ids[0]]
         chain = [f"{_describe(ctx, s)} → overridden at {_describe(ctx, later)} in {', '.join(over_ids)}"]
-        chain.append(f"not overridden in {', '.join(not_over)}: {var} stays {s.assignment.value!r} there")
+        chain.append(f"not overridden in {', '.join(not_over)}: {var} stays {ctx.tilde_list(s.assignment.value or '')!r} there")
         yield finding(
             "GOENV-OVERRIDE-001", f"{var}|{loc}", Severity.WARNING,
             f"{var} from {ctx.where(loc)} is overridden by {ctx.where(later.assignment.location)} in some contexts only",
@@ -90,7 +90,7 @@ def go_var_differs(ctx: CheckContext) -> Iterator[Finding]:
         for value, cs in values.items():
             last, _ = ctx.graph.who_set(name, cs[0])
             origin = f" (set at {ctx.where(last.assignment.location)})" if last and value is not None else ""
-            shown = "unset" if value is None else repr(ctx.tilde(value))
+            shown = "unset" if value is None else repr(ctx.tilde_list(value))
             chain.append(f"{name} is {shown}{origin} in {', '.join(cs)}")
             if last and value is not None:
                 locations.append(last.assignment.location)
