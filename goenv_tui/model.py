@@ -271,3 +271,9 @@ class EditorFacts:
     settings: tuple[Setting, ...] = ()
     files: tuple[SettingsFile, ...] = ()
     extensions: tuple[Extension, ...] = ()
+
+
+# The go-installable modules of the tools goenv-tui can (re)install, and the probe failures a
+# rebuild with the context's go cures (used by the checks that declare the fix and by its builder).
+TOOL_MODULES = {"gopls": "golang.org/x/tools/gopls@latest", "dlv": "github.com/go-delve/delve/cmd/dlv@latest"}
+REINSTALL_CURES = frozenset({"go-version", "go-too-old", "go-too-new", "crash", "arch-mismatch"})

@@ -6,12 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from goenv_tui.checks.base import CheckContext, check, finding
-from goenv_tui.model import Finding, Fix, Severity
+from goenv_tui.model import REINSTALL_CURES, TOOL_MODULES, Finding, Fix, Severity
 
-INSTALL = {
-    "gopls": "go install golang.org/x/tools/gopls@latest",
-    "dlv": "go install github.com/go-delve/delve/cmd/dlv@latest",
-}
 WHAT = {
     "gopls": ("GOENV-PROBE-001", "gopls does not work"),
     "dlv": ("GOENV-PROBE-002", "dlv cannot debug"),
@@ -21,9 +17,9 @@ WHAT = {
 
 def _fixes(p) -> list[Fix]:
     fixes = []
-    if p.tool in INSTALL and p.classification in ("go-version", "go-too-old", "go-too-new", "crash", "arch-mismatch"):
+    if p.tool in TOOL_MODULES and p.classification in REINSTALL_CURES:
         fixes.append(Fix(f"install-{p.tool}", f"Reinstall {p.tool} with the go this context runs", "command",
-                         INSTALL[p.tool]))
+                         f"go install {TOOL_MODULES[p.tool]}"))
     if p.classification == "ptrace-denied":
         fixes.append(Fix("ptrace-scope", "Allow debuggers to attach to their own children (shown, not run)",
                          "command", "sudo sysctl -w kernel.yama.ptrace_scope=1", needs_confirmation=True))

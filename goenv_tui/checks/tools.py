@@ -17,7 +17,7 @@ from goenv_tui.checks.base import (
     relevant_contexts,
     source_phrase,
 )
-from goenv_tui.model import Candidate, Finding, Severity
+from goenv_tui.model import TOOL_MODULES, Candidate, Finding, Severity
 
 EDITOR_TOOLS = ("gopls", "dlv", "staticcheck", "golangci-lint")
 
@@ -240,7 +240,7 @@ def built_with_old_go(ctx: CheckContext) -> Iterator[Finding]:
             if bv and bv[:2] < gv[:2]:
                 found.setdefault((tool, res.resolved.path, built or "", go_version or ""), []).append(cid)
     for (tool, path, built, go_version), ids in found.items():
-        pkg = "golang.org/x/tools/gopls@latest" if tool == "gopls" else "github.com/go-delve/delve/cmd/dlv@latest"
+        pkg = TOOL_MODULES[tool]
         yield finding(
             "GOENV-TOOLS-003", f"{tool}|{path}|{built}|{go_version}", Severity.WARNING,
             f"{tool} at {ctx.tilde(path)} was built with {built}, older than {go_version}",

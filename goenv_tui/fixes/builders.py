@@ -17,7 +17,7 @@ from goenv_tui.display import tilde, where
 from goenv_tui.fixes import edits
 from goenv_tui.fixes.plan import FileEdit, PlannedFix, command_preview, unified_diff
 from goenv_tui.host import Host, HostError
-from goenv_tui.model import Finding, Fix, Location, TraceStatus
+from goenv_tui.model import REINSTALL_CURES, TOOL_MODULES, Finding, Fix, Location, TraceStatus
 
 Builder = Callable[["FixContext", Finding], list[PlannedFix]]
 BUILDERS: dict[str, Builder] = {}
@@ -346,9 +346,6 @@ def go_setting(fc: FixContext, f: Finding) -> list[PlannedFix]:
     return out
 
 
-INSTALL = {"gopls": "golang.org/x/tools/gopls@latest", "dlv": "github.com/go-delve/delve/cmd/dlv@latest"}
-
-
 # A probe that failed because of something another check already names is fixed by that check's
 # fix, not by reinstalling the tool: gopls cannot load fmt because GOROOT names another Go, not
 # because gopls is broken.
@@ -358,8 +355,6 @@ CAUSES = {
     "module-blocked": ("GOENV-PROXY-001", "GOENV-MOD-002"),
     "no-module": ("GOENV-MOD-001", "GOENV-WORKSPACE-001"),
 }
-# Classifications that a tool built with the context's go cures.
-REINSTALL_CURES = {"", "go-version", "go-too-old", "go-too-new", "crash", "arch-mismatch"}
 
 
 def _borrow(fc: FixContext, f: Finding, causes: list[Finding]) -> list[PlannedFix]:
@@ -391,10 +386,10 @@ def _cause_fixes(fc: FixContext, f: Finding) -> list[PlannedFix]:
 def reinstall(fc: FixContext, f: Finding) -> list[PlannedFix]:
     if f.check.startswith("GOENV-PROBE"):
         cause = _cause_fixes(fc, f)
-        if cause or f.data.get("classification", "") not in REINSTALL_CURES:
+        if cause or f.data.get("classification", "") not in REINSTALL_CURES | {""}:
             return cause
     tool = f.data.get("tool")
-    if tool not in INSTALL or not f.contexts:
+    if tool not in TOOL_MODULES or not f.contexts:
         return []
     cid = f.contexts[0]
     go = fc.context_go(cid)
@@ -405,7 +400,7 @@ def reinstall(fc: FixContext, f: Finding) -> list[PlannedFix]:
     gopath = ge.values.get("GOPATH")
     target_dir = gobin.value if gobin and gobin.value else posixpath.join((gopath.value if gopath else "").split(":")[0], "bin")
     return [fc.command_fix(f, f"install-{tool}", f"Install {tool} with {tilde(fc.home, go)} ({ge.values.get('GOVERSION').value if 'GOVERSION' in ge.values else 'this go'})",
-                           [go, "install", INSTALL[tool]], fc.context_env(cid), fc.home,
+                           [go, "install", TOOL_MODULES[tool]], fc.context_env(cid), fc.home,
                            [posixpath.join(target_dir, tool)])]
 
 
