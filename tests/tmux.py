@@ -12,8 +12,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 
-def tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, timeout=20).stdout
+def tmux(socket: str, *args: str) -> str:
+    # A private server per terminal: a shared default server would hand the program another
+    # test run's environment (PYTHONPATH, PATH) and let one run's kill-server end another's.
+    return subprocess.run(["tmux", "-L", socket, *args], capture_output=True, text=True,
+                          timeout=20).stdout
 
 
 class Terminal:
@@ -22,23 +25,24 @@ class Terminal:
         assert shutil.which("tmux"), "tmux is required (scripts/install-test-deps.sh)"
         self.done = tmp / f"exit-{id(self)}"
         self.session = f"goenv-e2e-{os.getpid()}-{id(self)}"
+        self.socket = self.session
         args = ["new-session", "-d", "-s", self.session, "-x", str(size[0]), "-y", str(size[1])]
         for e in env:
             args += ["-e", e]
         # `sleep` keeps the pane (and what the program left on it) until the test is done.
-        tmux(*args, f"{command}; echo EXIT=$? > {self.done}; sleep 60")
+        tmux(self.socket, *args, f"{command}; echo EXIT=$? > {self.done}; sleep 60")
 
     def __enter__(self) -> Terminal:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        tmux("kill-session", "-t", self.session)
+        tmux(self.socket, "kill-server")
 
     def screen(self) -> str:
-        return tmux("capture-pane", "-p", "-t", self.session)
+        return tmux(self.socket, "capture-pane", "-p", "-t", self.session)
 
     def send(self, *keys: str) -> None:
-        tmux("send-keys", "-t", self.session, *keys)
+        tmux(self.socket, "send-keys", "-t", self.session, *keys)
 
     def wait(self, until: str | Callable[[], object], what: str | None = None, timeout: float = 60.0) -> None:
         """Wait for text on the screen (or any condition); on timeout, fail showing the screen."""
