@@ -33,7 +33,7 @@ class Diagnosis:
         """The same diagnosis with probe results added and the checks run again over them."""
         facts = replace(self.facts, probes=list(results), probes_ran=True)
         # A fresh graph: the checks add their findings to the graph they run over.
-        graph = EnvGraph.build(facts.contexts, facts.dormant, facts.resolutions)
+        graph = EnvGraph.from_facts(facts)
         findings = run_checks(CheckContext(facts, graph, host))
         return attach_fixes(Diagnosis(facts, graph, findings, dict(self.timings), today=self.today), host)
 
@@ -64,7 +64,7 @@ def diagnose(host: Host, opts: TraceOptions, workspace: str | None = None,
     t1 = time.monotonic()
     if on_stage is not None:
         on_stage("checking")
-    graph = EnvGraph.build(facts.contexts, facts.dormant, facts.resolutions)
+    graph = EnvGraph.from_facts(facts)
     t2 = time.monotonic()
     findings = run_checks(CheckContext(facts, graph, host))
     t3 = time.monotonic()
