@@ -67,6 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
     wiz = sub.add_parser("wizard", help="a guided fix for someone who just wants Go working in their editor")
     wiz.add_argument("--start-over", action="store_true", help="forget the saved progress")
     _common(wiz)
+    gr = sub.add_parser("graph", help="write the environment graph (or the part about one context or variable)")
+    gr.add_argument("--format", choices=("dot", "graphml", "json"), default="json",
+                    help="json (node-link, contracts/graph.schema.json), graphml, or dot for `dot -Tsvg`")
+    gr.add_argument("--context", metavar="C", help="only what context C reads, sets and runs")
+    gr.add_argument("--variable", metavar="V", help="only variable V: who set it, through which files, what it reaches")
+    gr.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    _common(gr)
     undo = sub.add_parser("undo", help="undo a fix from the journal, or list the journal")
     undo.add_argument("entry", metavar="ENTRY_ID", nargs="?", help="a journal entry id (a unique prefix is enough)")
     undo.add_argument("--list", action="store_true", help="list what was changed, newest last")
@@ -231,6 +238,28 @@ def _fix(args: argparse.Namespace, host) -> int:
     return EXIT_OK if (out.applied and out.cleared) or not out.entry else EXIT_FINDINGS
 
 
+def _graph(args: argparse.Namespace, host) -> int:
+    from goenv_tui.diagnose import diagnose
+    from goenv_tui.graph_export import export
+
+    opts, workspace = _options(args, host)
+    d = diagnose(host, opts, workspace, probes=not args.no_probes)
+    contexts = d.graph.g.graph["contexts"]
+    if args.context and args.context not in contexts:
+        raise UsageError(f"--context {args.context}: no such context; choose from {', '.join(contexts)}")
+    if args.variable and args.variable not in d.graph.variables():
+        raise UsageError(f"--variable {args.variable}: no context sets or exports it")
+    text = export(d.graph, args.format, args.context, args.variable, d.facts.home)
+    if args.output:
+        tmp = args.output + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, args.output)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
 def _undo(args: argparse.Namespace, host) -> int:
     from goenv_tui.fixes.engine import FixRefused, undo
     from goenv_tui.fixes.journal import Journal
@@ -274,7 +303,7 @@ def _wizard(args: argparse.Namespace, host) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"report": _report, "fix": _fix, "undo": _undo, "wizard": _wizard, None: _tui}
+COMMANDS = {"report": _report, "fix": _fix, "graph": _graph, "undo": _undo, "wizard": _wizard, None: _tui}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -25,7 +25,7 @@ Edges (attribute `kind`):
   shadows (binary→binary), links_to (binary/symlink→symlink), belongs_to (binary→goroot),
   go_env (context→goenv), from (goenv→variable | file, `line`), declares (file→setting),
   uses (go.work→workspace dir entry), probes (context→probe), ran (probe→binary),
-  evidence (finding→any node).
+  evidence (finding→any node), at (finding→the assignments on its file:line, else the file).
 
 Node ids are stable strings: "ctx:<id>", "file:<path>", "asg:<ctx>:<n>",
 "dormant:<path>:<line>:<var>", "var:<ctx>:<name>", "pe:<ctx>:<name>:<n>", "bin:<path>",
@@ -51,6 +51,7 @@ from goenv_tui.model import (
     DormantAssignment,
     EditorFacts,
     GoEnv,
+    Location,
     Op,
     Resolution,
     TraceStatus,
@@ -388,12 +389,28 @@ class EnvGraph:
                 if res is not None and res.resolved is not None:
                     g.add_edge(node, bin_node(res.resolved.path), kind="ran")
 
-    def add_finding(self, fid: str, attrs: dict[str, Any], evidence: list[str]) -> str:
+    def add_finding(self, fid: str, attrs: dict[str, Any], evidence: list[str],
+                    locations: Iterable[Location] = ()) -> str:
+        """A finding, its `evidence` edges, and `at` edges to what sits at its locations: the
+        live assignments on that line (in the finding's contexts), else the file itself."""
         node = f"finding:{fid}"
-        self.g.add_node(node, kind="finding", id=fid, **attrs)
+        g = self.g
+        g.add_node(node, kind="finding", id=fid, **attrs)
         for e in evidence:
-            if e in self.g:
-                self.g.add_edge(node, e, kind="evidence")
+            if e in g:
+                g.add_edge(node, e, kind="evidence")
+        contexts = set(attrs.get("contexts") or ())
+        for loc in locations:
+            fnode = file_node(loc.path)
+            if fnode not in g:
+                continue
+            hits = [a for a, d in self.out_of(fnode, "assigns")
+                    if d.get("line") == loc.line and d.get("context") is not None
+                    and (not contexts or d.get("context") in contexts)]
+            hits = hits or [a for a, d in self.out_of(fnode, "assigns") if d.get("line") == loc.line]
+            for target in hits or [fnode]:
+                if not g.has_edge(node, target):
+                    g.add_edge(node, target, kind="at", line=loc.line)
         return node
 
     # small walks ---------------------------------------------------------------------------

@@ -56,5 +56,7 @@ def _run_checks(ctx: CheckContext) -> list[Finding]:
             unique.append(f)
     unique.sort(key=lambda f: (f.severity.rank, f.check, f.id))
     for f in unique:
-        ctx.graph.add_finding(f.id, {"check": f.check, "severity": f.severity.value, "title": f.title}, list(f.evidence))
+        ctx.graph.add_finding(f.id, {"check": f.check, "severity": f.severity.value, "title": f.title,
+                                         "variable": f.variable, "contexts": list(f.contexts)},
+                              list(f.evidence), f.locations)
     return unique
