@@ -169,6 +169,7 @@ class WhyRuns:
     added_by: Step | None
     sourced: tuple[Hop, ...]
     links: tuple[str, ...]
+    realpath: str | None
     goroot: str | None
     shadowed: tuple[str, ...]
     nodes: tuple[str, ...]
@@ -561,7 +562,8 @@ class EnvGraph:
         walk = [ctx_node(cid), *[h.node for h in sourced], *([step.node] if step else []), *nodes[1:]]
         return WhyRuns(cid, tool, self.g.nodes[binary]["path"] if binary else None,
                        self.g.nodes[pe]["dir"] if pe else None, self.g.nodes[pe]["index"] if pe else None,
-                       step, sourced, links, goroot, shadowed, tuple(dict.fromkeys(walk)))
+                       step, sourced, links, self.g.nodes[binary].get("realpath") if binary else None,
+                       goroot, shadowed, tuple(dict.fromkeys(walk)))
 
     def readers(self, path: str) -> list[str]:
         """The contexts that read `path`: a context from which a `sources` path leads to it."""
@@ -645,5 +647,7 @@ class EnvGraph:
         return [v for v, _ in self.out_of(node, "evidence")] if node in self.g else []
 
     def findings_about(self, node: str) -> list[str]:
-        """Finding nodes whose evidence names `node`."""
-        return [u for u, _ in self.into(node, "evidence")] if node in self.g else []
+        """Finding nodes whose evidence names `node` or that point at it by file:line."""
+        if node not in self.g:
+            return []
+        return list(dict.fromkeys(u for u, _, d in self.g.in_edges(node, data=True) if d.get("kind") in ("evidence", "at")))
