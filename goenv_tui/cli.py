@@ -216,9 +216,14 @@ def _fix(args: argparse.Namespace, host) -> int:
         for p in plans:
             print(f"\n  --fix {p.id}: {p.fix.title} [{p.fix.kind}]")
         raise UsageError("this finding offers several fixes; pick one with --fix (see above)")
+    from goenv_tui.fixes.impact import describe, reach
+
     for p in plans:
         print(f"\n{p.fix.title}  [{p.fix.kind}, --fix {p.id}]\n")
         print(p.fix.preview.rstrip() or "(no change)")
+        print("\nWhat this reaches:")
+        for line in describe(reach(d.graph, p), d.facts.home):
+            print(f"  {line}")
     if args.dry_run:
         return EXIT_OK
     planned = plans[0]

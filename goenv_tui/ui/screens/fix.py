@@ -13,6 +13,7 @@ from textual.widgets import Button, OptionList, RichLog, Static
 from textual.widgets.option_list import Option
 
 from goenv_tui.fixes.engine import Outcome, attempt_fix
+from goenv_tui.fixes.impact import describe, reach
 from goenv_tui.fixes.plan import PlannedFix
 from goenv_tui.model import Finding
 from goenv_tui.ui.present import outcome_text
@@ -51,6 +52,7 @@ class FixDialog(ModalScreen[Outcome | None]):
                                for p in self.plans], id="fix-choices")
             with VerticalScroll(id="fix-preview-scroll"):
                 yield Static(id="fix-preview")
+                yield Static(id="fix-impact")
             yield RichLog(id="fix-log", wrap=True, markup=False, max_lines=2000)
             yield Static(id="fix-verdict")
             with Horizontal(id="fix-buttons"):
@@ -73,6 +75,18 @@ class FixDialog(ModalScreen[Outcome | None]):
         head.append_text(diff_text(p.fix.preview))
         head.append("\nA backup is kept; undo with u (history) or `goenv-tui undo`.", "dim")
         self.query_one("#fix-preview", Static).update(head)
+        self.query_one("#fix-impact", Static).update(self._impact(p))
+
+    def _impact(self, plan: PlannedFix) -> Text:
+        """What the edit reaches, from the graph, before anything is written."""
+        d = getattr(self.app, "diagnosis", None)
+        t = Text()
+        if d is None:
+            return t
+        t.append("\nWhat this reaches\n", "bold underline")
+        for line in describe(reach(d.graph, plan), d.facts.home):
+            t.append(f" {line}\n")
+        return t
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option_list.id == "fix-choices" and event.option_index is not None:
