@@ -29,6 +29,7 @@ from goenv_tui.probes.runner import run_probes
 from goenv_tui.shells.contexts import all_specs, is_primary
 from goenv_tui.shells.tracer import TraceOptions
 from goenv_tui.ui import present
+from goenv_tui.ui.commands import GraphNodes
 from goenv_tui.ui.messages import (
     ContextTraced,
     DiagnosisFailed,
@@ -39,6 +40,7 @@ from goenv_tui.ui.messages import (
     StageChanged,
 )
 from goenv_tui.ui.screens.fix import FixDialog
+from goenv_tui.ui.screens.graph_browser import GraphBrowser
 from goenv_tui.ui.screens.help import HelpScreen
 from goenv_tui.ui.screens.history import HistoryScreen
 from goenv_tui.ui.screens.safe_fixes import SafeFixesScreen
@@ -58,6 +60,7 @@ class GoenvApp(App[int]):
     TITLE = "goenv-tui"
     # The list of findings, not the tab bar: ↓ at start moves to the next finding.
     AUTO_FOCUS = "#finding-list"
+    COMMANDS = App.COMMANDS | {GraphNodes}
     BINDINGS = [
         Binding("1", "tab('findings')", "Findings"),
         Binding("2", "tab('chain')", "Init chain"),
@@ -65,6 +68,7 @@ class GoenvApp(App[int]):
         Binding("4", "tab('resolution')", "Resolution"),
         Binding("5", "tab('probes')", "Probes"),
         Binding("x", "cancel_probes", "Cancel probes", show=False),
+        Binding("g", "graph", "Graph", show=False),
         Binding("f", "fix", "Fix"),
         Binding("F", "fix_safe", "Fix safe ones", show=False),
         Binding("u", "history", "Undo", show=False),
@@ -257,6 +261,8 @@ class GoenvApp(App[int]):
 
     # actions -----------------------------------------------------------------------------
     def action_tab(self, tab: str) -> None:
+        if isinstance(self.screen, GraphBrowser):
+            self.pop_screen()  # a view's key leaves the node browser for that view
         self.query_one(TabbedContent).active = tab
 
     def action_rerun(self) -> None:
@@ -309,6 +315,64 @@ class GoenvApp(App[int]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
+    # the node browser ------------------------------------------------------------------------
+    def graph_start(self) -> str | None:
+        """The node the active view is about: the ⇢ row or finding highlighted, the variable or
+        file shown, the binary a context runs."""
+        d = self.diagnosis
+        if d is None:
+            return None
+        from goenv_tui.graph import ctx_node, file_node, var_node
+
+        tab = self.query_one(TabbedContent).active
+        candidates: list[str | None] = []
+        if tab == "findings":
+            links = self.query_one("#finding-links")
+            view = self.query_one(FindingsView)
+            if links.has_focus and links.highlighted is not None and links.highlighted < len(view._links):
+                candidates.append(view._links[links.highlighted].node)
+            f = self._highlighted_finding()
+            if f is not None:
+                candidates.append(f"finding:{f.id}")
+        elif tab == "variables":
+            view = self.query_one(VariablesView)
+            if view.context:
+                candidates.append(var_node(view.context, view.variable))
+        elif tab == "chain":
+            view = self.query_one(InitChainView)
+            if view.path:
+                candidates.append(file_node(view.path))
+            if view.context:
+                candidates.append(ctx_node(view.context))
+        elif tab == "resolution":
+            view = self.query_one(ResolutionView)
+            cid = getattr(view, "context", None)
+            tool = getattr(view, "tool", None)
+            if cid and tool:
+                why = d.graph.why_runs(cid, tool)
+                candidates.append(f"bin:{why.binary}" if why.binary else None)
+            if cid:
+                candidates.append(ctx_node(cid))
+        candidates.extend(ctx_node(c) for c in d.graph.g.graph["contexts"])
+        return next((c for c in candidates if c and c in d.graph.g), None)
+
+    def action_graph(self) -> None:
+        start = self.graph_start()
+        if start is None:
+            self.notify("Wait for the diagnosis to finish.", timeout=3)
+            return
+        self.open_graph(start)
+
+    def open_graph(self, node: str) -> None:
+        """Show `node` in the node browser (opening it, or walking on in the open one)."""
+        d = self.diagnosis
+        if d is None or node not in d.graph.g:
+            return
+        if isinstance(self.screen, GraphBrowser) and self.screen.graph is d.graph:
+            self.screen.open_node(node)
+            return
+        self.push_screen(GraphBrowser(d.graph, d.facts.home, node))
+
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.theme != "textual-light" else "textual-dark"
 
@@ -359,7 +423,8 @@ class GoenvApp(App[int]):
         self.notify("Press r to re-run the diagnosis after editing.", timeout=4)
 
     def on_navigate(self, message: Navigate) -> None:
-        self.action_tab(message.view)
+        if message.view != "graph":
+            self.action_tab(message.view)
         if message.view == "chain" and message.context:
             chain = self.query_one(InitChainView)
             chain.picked = True
@@ -373,6 +438,8 @@ class GoenvApp(App[int]):
             self.query_one("#res-tools").focus()
         elif message.view == "findings" and message.finding:
             self.query_one(FindingsView).select_finding(message.finding)
+        if message.view == "graph" and message.node:
+            self.open_graph(message.node)
 
     # command palette -----------------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

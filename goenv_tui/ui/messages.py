@@ -53,6 +53,7 @@ class Navigate(Message):
     variable: str | None = None
     tool: str | None = None
     finding: str | None = None
+    node: str | None = None  # a graph node, for the node browser
 
 
 @dataclass

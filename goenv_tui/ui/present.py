@@ -29,6 +29,7 @@ class Link:
     line: int | None = None
     variable: str | None = None
     tool: str | None = None
+    node: str | None = None  # the graph node this row is about (g opens it in the node browser)
 
 
 
@@ -90,8 +91,34 @@ def finding_links(d: Diagnosis, f: Finding) -> list[Link]:
         out.append(Link(Text.assemble(("⇢ ", "cyan"), tool, (" — how it resolves", "dim")), "resolution", ctx, tool=tool))
     for node in f.evidence:
         if node.startswith("ctx:") and not f.locations:
-            out.append(Link(Text.assemble(("⇢ ", "cyan"), node[4:], (" — its init chain", "dim")), "chain", node[4:]))
+            out.append(Link(Text.assemble(("⇢ ", "cyan"), node[4:], (" — its init chain", "dim")), "chain", node[4:],
+                            node=node))
+    out = [_with_node(d, link) for link in out]
+    if f"finding:{f.id}" in d.graph.g:
+        out.append(Link(Text.assemble(("⇢ ", "cyan"), "graph", (" — walk its evidence node by node", "dim")), "graph",
+                        node=f"finding:{f.id}"))
     return out
+
+
+def _with_node(d: Diagnosis, link: Link) -> Link:
+    """The graph node behind a ⇢ row: the assignment or file at a location, the variable, the
+    binary a context runs."""
+    from dataclasses import replace
+
+    from goenv_tui.graph import bin_node, ctx_node, file_node, var_node
+
+    g = d.graph
+    node = link.node
+    if node is None and link.view == "chain" and link.path:
+        hits = [a for a, e in g.out_of(file_node(link.path), "assigns")
+                if e.get("line") == link.line and e.get("context") == link.context] if file_node(link.path) in g.g else []
+        node = hits[0] if hits else file_node(link.path)
+    elif node is None and link.view == "variables" and link.variable:
+        node = var_node(link.context, link.variable) if link.context else None
+    elif node is None and link.view == "resolution" and link.context and link.tool:
+        why = g.why_runs(link.context, link.tool)
+        node = bin_node(why.binary) if why.binary else ctx_node(link.context)
+    return replace(link, node=node if node in g.g else None)
 
 
 def _tool_of(f: Finding) -> str | None:

@@ -26,6 +26,8 @@ HELP = [
         ("u", "undo history: every fix, Enter undoes one"),
         ("r", "run the diagnosis again (after you edit a startup file)"),
         ("e", "open the file at the shown line in $EDITOR (over --ssh: on the remote host)"),
+        ("g", "node browser: the graph from what is shown (a finding, a ⇢ row, a variable, a file);"
+              " enter follows an edge, backspace goes back"),
         ("x", "cancel the running probes"),
         ("ctrl+p", "command palette: jump to any view, context, variable, file or finding"),
         ("ctrl+t", "switch between the dark and light theme"),

@@ -104,4 +104,5 @@ class FindingsView(Horizontal):
             return
         if event.option_list.id == "finding-links" and 0 <= event.option_index < len(self._links):
             link = self._links[event.option_index]
-            self.post_message(Navigate(link.view, link.context, link.path, link.line, link.variable, link.tool))
+            self.post_message(Navigate(link.view, link.context, link.path, link.line, link.variable, link.tool,
+                                       node=link.node))
