@@ -51,8 +51,8 @@ class FixDialog(ModalScreen[Outcome | None]):
             yield OptionList(*[Option(Text.assemble(p.fix.title, (f"  [{p.fix.kind}]", "dim")), id=p.id)
                                for p in self.plans], id="fix-choices")
             with VerticalScroll(id="fix-preview-scroll"):
-                yield Static(id="fix-preview")
                 yield Static(id="fix-impact")
+                yield Static(id="fix-preview")
             yield RichLog(id="fix-log", wrap=True, markup=False, max_lines=2000)
             yield Static(id="fix-verdict")
             with Horizontal(id="fix-buttons"):
@@ -83,7 +83,8 @@ class FixDialog(ModalScreen[Outcome | None]):
         t = Text()
         if d is None:
             return t
-        t.append("\nWhat this reaches\n", "bold underline")
+        t.append("What this reaches", "bold underline")
+        t.append(" (from the graph, before anything is written)\n", "dim")
         for line in describe(reach(d.graph, plan), d.facts.home):
             t.append(f" {line}\n")
         return t
