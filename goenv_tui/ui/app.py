@@ -262,8 +262,20 @@ class GoenvApp(App[int]):
     # actions -----------------------------------------------------------------------------
     def action_tab(self, tab: str) -> None:
         if isinstance(self.screen, GraphBrowser):
-            self.pop_screen()  # a view's key leaves the node browser for that view
+            # A view's key leaves the node browser for that view.
+            self.call_later(self._leave_browser, tab)
+            return
         self.query_one(TabbedContent).active = tab
+
+    async def _leave_browser(self, tab: str) -> None:
+        await self.pop_screen()
+        # The focus is back where it was before the browser (which shows that widget's tab):
+        # switch now, and focus the view's first widget so that it stays.
+        self.query_one(TabbedContent).active = tab
+        pane = self.query_one(f"#{tab}")
+        focusable = next((w for w in pane.query("*") if w.focusable), None)
+        if focusable is not None:
+            focusable.focus()
 
     def action_rerun(self) -> None:
         self.notify("Running the diagnosis again…", timeout=2)

@@ -405,6 +405,8 @@ def resolution_detail(d: Diagnosis, cid: str, tool: str) -> Text:
             facts.append(f"via {c.shim}")
         if facts:
             t.append("      " + ", ".join(facts) + "\n", "cyan" if chosen else "dim")
+    if res.resolved is not None:
+        _why_text(t, d, cid, tool)
     ge = d.facts.goenvs.get(cid)
     if tool == "go" and ge is not None and ge.values:
         t.append("\ngo env\n", "bold underline")
@@ -427,6 +429,27 @@ def resolution_detail(d: Diagnosis, cid: str, tool: str) -> Text:
                      "green" if here[0] is res.resolved else "yellow")
         t.append("\n")
     return t
+
+
+def _why_text(t: Text, d: Diagnosis, cid: str, tool: str) -> None:
+    """Why this context runs this one, walked in the graph: the PATH entry, the line that put it
+    there, and the files the context read to reach that line."""
+    home = d.facts.home
+    why = d.graph.why_runs(cid, tool)
+    if why.binary is None:
+        return
+    t.append("\nWhy this one\n", "bold underline")
+    t.append(f"  PATH[{why.index}] {tilde(home, why.entry)} is the first entry that has {tool}")
+    if why.added_by is None:
+        t.append("; it was in the PATH the shell started with\n")
+        return
+    a = why.added_by.assignment
+    t.append(f"; {where(home, a.location)} put it there")
+    t.append(f" ({a.via})" if a.via else "", "dim")
+    t.append("\n")
+    if why.sourced:
+        hops = " → ".join(tilde(home, h.path) + (f" (line {h.line})" if h.line else "") for h in why.sourced)
+        t.append(f"  {cid} read {hops}\n", "dim")
 
 
 def status_counts(traces: list[ContextTrace]) -> str:

@@ -110,3 +110,29 @@ def test_browser_snapshot(snap_compare) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
+
+
+async def test_g_opens_the_node_behind_a_link_row_and_the_resolution_view() -> None:
+    home = broken_home("graph-keys")
+    app = make_app(home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        f = next(x for x in app.diagnosis.findings if x.check == "GOENV-GODIR-001")
+        app.query_one("#findings-view").select_finding(f.id)
+        await pilot.pause()
+        await pilot.press("enter")  # into the ⇢ rows; the first is ~/.bashrc:7
+        await pilot.pause()
+        await pilot.press("g")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, GraphBrowser)
+        node = app.diagnosis.graph.g.nodes[screen.node]
+        assert node["kind"] == "assignment" and (node["path"], node["line"]) == (home.p(".bashrc"), 7)
+        await pilot.press("4")  # a view's key leaves the browser for that view
+        await pilot.pause()
+        assert not isinstance(app.screen, GraphBrowser)
+        await pilot.press("g")
+        await pilot.pause()
+        assert isinstance(app.screen, GraphBrowser) and app.screen.node == f"bin:{home.p('bin/go')}"
+        why = str(app.screen.query_one("#graph-attrs", Static).render())
+        assert "go1.22.5" in why
