@@ -254,13 +254,16 @@ class EnvGraph:
             g.add_edge(anode, var_node(t.id, a.var), kind="changes", context=t.id, order=step)
             per_var.setdefault(a.var, []).append((anode, a))
         for var, items in per_var.items():
-            for i, (anode, _a) in enumerate(items):
-                over = next((items[j][0] for j in range(i + 1, len(items))
-                             if replaces(var, items[j][1].before, items[j][1].value, items[j][1].op)), None)
-                if over is not None:
-                    g.add_edge(over, anode, kind="overrides", context=t.id)
-                elif _a.op is not Op.UNSET and var in t.watched:
+            # One backward pass: each assignment is overridden by the nearest later one that
+            # replaced the value (linear, not a scan of every later assignment per assignment).
+            nearest: str | None = None
+            for anode, a in reversed(items):
+                if nearest is not None:
+                    g.add_edge(nearest, anode, kind="overrides", context=t.id)
+                elif a.op is not Op.UNSET and var in t.watched:
                     g.add_edge(anode, var_node(t.id, var), kind="yields", context=t.id)
+                if replaces(var, a.before, a.value, a.op):
+                    nearest = anode
         for name in PATH_VARS:
             value = t.watched.get(name)
             if value is None:
