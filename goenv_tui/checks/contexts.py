@@ -74,11 +74,14 @@ def go_var_differs(ctx: CheckContext) -> Iterator[Finding]:
     ids = _compare_set(ctx)
     if not ids:
         return
-    names = sorted({n for c in ids for n in ctx.graph.contexts[c].env if n.startswith(("GO", "CGO_"))})
+    # Pairwise differences from the first context, then every context's value (from the graph's
+    # variable nodes): a name that differs anywhere differs from the first somewhere.
+    names = sorted({x.name for c in ids[1:] for x in ctx.graph.differences(ids[0], c)
+                    if x.name.startswith(("GO", "CGO_"))})
     for name in names:
         values: dict[str | None, list[str]] = {}
         for c in ids:
-            values.setdefault(ctx.graph.contexts[c].env.get(name), []).append(c)
+            values.setdefault(ctx.graph.final(name, c), []).append(c)
         if len(values) < 2:
             continue
         if name == "GOROOT" and len([v for v in values if v is not None]) < 2:
