@@ -28,6 +28,8 @@ class Diagnosis:
     # finding id → the fixes planned for it, exactly (edits or argv)
     plans: dict[str, list[PlannedFix]] = field(default_factory=dict)
     today: str = ""
+    # finding id → why a fix it would need was not planned (an edit that would break the file)
+    refused: dict[str, list[str]] = field(default_factory=dict)
 
     def with_probes(self, results: list[ProbeResult], host: Host) -> Diagnosis:
         """The same diagnosis with probe results added and the checks run again over them."""

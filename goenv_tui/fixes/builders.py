@@ -15,7 +15,15 @@ from dataclasses import dataclass, field, replace
 from goenv_tui.diagnose import Diagnosis
 from goenv_tui.display import tilde, where
 from goenv_tui.fixes import edits
-from goenv_tui.fixes.plan import FileEdit, PlannedFix, command_preview, unified_diff
+from goenv_tui.fixes.edits import EditRefused
+from goenv_tui.fixes.plan import (
+    FileEdit,
+    PlannedFix,
+    command_preview,
+    from_bytes,
+    lines_of,
+    unified_diff,
+)
 from goenv_tui.host import Host, HostError
 from goenv_tui.model import REINSTALL_CURES, TOOL_MODULES, Finding, Fix, Location, TraceStatus
 
@@ -38,6 +46,8 @@ class FixContext:
     host: Host
     today: str
     _texts: dict[str, str | None] = field(default_factory=dict)
+    # finding id → why an edit it would need was not planned (shown instead of a fix)
+    refused: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def home(self) -> str:
@@ -46,7 +56,8 @@ class FixContext:
     def text(self, path: str) -> str | None:
         if path not in self._texts:
             try:
-                self._texts[path] = self.host.read_text(path) if self.host.stat(path).is_file else None
+                # Bytes, decoded so that every byte comes back unchanged on write (plan.to_bytes).
+                self._texts[path] = from_bytes(self.host.read_bytes(path)) if self.host.stat(path).is_file else None
             except HostError:
                 self._texts[path] = None
         return self._texts[path]
@@ -55,6 +66,11 @@ class FixContext:
                  safe: bool = True) -> PlannedFix | None:
         changes = [c for c in changes if c.changes]
         if not changes:
+            return None
+        try:
+            changes = [self._through_link(c) for c in changes]
+        except EditRefused as exc:
+            self.refuse(finding, str(exc))
             return None
         preview = unified_diff(tuple(changes), self.home)
         return PlannedFix(Fix(fix_id, title, "edit", preview, needs_confirmation=True, verifies=finding.check),
@@ -68,6 +84,25 @@ class FixContext:
         return PlannedFix(Fix(fix_id, title, "command", preview, needs_confirmation=True, verifies=finding.check),
                           finding.id, finding.check, argv=tuple(argv), env=dict(env), cwd=cwd,
                           touches=tuple(touches), contexts=tuple(finding.contexts), undoable=undoable)
+
+    def refuse(self, finding: Finding, why: str) -> None:
+        self.refused.setdefault(finding.id, [])
+        if why not in self.refused[finding.id]:
+            self.refused[finding.id].append(why)
+
+    def _through_link(self, e: FileEdit) -> FileEdit:
+        """A symlinked dotfile (stow, rcup, yadm) is edited in its target and the link is kept:
+        writing over the link would turn it into a regular file the dotfiles repo no longer owns."""
+        info = self.host.lstat(e.path)
+        if not info.exists or not info.is_symlink:
+            return e
+        target = self.host.realpath(e.path)
+        if not self.host.stat(target).is_file:
+            raise EditRefused(f"{tilde(self.home, e.path)} is a symlink to {target}, which is not a file")
+        if not self.home_file(target):
+            raise EditRefused(f"{tilde(self.home, e.path)} is a symlink to {target}, outside the home; "
+                              "not editing a file the home does not own")
+        return replace(e, path=target, link=e.path)
 
     def home_file(self, path: str) -> bool:
         return path.startswith(self.home.rstrip("/") + "/")
@@ -86,13 +121,23 @@ def _loc_of(f: Finding, index: int = 0) -> Location | None:
     return locs[index] if len(locs) > index else None
 
 
-def _disable(fc: FixContext, f: Finding, loc: Location, why: str, fix_id: str, title: str) -> PlannedFix | None:
+def _is_fish(path: str) -> bool:
+    return path.endswith(".fish") or "/fish/" in path
+
+
+def _disable(fc: FixContext, f: Finding, loc: Location, why: str, fix_id: str, title: str,
+             var: str | None = None) -> PlannedFix | None:
     if not fc.home_file(loc.path) or loc.line is None:
         return None
     text = fc.text(loc.path)
     if text is None:
         return None
-    new = edits.comment_out(text, loc.line, why, fc.today)
+    try:
+        new = edits.comment_out(text, loc.line, why, fc.today, var=var if var is not None else f.variable,
+                                fish=_is_fish(loc.path), name=tilde(fc.home, loc.path))
+    except EditRefused as exc:
+        fc.refuse(f, f"{title}: {exc}")
+        return None
     return fc.edit_fix(f, fix_id, title, [FileEdit(loc.path, text, new)])
 
 
@@ -133,7 +178,13 @@ def _move_to_profile(fc: FixContext, f: Finding, loc: Location,
     if text is None:
         return []
     out = []
-    rest, moved = edits.remove_statements(text, [loc.line])
+    allowed = {f.variable, (f.variable or "").upper()} if f.variable else None
+    try:
+        rest, moved = edits.remove_statements(text, [loc.line], whole=False, name=tilde(fc.home, loc.path),
+                                              allowed=allowed)
+    except EditRefused as exc:
+        fc.refuse(f, f"Move {where(fc.home, loc)}: {exc}")
+        return []
     folder = posixpath.dirname(loc.path)
     for target, who in ((".zprofile", "login shells: Terminal, VS Code from the Dock"),
                         (".zshenv", "every zsh, interactive or not")):
@@ -188,9 +239,13 @@ def guard(fc: FixContext, f: Finding) -> list[PlannedFix]:
     lines = sorted({loc.line for loc in rest if loc.path == ret.path and loc.line and not _wrong_here(fc, loc)})
     if not lines:
         return []
-    new = edits.move_above(text, lines, ret.line or 1,
-                           f"moved above the early return so that `ssh host cmd` and Remote-SSH get {f.variable or 'them'}",
-                           fc.today)
+    try:
+        new = edits.move_above(text, lines, ret.line or 1,
+                               f"moved above the early return so that `ssh host cmd` and Remote-SSH get {f.variable or 'them'}",
+                               fc.today, name=tilde(fc.home, ret.path))
+    except EditRefused as exc:
+        fc.refuse(f, f"Move above the early return at {where(fc.home, ret)}: {exc}")
+        return []
     p = fc.edit_fix(f, "move-above-guard",
                     f"Move {len(lines)} line{'s' if len(lines) > 1 else ''} above the early return at {where(fc.home, ret)}",
                     [FileEdit(ret.path, text, new)])
@@ -207,6 +262,10 @@ def unread_profile(fc: FixContext, f: Finding) -> list[PlannedFix]:
         shadow = posixpath.join(folder, name)
         text = fc.text(shadow)
         if text is not None:
+            loop = _sources_back(fc, unread.path, shadow)
+            if loop:
+                fc.refuse(f, f"Make ~/{name} source ~/.profile: {loop}")
+                return []
             new = edits.insert_before(text, _first_code_line(text), ['[ -f "$HOME/.profile" ] && . "$HOME/.profile"'],
                                       f"bash reads only ~/{name}; source ~/.profile so its settings apply", fc.today)
             p = fc.edit_fix(f, "source-profile", f"Make ~/{name} source ~/.profile", [FileEdit(shadow, text, new)])
@@ -214,8 +273,39 @@ def unread_profile(fc: FixContext, f: Finding) -> list[PlannedFix]:
     return []
 
 
+_SOURCE_RE = r"(?:^|[;&|{(]|\bthen|\bdo|\belse)\s*(?:\.|source)\s+[\"']?([^\s;\"')]+)"
+
+
+def _sources_back(fc: FixContext, start: str, back_to: str) -> str | None:
+    """Whether `start` (through the files it sources, statically) would source `back_to`:
+    then making `back_to` source `start` is an endless loop and `bash -l` never starts."""
+    import re
+
+    seen: list[str] = []
+    todo = [start]
+    home = fc.home.rstrip("/")
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.append(path)
+        text = fc.text(path) or ""
+        for line in lines_of(text):
+            code = line.split("#", 1)[0] if not line.lstrip().startswith("#") else ""
+            for m in re.finditer(_SOURCE_RE, code):
+                ref = m.group(1).replace("${HOME}", home).replace("$HOME", home)
+                ref = home + ref[1:] if ref.startswith("~/") else ref
+                if not ref.startswith("/"):
+                    continue
+                if ref == back_to or posixpath.realpath(ref) == posixpath.realpath(back_to):
+                    chain = " → ".join(tilde(fc.home, p) for p in [back_to, *seen, back_to])
+                    return f"that would make a sourcing loop ({chain}): bash would never finish starting"
+                todo.append(ref)
+    return None
+
+
 def _first_code_line(text: str) -> int | None:
-    for n, line in enumerate(text.splitlines(), start=1):
+    for n, line in enumerate(lines_of(text), start=1):
         if line.strip() and not line.lstrip().startswith("#"):
             return n
     return None
@@ -255,7 +345,7 @@ def not_exported(fc: FixContext, f: Finding) -> list[PlannedFix]:
     text = fc.text(loc.path)
     if text is None:
         return []
-    fish = loc.path.endswith(".fish") or "/fish/" in loc.path
+    fish = _is_fish(loc.path)
     p = fc.edit_fix(f, "export", f"Export {f.variable} at {where(fc.home, loc)}",
                     [FileEdit(loc.path, text, edits.export_statement(text, loc.line or 1, fish=fish))])
     return [p] if p else []
@@ -274,21 +364,25 @@ def goroot_line(fc: FixContext, f: Finding) -> list[PlannedFix]:
     return out[:2]
 
 
-def _best_rc(fc: FixContext, contexts: list[str]) -> str | None:
-    """The home startup file read by the most of these contexts (ties: the earliest read)."""
-    counts: dict[str, int] = {}
+def _read_by_all(fc: FixContext, contexts: list[str]) -> str | None:
+    """A home startup file that every one of these contexts reads (ties: the earliest read).
+    Never a file only some of them read: "go missing in zsh -c" edited into ~/.zshrc, which
+    `zsh -c` never reads, would fix nothing there."""
+    common: set[str] | None = None
     order: dict[str, int] = {}
     for cid in contexts:
         t = fc.d.graph.contexts.get(cid)
         if t is None:
-            continue
+            return None
+        read = set()
         for sf in t.files:
             if fc.home_file(sf.path) and "/.bashrc.d/" not in sf.path:
-                counts[sf.path] = counts.get(sf.path, 0) + 1
+                read.add(sf.path)
                 order.setdefault(sf.path, sf.order)
-    if not counts:
+        common = read if common is None else common & read
+    if not common:
         return None
-    return max(counts, key=lambda p: (counts[p], -order[p]))
+    return min(common, key=lambda p: order[p])
 
 
 @builds("GOENV-GOBIN-001", "GOENV-TOOLS-001", "GOENV-GO-002")
@@ -298,25 +392,36 @@ def add_to_path(fc: FixContext, f: Finding) -> list[PlannedFix]:
         return []
     affected = f.data["missing_in"].split(",") if f.data.get("missing_in") else list(f.contexts or ())
     ok = [c for c in affected if fc.d.graph.contexts.get(c) and fc.d.graph.contexts[c].status is TraceStatus.OK]
-    rc = _best_rc(fc, ok or affected)
-    if rc is None and ok and all(c.startswith("zsh-") for c in ok):
-        # A zsh that reads no startup file of the home (`zsh -c` reads only ~/.zshenv, which
-        # does not exist yet): ~/.zshenv is the one file every zsh reads.
-        zdotdirs = {fc.d.graph.contexts[c].env.get("ZDOTDIR") or fc.home for c in ok}
-        rc = posixpath.join(zdotdirs.pop(), ".zshenv") if len(zdotdirs) == 1 else None
-    if rc is None:
+    if not ok:
         return []
-    text = fc.text(rc) or ""
-    # Before the first early return any of these contexts takes in that file (the guard of
-    # ~/.bashrc fires for sshd, not for terminals).
-    returns = [r.line for c in ok for r in fc.d.graph.contexts[c].early_returns if r.path == rc and r.line]
-    guard = min(returns) if returns else None
-    shown = "$HOME" + directory[len(fc.home.rstrip("/")):] if fc.home_file(directory) else directory
-    line = f'case ":$PATH:" in *":{shown}:"*) ;; *) export PATH="$PATH:{shown}" ;; esac'
-    why = "go lives here" if f.check == "GOENV-GO-002" else f"tools installed with `go install` land in {shown}"
-    new = edits.insert_before(text, guard, [line], why, fc.today)
-    p = fc.edit_fix(f, "add-to-path", f"Add {tilde(fc.home, directory)} to PATH in {tilde(fc.home, rc)}",
-                    [FileEdit(rc, fc.text(rc), new)])
+    by_shell: dict[str, list[str]] = {}
+    for c in ok:
+        by_shell.setdefault(fc.d.graph.contexts[c].spec.shell, []).append(c)
+    changes: list[FileEdit] = []
+    for shell, cids in by_shell.items():
+        rc = _read_by_all(fc, cids)
+        if rc is None and shell == "zsh":
+            # ~/.zshenv is the one file every zsh reads (`zsh -c` reads nothing else); it may not
+            # exist yet.
+            zdotdirs = {fc.d.graph.contexts[c].env.get("ZDOTDIR") or fc.home for c in cids}
+            rc = posixpath.join(zdotdirs.pop(), ".zshenv") if len(zdotdirs) == 1 else None
+        if rc is None:
+            fc.refuse(f, f"Add {tilde(fc.home, directory)} to PATH: no startup file of the home is read by every "
+                         f"{shell} context that lacks it ({', '.join(cids)}); editing one that some never read "
+                         "would not fix them")
+            return []
+        text = fc.text(rc) or ""
+        # Before the first early return any of these contexts takes in that file (the guard of
+        # ~/.bashrc fires for sshd, not for terminals).
+        returns = [r.line for c in cids for r in fc.d.graph.contexts[c].early_returns if r.path == rc and r.line]
+        guard = min(returns) if returns else None
+        fish = shell == "fish" or _is_fish(rc)
+        line = edits.add_path_line(directory, fc.home, fish=fish)
+        why = "go lives here" if f.check == "GOENV-GO-002" else "tools installed with `go install` land here"
+        changes.append(FileEdit(rc, fc.text(rc), edits.insert_before(text, guard, [line], why, fc.today)))
+    where_ = ", ".join(tilde(fc.home, c.path) for c in changes)
+    p = fc.edit_fix(f, "add-to-path", f"Add {tilde(fc.home, directory)} to PATH in {where_}", changes,
+                    contexts=ok)
     return [p] if p else []
 
 
@@ -366,7 +471,7 @@ def _borrow(fc: FixContext, f: Finding, causes: list[Finding]) -> list[PlannedFi
             if p is None or any(q.id == p.id for q in out):
                 continue
             fix = replace(p.fix, verifies=f.check, title=f"Fix the cause ({cause.id}): {p.fix.title}")
-            out.append(replace(p, fix=fix, finding_id=f.id, check=f.check,
+            out.append(replace(p, fix=fix, finding_id=f.id, check=f.check, cause=cause.id,
                                contexts=tuple(dict.fromkeys((*p.contexts, *f.contexts)))))
     return out
 
@@ -455,4 +560,5 @@ def plan_for(d: Diagnosis, host: Host, today: str) -> dict[str, list[PlannedFix]
             plans = []
         if plans:
             out[f.id] = plans
+    d.refused = fc.refused
     return out

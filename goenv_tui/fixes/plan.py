@@ -15,18 +15,45 @@ from goenv_tui.display import tilde
 from goenv_tui.model import Fix
 
 
+def to_bytes(text: str) -> bytes:
+    """A file's text back to its exact bytes: files are decoded with surrogateescape, so bytes
+    that are not UTF-8 (Latin-1 comments, stray binary) survive an edit of another line."""
+    return text.encode("utf-8", "surrogateescape")
+
+
+def from_bytes(data: bytes) -> str:
+    return data.decode("utf-8", "surrogateescape")
+
+
+def shown(text: str) -> str:
+    """Text fit to print: undecodable bytes as \\xNN escapes (a terminal cannot show them)."""
+    return to_bytes(text).decode("utf-8", "backslashreplace")
+
+
+def lines_of(text: str) -> list[str]:
+    """Lines as the shell counts them: split on \\n only. str.splitlines also splits on form
+    feed, U+2028 and others, which would shift every later line number off the one the shell
+    (and the trace) reported."""
+    parts = text.split("\n")
+    out = [p + "\n" for p in parts[:-1]]
+    if parts[-1]:
+        out.append(parts[-1])
+    return out
+
+
 def sha(text: str | bytes | None) -> str | None:
     if text is None:
         return None
-    data = text.encode() if isinstance(text, str) else text
+    data = to_bytes(text) if isinstance(text, str) else text
     return hashlib.sha256(data).hexdigest()
 
 
 @dataclass(frozen=True)
 class FileEdit:
-    path: str
+    path: str  # the file written: for a symlinked dotfile, the link's target (the link is kept)
     before: str | None  # None: the file does not exist yet
     after: str | None  # None: the file is removed
+    link: str | None = None  # the symlink (stow, rcup, yadm) through which the home reads `path`
 
     @property
     def changes(self) -> bool:
@@ -48,6 +75,12 @@ class PlannedFix:
     contexts: tuple[str, ...] = ()  # re-traced to verify the fix
     safe: bool = False  # a reversible edit that needs no judgement: offered by "fix all safe ones"
     undoable: bool = True
+    # A fix borrowed from the finding that causes this one (a failed probe): the trial, which
+    # does not probe, judges it by that finding.
+    cause: str | None = None
+    # Why the builder would not plan the obvious edit (a line that does several things, a
+    # compound it would break): shown instead of a fix, never applied.
+    refused: str | None = None
 
     @property
     def id(self) -> str:
@@ -64,8 +97,10 @@ def unified_diff(edits: tuple[FileEdit, ...], home: str) -> str:
         if not e.changes:
             continue
         name = tilde(home, e.path)
-        before = (e.before or "").splitlines(keepends=True)
-        after = (e.after or "").splitlines(keepends=True)
+        if e.link:
+            out.append(f"# {tilde(home, e.link)} is a symlink: its target {name} is edited, the link is kept\n")
+        before = [shown(ln) for ln in lines_of(e.before or "")]
+        after = [shown(ln) for ln in lines_of(e.after or "")]
         diff = difflib.unified_diff(before, after, fromfile=name if e.before is not None else "/dev/null",
                                     tofile=name if e.after is not None else "/dev/null", n=2)
         for line in diff:

@@ -16,7 +16,6 @@ from goenv_tui.collect.jsonc_edit import remove_key, set_value
 from goenv_tui.display import tilde
 from goenv_tui.fixes.builders import FixContext, builds
 from goenv_tui.fixes.plan import FileEdit, PlannedFix, unified_diff
-from goenv_tui.host import HostError
 from goenv_tui.model import Finding, Fix, Location
 
 _MOD_VENDOR = re.compile(r"^--?mod=vendor$")
@@ -29,14 +28,11 @@ def _location(fc: FixContext, f: Finding) -> Location | None:
 
 
 def _text(fc: FixContext, path: str) -> str | None:
-    """The file's text, or None when it is not valid UTF-8 (writing back the replacement
-    characters would damage the bytes that were not)."""
+    """The file's text, or None when it is not valid UTF-8 (VS Code reads settings as UTF-8:
+    an edit of a file that is not would be judged against text VS Code does not see)."""
     text = fc.text(path)
-    if text is not None and "\ufffd" in text:
-        try:
-            fc.host.read_bytes(path).decode("utf-8")
-        except (HostError, UnicodeDecodeError):
-            return None
+    if text is not None and any("\udc80" <= ch <= "\udcff" for ch in text):
+        return None
     return text
 
 
