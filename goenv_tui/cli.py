@@ -63,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--fix", dest="fix_id", metavar="FIX_ID", help="which fix, when a finding offers several")
     fix.add_argument("--dry-run", action="store_true", help="show the exact change and stop")
     fix.add_argument("--yes", action="store_true", help="apply without asking")
+    fix.add_argument("--force-unsafe", action="store_true",
+                     help="apply even a fix whose trial on a private copy was not safe (the trial's evidence is shown)")
     _common(fix)
     wiz = sub.add_parser("wizard", help="a guided fix for someone who just wants Go working in their editor")
     wiz.add_argument("--start-over", action="store_true", help="forget the saved progress")
@@ -77,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     undo = sub.add_parser("undo", help="undo a fix from the journal, or list the journal")
     undo.add_argument("entry", metavar="ENTRY_ID", nargs="?", help="a journal entry id (a unique prefix is enough)")
     undo.add_argument("--list", action="store_true", help="list what was changed, newest last")
+    undo.add_argument("--yes", action="store_true", help="undo without asking (the latest fix when no id is given)")
     _common(undo)
     return parser
 
@@ -193,7 +196,8 @@ def _report(args: argparse.Namespace, host) -> int:
 
 def _fix(args: argparse.Namespace, host) -> int:
     from goenv_tui.diagnose import diagnose
-    from goenv_tui.fixes.engine import FixRefused, apply_fix
+    from goenv_tui.fixes.engine import FixRefused, NotSafe, apply_fix
+    from goenv_tui.fixes.trial import describe, run_trial
 
     opts, workspace = _options(args, host)
     d = diagnose(host, opts, workspace, probes=args.finding.startswith("GOENV-PROBE") and not args.no_probes)
@@ -204,8 +208,11 @@ def _fix(args: argparse.Namespace, host) -> int:
         raise UsageError(f"{args.finding!r} matches {len(matches)} findings: " + ", ".join(f.id for f in matches[:6]))
     finding = matches[0]
     plans = d.plans.get(finding.id, [])
+    refused = d.refused.get(finding.id, [])
     if not plans:
         print(f"{finding.id}: {finding.title}\nNo automatic fix for this one; the report explains what to change.")
+        for why in refused:
+            print(f"  not offered: {why}")
         return EXIT_FINDINGS
     if args.fix_id:
         plans = [p for p in plans if p.id == args.fix_id]
@@ -216,17 +223,29 @@ def _fix(args: argparse.Namespace, host) -> int:
         for p in plans:
             print(f"\n  --fix {p.id}: {p.fix.title} [{p.fix.kind}]")
         raise UsageError("this finding offers several fixes; pick one with --fix (see above)")
-    from goenv_tui.fixes.impact import describe, reach
+    from goenv_tui.fixes.impact import describe as reach_lines
+    from goenv_tui.fixes.impact import reach
 
+    trials = {}
     for p in plans:
         print(f"\n{p.fix.title}  [{p.fix.kind}, --fix {p.id}]\n")
         print(p.fix.preview.rstrip() or "(no change)")
         print("\nWhat this reaches:")
-        for line in describe(reach(d.graph, p), d.facts.home):
+        for line in reach_lines(reach(d.graph, p), d.facts.home):
             print(f"  {line}")
+        trials[p.id] = run_trial(host, opts, workspace, d, p)
+        print("\n" + describe(trials[p.id]))
+    for why in refused:
+        print(f"\nNot offered: {why}")
     if args.dry_run:
-        return EXIT_OK
+        safe = [t for t in trials.values() if t.safe or not t.tried]
+        return EXIT_OK if safe else EXIT_FINDINGS
     planned = plans[0]
+    trial = trials[planned.id]
+    if trial.tried and not trial.safe and not args.force_unsafe:
+        print(f"goenv-tui: not applied: {trial.verdict}. Nothing was written; --force-unsafe applies it anyway.",
+              file=sys.stderr)
+        return EXIT_FINDINGS
     if not args.yes:
         if not sys.stdin.isatty():
             raise UsageError("refusing to change files without --yes when not asked on a terminal")
@@ -235,12 +254,21 @@ def _fix(args: argparse.Namespace, host) -> int:
             print("Nothing changed.")
             return EXIT_OK
     try:
-        out = apply_fix(host, opts, workspace, d, planned, on_line=lambda line: print(f"  {line}"))
+        out = apply_fix(host, opts, workspace, d, planned, on_line=lambda line: print(f"  {line}"), trial=trial,
+                        force=args.force_unsafe)
+    except NotSafe as exc:
+        print(f"goenv-tui: {exc}", file=sys.stderr)
+        return EXIT_FINDINGS
     except FixRefused as exc:
         print(f"goenv-tui: {exc}", file=sys.stderr)
         return EXIT_USAGE
     print(f"\n{out.verdict}")
-    return EXIT_OK if (out.applied and out.cleared) or not out.entry else EXIT_FINDINGS
+    if out.rolled_back:
+        print("goenv-tui: the fix was rolled back; every file is as it was before.", file=sys.stderr)
+        return EXIT_FINDINGS
+    if out.entry is None and not out.applied:
+        return EXIT_OK  # nothing to change: the fix was already in place
+    return EXIT_OK if out.applied and out.cleared and not out.new else EXIT_FINDINGS
 
 
 def _graph(args: argparse.Namespace, host) -> int:
@@ -266,26 +294,51 @@ def _graph(args: argparse.Namespace, host) -> int:
 
 
 def _undo(args: argparse.Namespace, host) -> int:
-    from goenv_tui.fixes.engine import FixRefused, undo
+    from goenv_tui.fixes.engine import FixRefused, latest_undoable, undo, undo_chain
     from goenv_tui.fixes.journal import Journal
 
     opts, _ = _options(args, host)
     journal = Journal(host, opts.home)
-    if args.list or not args.entry:
+
+    def files_of(e) -> str:
+        return ", ".join(r.path.replace(opts.home, "~") for r in e.files) or " ".join(e.argv)
+
+    if args.list:
         entries = journal.entries()
         if not entries:
             print(f"No fixes recorded in {journal.path}.")
         for e in entries:
-            files = ", ".join(r.path.replace(opts.home, "~") for r in e.files) or " ".join(e.argv)
-            print(f"{e.id}  {e.state:<8} {e.title}  [{files}]")
+            print(f"{e.id}  {e.state:<8} {e.title}  [{files_of(e)}]")
         return EXIT_OK
+    entry_id = args.entry
+    if not entry_id:
+        latest = latest_undoable(host, opts.home)
+        if latest is None:
+            print(f"Nothing to undo: no applied fix in {journal.path}.")
+            return EXIT_OK
+        entry_id = latest.id
+        print(f"The latest fix: {latest.id}  {latest.title}  [{files_of(latest)}]")
     try:
-        entry = undo(host, opts.home, args.entry)
+        chain = undo_chain(host, opts.home, entry_id)
     except FixRefused as exc:
         print(f"goenv-tui: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    restored = ", ".join(r.path.replace(opts.home, "~") for r in entry.files)
-    print(f"Undone {entry.id}: {entry.title} (restored {restored or 'nothing'}).")
+    for e in chain[:-1]:
+        print(f"Undoing {e.id} first: {e.title} — it changed {files_of(e)} after {chain[-1].id}.")
+    if (not args.entry or len(chain) > 1) and not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError("refusing to undo without --yes when not asked on a terminal")
+        what = f"these {len(chain)} fixes" if len(chain) > 1 else "it"
+        if input(f"Undo {what}? [y/N] ").strip().lower() not in ("y", "yes"):
+            print("Nothing changed.")
+            return EXIT_OK
+    try:
+        undo(host, opts.home, entry_id)
+    except FixRefused as exc:
+        print(f"goenv-tui: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    for e in chain:
+        print(f"Undone {e.id}: {e.title} (restored {files_of(e) or 'nothing'}).")
     return EXIT_OK
 
 

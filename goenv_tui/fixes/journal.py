@@ -33,6 +33,7 @@ class FileRecord:
     mode: int | None
     sha_before: str | None
     sha_after: str | None = None
+    link: str | None = None  # the symlink through which the home reads `path` (kept as it is)
 
 
 @dataclass
@@ -63,6 +64,7 @@ class Entry:
 class Journal:
     def __init__(self, host: Host, home: str) -> None:
         self.host = host
+        self.home = home
         self.dir = state_dir(home)
         self.path = posixpath.join(self.dir, "journal.jsonl")
 
@@ -85,7 +87,14 @@ class Journal:
         return matches[-1] if len(matches) >= 1 and len({m.id for m in matches}) == 1 else None
 
     def save(self, entry: Entry) -> None:
-        """Record `entry` (updated in place if known, so the journal keeps its order)."""
+        """Record `entry` (updated in place if known, so the journal keeps its order). Locked
+        across processes: two fixes saving at once both stay in the journal."""
+        from goenv_tui.fixes.lock import journal_locked
+
+        with journal_locked(self.host, self.home):
+            self._save(entry)
+
+    def _save(self, entry: Entry) -> None:
         entries = self.entries()
         ids = [e.id for e in entries]
         if entry.id in ids:

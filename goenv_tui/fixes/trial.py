@@ -115,7 +115,7 @@ class Judgement:
 
 
 def assess(before: Diagnosis, after: Diagnosis, planned: PlannedFix, home: str,
-           contexts: Iterable[str] | None = None, syntax: list[str] | None = None) -> Judgement:
+           contexts: Iterable[str] | None = None, syntax: list[str] | None = None, timing: bool = True) -> Judgement:
     """Did the fix clear its finding, and did nothing get worse? `contexts`: the ones that were
     traced again (the others are the same by construction)."""
     target = target_of(before, planned)
@@ -124,10 +124,15 @@ def assess(before: Diagnosis, after: Diagnosis, planned: PlannedFix, home: str,
     j = Judgement(cleared)
     if not cleared:
         j.problems.append(f"{fid} is still there after the fix")
+    gained, changed = _gains(before, after)
     for f in after.findings:
         if f.severity.value == "info" or _probe(f) or f.id == fid:
             continue
         if any(f.id == b.id or same_problem(b, f) for b in before.findings) or _narrowed(f, before.findings):
+            continue
+        if (_comes_with_a_gain(f, gained, changed) or _same_variable_now_differs(f, target)
+                or _the_added_folder(f, target, home)):
+            j.evidence.append(f"now visible: {f.title} ({f.id})")
             continue
         j.problems.append(f"new {f.severity.value}: {f.title} ({f.id})")
     befores = {t.id: t for t in before.facts.contexts}
@@ -140,7 +145,7 @@ def assess(before: Diagnosis, after: Diagnosis, planned: PlannedFix, home: str,
         if b.status is TraceStatus.OK and t.status is not TraceStatus.OK:
             at = f" at {tilde(home, t.stopped_at.path)}:{t.stopped_at.line}" if t.stopped_at else ""
             j.problems.append(f"{t.id} no longer starts: {t.status.value}{at}" + (f" ({t.error})" if t.error else ""))
-        elif (b.status is TraceStatus.OK and b.duration_ms and
+        elif (timing and b.status is TraceStatus.OK and b.duration_ms and
               t.duration_ms > b.duration_ms * SLOWER_FACTOR + SLOWER_MS):
             j.problems.append(f"{t.id} starts slower: {b.duration_ms:.0f} ms → {t.duration_ms:.0f} ms")
         for tool in TOOLS:
@@ -157,6 +162,53 @@ def assess(before: Diagnosis, after: Diagnosis, planned: PlannedFix, home: str,
             j.evidence.append(f"{t.id}: {_change(home, k, b.env.get(k), t.env.get(k))}")
     j.problems.extend(syntax or [])
     return j
+
+
+# Checks that say a value is itself wrong: never excused by a gain elsewhere.
+WRONG_VALUE = ("GOENV-MOD-001", "GOENV-MOD-002", "GOENV-PROXY-001", "GOENV-GOROOT-001", "GOENV-GODIR-001")
+
+
+def _gains(before: Diagnosis, after: Diagnosis) -> tuple[set[str], set[str]]:
+    """Contexts that found go/gopls/dlv only after the fix, and contexts whose environment changed."""
+    gained: set[str] = set()
+    changed: set[str] = set()
+    befores = {t.id: t for t in before.facts.contexts}
+    for t in after.facts.contexts:
+        b = befores.get(t.id)
+        if b is None:
+            continue
+        if b.env != t.env or b.status != t.status:
+            changed.add(t.id)
+        for tool in TOOLS:
+            rb = before.facts.resolutions.get(t.id, {}).get(tool)
+            ra = after.facts.resolutions.get(t.id, {}).get(tool)
+            if (rb is None or rb.resolved is None) and ra is not None and ra.resolved is not None:
+                gained.add(t.id)
+    return gained, changed
+
+
+def _comes_with_a_gain(f: Finding, gained: set[str], changed: set[str]) -> bool:
+    """A warning that only appears because the fix gave some contexts go: a check that needs go
+    (GOBIN not on PATH) now runs where it could not, or a comparison ("PATH lacks the Go folder
+    in `ssh host cmd`") now sees contexts that are as they were next to ones that improved. Not
+    "worse": no context that changed lost anything, and the others did not change at all."""
+    if not gained or f.severity.value == "error" or f.check in WRONG_VALUE or not f.contexts:
+        return False
+    return all(c in gained or c not in changed for c in f.contexts)
+
+
+def _same_variable_now_differs(f: Finding, target: Finding | None) -> bool:
+    """Exporting GOFLAGS in ~/.bashrc (the fix for "set but not exported") makes it differ from
+    the contexts that never read ~/.bashrc: the variable now works where it was written, and the
+    difference is shown as evidence, not counted as worse."""
+    return (target is not None and f.severity.value != "error" and f.check.startswith("GOENV-CTXDIFF")
+            and f.variable is not None and f.variable == target.variable)
+
+
+def _the_added_folder(f: Finding, target: Finding | None, home: str) -> bool:
+    """GOBIN added to PATH before anything was installed there: `go install` creates it."""
+    d = target.data.get("dir") if target is not None else None
+    return bool(d) and f.check == "GOENV-PATH-005" and f"PATH entry {tilde(home, d)} does not exist" == f.title
 
 
 def _topic(check: str) -> str:
@@ -193,8 +245,11 @@ def _short(home: str, v: str | None) -> str:
 
 # --- syntax -------------------------------------------------------------------------------------
 
-def shell_of(path: str) -> str:
+def shell_of(path: str) -> str | None:
+    """Which shell reads this startup file (None: not a shell file, e.g. a settings.json)."""
     base = posixpath.basename(path)
+    if base.endswith((".json", ".jsonc")) or base in ("go.mod", "go.work", "env") or "/go/env" in path:
+        return None
     if path.endswith(".fish") or "/fish/" in path:
         return "fish"
     if base.startswith(".z") or base.endswith(".zsh") or "/zsh/" in path or base in ("zshenv", "zshrc", "zprofile", "zlogin"):
@@ -207,8 +262,10 @@ def syntax_argv(shell_path: str, shell: str, path: str) -> list[str]:
 
 
 def syntax_error(host: Host, path: str, shell: str | None = None) -> str | None:
-    """The shell's own verdict on a file (None: fine, or the shell is not installed)."""
+    """The shell's own verdict on a file (None: fine, not a shell file, or the shell is not installed)."""
     shell = shell or shell_of(path)
+    if shell is None:
+        return None
     exe = host.which(shell)
     if exe is None:
         return None
@@ -349,7 +406,7 @@ def affected_contexts(before: Diagnosis, planned: PlannedFix) -> list[str]:
     """The contexts an edit can change: those that read an edited file (or its symlink), every
     context of a shell whose startup file is created, and the contexts the fix is for."""
     paths = {p for e in planned.edits if e.changes for p in (e.path, e.link) if p}
-    created_shells = {shell_of(e.link or e.path) for e in planned.edits if e.changes and e.before is None}
+    created_shells = {shell_of(e.link or e.path) for e in planned.edits if e.changes and e.before is None} - {None}
     out = []
     for t in before.facts.contexts:
         if t.status is TraceStatus.UNAVAILABLE:
@@ -413,6 +470,8 @@ def trial_diagnosis(host: Host, opts, workspace: str | None, before: Diagnosis,
             # A symlinked dotfile's target may be named anything (~/dotfiles/zsh/zshrc): the
             # link's name says which shell reads it.
             shell = shell_of(next((lk for lk, tg in links.items() if tg == path), path))
+            if shell is None:
+                continue
             was = syntax_error(host, path, shell) if os.path.exists(path) else None
             now = syntax_error(host, priv + path[len(home):], shell)
             if now and not was:
