@@ -351,35 +351,17 @@ def safe_candidates(d: Diagnosis, severities: set[str], attempted: set[tuple[str
 
 
 def attempt_fix(host: Host, opts: TraceOptions, workspace: str | None, before: Diagnosis, planned: PlannedFix,
-                on_line: Callable[[str], None] | None = None) -> Outcome:
+                on_line: Callable[[str], None] | None = None, trial: Trial | None = None) -> Outcome:
     """apply_fix for callers that show the result rather than handle errors (the TUI, the wizard,
     apply_safe): a refusal or any failure becomes an unapplied Outcome whose verdict says why."""
     try:
-        return apply_fix(host, opts, workspace, before, planned, on_line=on_line)
+        return apply_fix(host, opts, workspace, before, planned, on_line=on_line, trial=trial)
+    except NotSafe as exc:
+        return Outcome(None, False, verdict=f"Not applied: {exc.trial.verdict}", trial=exc.trial)
     except FixRefused as exc:
         return Outcome(None, False, verdict=f"Not applied: {exc}")
     except Exception as exc:  # shown to the person, never swallowed silently
         return Outcome(None, False, verdict=f"Not applied: {type(exc).__name__}: {exc}")
-
-
-def apply_safe(host: Host, opts: TraceOptions, workspace: str | None, d: Diagnosis, severities: set[str],
-               on_result: Callable[[Finding, Outcome], None] | None = None) -> tuple[list[Outcome], Diagnosis]:
-    """Apply every safe fix of these severities one by one, each verified by a fresh trace that
-    the next one is planned against (so two fixes to one file never race)."""
-    attempted: set[tuple[str, str, str]] = set()
-    outcomes: list[Outcome] = []
-    while True:
-        todo = safe_candidates(d, severities, attempted)
-        if not todo:
-            return outcomes, d
-        f, p = todo[0]
-        attempted.add((f.check, p.id, p.fix.title))
-        out = attempt_fix(host, opts, workspace, d, p)
-        outcomes.append(out)
-        if on_result is not None:
-            on_result(f, out)
-        if out.after is not None:
-            d = out.after
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,7 @@ class Trial:
             return f"not tried on a copy: {self.note}"
         n = len(self.contexts)
         if self.safe:
-            return (f"safe: tried on a private copy ({n} context{'s' if n != 1 else ''} traced, {self.seconds:.1f}s): "
+            return (f"safe: tried on a private copy ({n} context{'s' if n != 1 else ''} traced): "
                     "the finding clears and nothing else gets worse")
         return "not safe: " + "; ".join(self.problems)
 
@@ -538,6 +538,6 @@ def _trial(host: Host, opts, workspace: str | None, before: Diagnosis, planned: 
 
 def describe(trial: Trial) -> str:
     """The verdict and its evidence, as lines under a preview."""
-    lines = [f"Trial: {trial.verdict}"]
+    lines = [f"Trial: {trial.verdict}" + (f" [{trial.seconds:.1f}s]" if trial.tried else "")]
     lines += [f"  {shown(e)}" for e in trial.evidence[:10]]
     return "\n".join(lines)

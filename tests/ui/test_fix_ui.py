@@ -21,6 +21,23 @@ async def _select(app, pilot, check: str) -> str:
     return f.id
 
 
+async def _tried(pilot, screen, attr: str = "batch") -> None:
+    """Wait until every trial of the screen is in (they run in a worker)."""
+    for _ in range(600):
+        await pilot.pause(0.05)
+        if getattr(screen, attr) is not None and not getattr(screen, "trying", False):
+            return
+    raise AssertionError("the trials did not finish")
+
+
+async def _dialog_tried(pilot, dialog) -> None:
+    for _ in range(600):
+        await pilot.pause(0.05)
+        if dialog.plans[dialog.chosen].id in dialog.trials:
+            return
+    raise AssertionError("the trial did not finish")
+
+
 async def test_fix_dialog_previews_applies_and_verifies() -> None:
     home = broken_home()
     app = make_app(home)
@@ -30,11 +47,13 @@ async def test_fix_dialog_previews_applies_and_verifies() -> None:
         await pilot.press("f")
         await pilot.pause()
         assert isinstance(app.screen, FixDialog)
+        await _dialog_tried(pilot, app.screen)
         preview = str(app.screen.query_one("#fix-preview", Static).render())
         assert "+export GOFLAGS=-mod=vendor" in preview and "-GOFLAGS=-mod=vendor" in preview
+        assert "Trial: safe: tried on a private copy" in preview, preview
         before = Path(home.p(".bashrc")).read_text()
         await pilot.press("a")
-        for _ in range(100):
+        for _ in range(300):
             await pilot.pause(0.05)
             if app.screen.outcome is not None:
                 break
@@ -72,13 +91,21 @@ async def test_safe_fixes_then_undo_from_history() -> None:
         await pilot.press("F")
         await pilot.pause()
         assert isinstance(app.screen, SafeFixesScreen)
+        await _tried(pilot, app.screen)
         listed = str(app.screen.query_one("#safe-list", Static).render())
         assert "Move" in listed or "Export" in listed
+        previewed = [it.plan.fix.title for it in app.screen.batch]
         await pilot.press("enter")
-        for _ in range(200):
+        for _ in range(600):
             await pilot.pause(0.05)
             if not app.screen.busy:
                 break
+        assert not app.screen.busy
+        # Preview = applied: exactly the previewed fixes, nothing more.
+        assert [e.title for e in Journal(LocalHost(), home.path).entries()] == previewed
+        log = "\n".join(str(line) for line in app.screen.query_one("#safe-log").lines)
+        assert f"Done: {len(previewed)} of the {len(previewed)} previewed" in log, log
+        await _tried(pilot, app.screen)
         await pilot.press("escape")
         await pilot.pause()
         entries = Journal(LocalHost(), home.path).entries()
@@ -106,6 +133,8 @@ def test_fix_dialog_snapshot(snap_compare) -> None:
         app.query_one("#findings-view").select_finding(f.id)
         await pilot.pause()
         await pilot.press("f")
+        await pilot.pause()
+        await _dialog_tried(pilot, app.screen)
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(100, 32), run_before=run_before)

@@ -1,5 +1,7 @@
-"""The fix dialog: the exact change (diff or command), Apply or Cancel, then the verdict from a
-fresh trace. Applying runs in a worker; a command's output streams into the dialog."""
+"""The fix dialog: the exact change (diff or command) and the verdict of its trial on a private
+copy, Apply or Cancel, then the verdict from a fresh trace. The trial and the apply run in
+workers; a command's output streams into the dialog. A fix whose trial was not safe cannot be
+applied from here (the CLI's --force-unsafe is the explicit override)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from textual.widgets.option_list import Option
 from goenv_tui.fixes.engine import Outcome, attempt_fix
 from goenv_tui.fixes.impact import describe, reach
 from goenv_tui.fixes.plan import PlannedFix
+from goenv_tui.fixes.trial import Trial, run_trial
 from goenv_tui.model import Finding
 from goenv_tui.ui.present import outcome_text
 
@@ -44,6 +47,7 @@ class FixDialog(ModalScreen[Outcome | None]):
         self.chosen = 0
         self.outcome: Outcome | None = None
         self.busy = False
+        self.trials: dict[str, Trial] = {}
 
     def compose(self) -> ComposeResult:
         with Vertical(id="fix-box"):
@@ -66,6 +70,23 @@ class FixDialog(ModalScreen[Outcome | None]):
         self.query_one("#fix-log", RichLog).display = False
         self._preview()
         self.query_one("#fix-apply", Button).focus()
+        self._try_all()
+
+    @work(thread=True, exclusive=True, group="fix-trial")
+    def _try_all(self) -> None:
+        app = self.app
+        for p in [self.plans[self.chosen], *[q for i, q in enumerate(self.plans) if i != self.chosen]]:
+            t = run_trial(app.host, app.opts, app.workspace, app.diagnosis, p)  # type: ignore[attr-defined]
+            app.call_from_thread(self._tried, p.id, t)
+
+    def _tried(self, plan_id: str, trial: Trial) -> None:
+        self.trials[plan_id] = trial
+        if self.plans[self.chosen].id == plan_id:
+            self._preview()
+
+    def _safe(self, p: PlannedFix) -> bool:
+        t = self.trials.get(p.id)
+        return t is not None and (t.safe or not t.tried)
 
     def _preview(self) -> None:
         p = self.plans[self.chosen]
@@ -73,9 +94,20 @@ class FixDialog(ModalScreen[Outcome | None]):
         head.append(f"{p.fix.title}\n", "bold")
         head.append("This runs a command:\n" if p.fix.kind == "command" else "This changes:\n", "dim")
         head.append_text(diff_text(p.fix.preview))
+        t = self.trials.get(p.id)
+        if t is None:
+            head.append("\n⟳ trying it on a private copy of the files first…\n", "italic yellow")
+        else:
+            style = "bold green" if t.safe else "bold red" if t.tried else "yellow"
+            head.append("\nTrial: ", "bold")
+            head.append(t.verdict + "\n", style)
+            for line in t.evidence[:8]:
+                head.append(f"  {line}\n", "dim")
         head.append("\nA backup is kept; undo with u (history) or `goenv-tui undo`.", "dim")
         self.query_one("#fix-preview", Static).update(head)
         self.query_one("#fix-impact", Static).update(self._impact(p))
+        if self.outcome is None and not self.busy:
+            self.query_one("#fix-apply", Button).disabled = not self._safe(p)
 
     def _impact(self, plan: PlannedFix) -> Text:
         """What the edit reaches, from the graph, before anything is written."""
@@ -109,6 +141,8 @@ class FixDialog(ModalScreen[Outcome | None]):
             if self.outcome is not None:
                 self.dismiss(self.outcome)
             return
+        if not self._safe(self.plans[self.chosen]):
+            return  # still trying it, or its trial was not safe: the verdict says which
         self.busy = True
         self.query_one("#fix-apply", Button).disabled = True
         self.query_one("#fix-verdict", Static).update(Text("⟳ applying, then tracing again to verify…", "italic yellow"))
@@ -121,7 +155,7 @@ class FixDialog(ModalScreen[Outcome | None]):
         app = self.app
         log = self.query_one("#fix-log", RichLog)
         out = attempt_fix(app.host, app.opts, app.workspace, app.diagnosis, plan,  # type: ignore[attr-defined]
-                          on_line=lambda line: app.call_from_thread(log.write, line))
+                          on_line=lambda line: app.call_from_thread(log.write, line), trial=self.trials.get(plan.id))
         app.call_from_thread(self._done, out)
 
     def _done(self, out: Outcome) -> None:

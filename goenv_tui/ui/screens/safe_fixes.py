@@ -1,5 +1,8 @@
-"""Fix all safe ones: every reversible edit the findings offer, listed with its preview first,
-filtered by severity (a: all, e: errors, w: warnings), applied one by one, each verified."""
+"""Fix all safe ones: every candidate fix is first tried on a private copy; the ones whose trial
+is safe (at most one per file) are listed with their preview and verdict, and Enter applies
+exactly that list — nothing more, in that order, each verified. Fixes whose trial was not safe
+are listed with why; fixes waiting for a file another one changes are previewed next round.
+Filtered by severity (a: all, e: errors, w: warnings)."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import RichLog, Static
 
 from goenv_tui.diagnose import Diagnosis
-from goenv_tui.fixes.engine import apply_safe, safe_candidates
+from goenv_tui.fixes.engine import BatchItem, apply_batch, safe_batch
 from goenv_tui.ui import present
 from goenv_tui.ui.screens.fix import diff_text
 
@@ -33,7 +36,13 @@ class SafeFixesScreen(ModalScreen[Diagnosis | None]):
         self.diagnosis = diagnosis
         self.level = "w"
         self.busy = False
+        self.trying = False
         self.done: Diagnosis | None = None
+        # Exactly what Enter applies: set only once every candidate's trial is in.
+        self.batch: list[BatchItem] | None = None
+        self.later: list[BatchItem] = []
+        self.unsafe: list[BatchItem] = []
+        self.applied: list[BatchItem] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="safe-box"):
@@ -44,57 +53,103 @@ class SafeFixesScreen(ModalScreen[Diagnosis | None]):
 
     def on_mount(self) -> None:
         self.query_one("#safe-log", RichLog).display = False
+        self._try()
+
+    def _try(self) -> None:
+        self.batch = None
+        self.trying = True
+        self._show()
+        self._run_trials(self.level, self.diagnosis)
+
+    @work(thread=True, exclusive=True, group="safe-trials")
+    def _run_trials(self, level: str, d: Diagnosis) -> None:
+        app = self.app
+
+        def progress(n: int, total: int) -> None:
+            app.call_from_thread(self._progress, n, total)
+
+        batch, later, unsafe = safe_batch(app.host, app.opts, app.workspace, d, LEVELS[level][0], progress)  # type: ignore[attr-defined]
+        app.call_from_thread(self._tried, level, d, batch, later, unsafe)
+
+    def _progress(self, n: int, total: int) -> None:
+        if self.trying:
+            self.query_one("#safe-list", Static).update(
+                Text(f"⟳ trying each fix on a private copy first… {n}/{total}", "italic yellow"))
+
+    def _tried(self, level: str, d: Diagnosis, batch: list[BatchItem], later: list[BatchItem],
+               unsafe: list[BatchItem]) -> None:
+        if level != self.level or d is not self.diagnosis:
+            return  # the level changed meanwhile: a newer trial run is coming
+        self.trying = False
+        self.batch, self.later, self.unsafe = batch, later, unsafe
         self._show()
 
     def _show(self) -> None:
-        severities, label = LEVELS[self.level]
-        todo = safe_candidates(self.diagnosis, severities)
-        title = Text.assemble(("Fix all safe ones: ", "bold"), f"{len(todo)} fix{'es' if len(todo) != 1 else ''} for {label}",
-                              ("   a all · e errors · w warnings · enter apply · esc close", "dim"))
+        _, label = LEVELS[self.level]
+        n = len(self.batch or [])
+        head = "trying…" if self.batch is None else f"{n} fix{'es' if n != 1 else ''} for {label}"
+        title = Text.assemble(("Fix all safe ones: ", "bold"), head,
+                              ("   a all · e errors · w warnings · enter apply these · esc close", "dim"))
         self.query_one("#safe-title", Static).update(title)
         t = Text()
-        for f, p in todo:
-            t.append_text(present.finding_label(f))
-            t.append("\n")
-            t.append(f"  {p.fix.title}\n", "bold")
-            t.append_text(diff_text("\n".join("    " + ln for ln in p.fix.preview.splitlines())))
-            t.append("\n")
-        if not todo:
-            t.append("Nothing safe to apply automatically at this level.", "dim")
+        if self.batch is None:
+            t.append("⟳ trying each fix on a private copy first…", "italic yellow")
+        else:
+            for it in self.batch:
+                t.append_text(present.finding_label(it.finding))
+                t.append("\n")
+                t.append(f"  {it.plan.fix.title}\n", "bold")
+                t.append_text(diff_text("\n".join("    " + ln for ln in it.plan.fix.preview.splitlines())))
+                t.append(f"  Trial: {it.trial.verdict}\n\n", "green")
+            if not self.batch:
+                t.append("Nothing safe to apply automatically at this level.\n", "dim")
+            if self.later:
+                t.append("\nNext round (they change a file a fix above changes; previewed again after):\n", "bold")
+                for it in self.later:
+                    t.append(f"  {it.plan.fix.title}\n", "dim")
+            if self.unsafe:
+                t.append("\nNot safe (not applied):\n", "bold")
+                for it in self.unsafe:
+                    t.append(f"  {it.plan.fix.title}\n", "bold")
+                    t.append(f"    {it.trial.verdict}\n", "red")
         self.query_one("#safe-list", Static).update(t)
 
     def action_level(self, level: str) -> None:
-        if not self.busy:
+        if not self.busy and level != self.level:
             self.level = level
-            self._show()
+            self._try()
 
     def action_close(self) -> None:
         if not self.busy:
             self.dismiss(self.done)
 
     def action_apply(self) -> None:
-        if self.busy or not safe_candidates(self.diagnosis, LEVELS[self.level][0]):
+        if self.busy or not self.batch:
             return
         self.busy = True
+        batch = list(self.batch)
         log = self.query_one("#safe-log", RichLog)
         log.display = True
-        log.write("Applying, each one verified by a fresh trace before the next…")
-        self._run(LEVELS[self.level][0])
+        log.write(f"Applying the {len(batch)} fix{'es' if len(batch) != 1 else ''} above, each verified by a fresh trace…")
+        self._run(batch)
 
     @work(thread=True, exclusive=True, group="safe-fixes")
-    def _run(self, severities: set[str]) -> None:
+    def _run(self, batch: list[BatchItem]) -> None:
         app = self.app
         log = self.query_one("#safe-log", RichLog)
 
-        def report(f, out) -> None:
-            app.call_from_thread(log.write, f"{'✓' if out.cleared else '!' if out.applied else '✗'} {f.title}: {out.verdict}")
+        def report(it: BatchItem, out) -> None:
+            app.call_from_thread(log.write, f"{'✓' if out.cleared else '!' if out.applied else '✗'} {it.plan.fix.title}: {out.verdict}")
 
-        outcomes, d = apply_safe(app.host, app.opts, app.workspace, self.diagnosis, severities, report)  # type: ignore[attr-defined]
-        app.call_from_thread(self._finished, d, len(outcomes))
+        outcomes, d = apply_batch(app.host, app.opts, app.workspace, self.diagnosis, batch, report)  # type: ignore[attr-defined]
+        app.call_from_thread(self._finished, d, batch, outcomes)
 
-    def _finished(self, d: Diagnosis, n: int) -> None:
+    def _finished(self, d: Diagnosis, batch: list[BatchItem], outcomes) -> None:
         self.busy = False
         self.done = d
         self.diagnosis = d
-        self.query_one("#safe-log", RichLog).write(f"Done: {n} fix{'es' if n != 1 else ''} tried. esc closes.")
-        self._show()
+        applied = sum(1 for o in outcomes if o.applied)
+        self.query_one("#safe-log", RichLog).write(
+            f"Done: {applied} of the {len(batch)} previewed fix{'es' if len(batch) != 1 else ''} applied. "
+            "The list shows what is safe now; esc closes.")
+        self._try()
