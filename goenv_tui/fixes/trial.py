@@ -169,7 +169,8 @@ WRONG_VALUE = ("GOENV-MOD-001", "GOENV-MOD-002", "GOENV-PROXY-001", "GOENV-GOROO
 
 
 def _gains(before: Diagnosis, after: Diagnosis) -> tuple[set[str], set[str]]:
-    """Contexts that found go/gopls/dlv only after the fix, and contexts whose environment changed."""
+    """Contexts that found go/gopls/dlv (or a working `go env`) only after the fix, and contexts
+    whose environment changed."""
     gained: set[str] = set()
     changed: set[str] = set()
     befores = {t.id: t for t in before.facts.contexts}
@@ -184,6 +185,10 @@ def _gains(before: Diagnosis, after: Diagnosis) -> tuple[set[str], set[str]]:
             ra = after.facts.resolutions.get(t.id, {}).get(tool)
             if (rb is None or rb.resolved is None) and ra is not None and ra.resolved is not None:
                 gained.add(t.id)
+        # `go env` that failed before (a GOROOT that does not exist) and works now.
+        gb, ga = before.facts.goenvs.get(t.id), after.facts.goenvs.get(t.id)
+        if (gb is None or gb.error or not gb.values) and ga is not None and not ga.error and ga.values:
+            gained.add(t.id)
     return gained, changed
 
 
@@ -443,9 +448,11 @@ def run_trial(host: Host, opts, workspace: str | None, before: Diagnosis, planne
 
 
 def trial_diagnosis(host: Host, opts, workspace: str | None, before: Diagnosis,
-                    files: dict[str, bytes | None], links: dict[str, str], cids: list[str]) -> tuple[Diagnosis, list[str]]:
+                    files: dict[str, bytes | None], links: dict[str, str], cids: list[str]
+                    ) -> tuple[Diagnosis | None, list[str]]:
     """The diagnosis of the home with `files` replaced, re-tracing only `cids` in a private home.
-    Returns it and the syntax problems of the edited files."""
+    Returns it and the syntax problems of the edited files (None and the problems when a shell
+    no longer finishes starting)."""
     from goenv_tui.checks import CheckContext, run_checks
     from goenv_tui.collect import DIR_VARS, GO_TOOLS, Facts, collect_vscode
     from goenv_tui.collect.goenv import collect_goenvs
@@ -479,6 +486,11 @@ def trial_diagnosis(host: Host, opts, workspace: str | None, before: Diagnosis,
         extra = {k: v.replace(home, priv) for k, v in opts.extra_env.items()}
         topts = replace(opts, home=priv, extra_env=extra)
         specs = [s for s in all_specs(opts.shells) if s.id in set(cids)]
+        stuck = _starts(host, topts, specs, before)
+        if stuck:
+            # A shell that no longer finishes starting (a sourcing loop, a `read`): tracing it
+            # would only produce a flood of trace output until the deadline.
+            return None, syntax + stuck
         traced, tracer = trace_all(host, topts, specs=specs)
         # Map the private home back onto the real one (its realpath too, in case /tmp is a link).
         for old in dict.fromkeys((os.path.realpath(priv), priv)):
@@ -526,11 +538,42 @@ def trial_diagnosis(host: Host, opts, workspace: str | None, before: Diagnosis,
     return Diagnosis(facts, graph, findings, today=before.today), syntax
 
 
+def _starts(host: Host, opts, specs: list, before: Diagnosis) -> list[str]:
+    """Start each context's real shell, untraced, on the private home: does it still finish?
+    The deadline is generous (three times its traced start before, at least 3 s)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from goenv_tui.shells.tracer import hermetic_env
+
+    befores = {t.id: t for t in before.facts.contexts}
+
+    def one(spec) -> str | None:
+        exe = host.which(spec.shell)
+        b = befores.get(spec.id)
+        if exe is None or b is None or b.status is not TraceStatus.OK:
+            return None
+        argv = [exe] + (["-l"] if spec.login else []) + (["-i"] if spec.interactive else []) + ["-c", "exit 0"]
+        env = hermetic_env(host, opts, exe)
+        if spec.sshd_command:
+            env["SSH_CLIENT"] = "127.0.0.1 50000 22"
+        limit = min(max(3.0, 3 * b.duration_ms / 1000), max(3.0, opts.timeout))
+        res = host.run(argv, env=env, cwd=opts.home, timeout=limit)
+        if res.timed_out:
+            return (f"{spec.id} no longer starts: `{' '.join(argv[:-2]).replace(exe, spec.shell)} -c exit` did not "
+                    f"finish within {limit:.0f}s (a sourcing loop or something that waits)")
+        return None
+
+    with ThreadPoolExecutor(max_workers=max(1, len(specs))) as pool:
+        return [x for x in pool.map(one, specs) if x]
+
+
 def _trial(host: Host, opts, workspace: str | None, before: Diagnosis, planned: PlannedFix, t0: float) -> Trial:
     files = {e.path: (to_bytes(e.after) if e.after is not None else None) for e in planned.edits if e.changes}
     links = {e.link: e.path for e in planned.edits if e.changes and e.link}
     cids = affected_contexts(before, planned)
     after, syntax = trial_diagnosis(host, opts, workspace, before, files, links, cids)
+    if after is None:
+        return Trial(True, False, False, tuple(dict.fromkeys(syntax)), (), tuple(cids), time.monotonic() - t0)
     j = assess(before, after, planned, opts.home, cids, syntax)
     return Trial(True, j.ok, j.cleared, tuple(dict.fromkeys(j.problems)), tuple(dict.fromkeys(j.evidence)),
                  tuple(cids), time.monotonic() - t0)
