@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 
-from goenv_tui.fixes.plan import PlannedFix
+from goenv_tui.fixes.plan import PlannedFix, lines_of
 from goenv_tui.graph import EnvGraph, Impact, bin_node
 from goenv_tui.shells.static import assignments_in, statements
 
@@ -49,20 +49,23 @@ def reach(graph: EnvGraph, plan: PlannedFix) -> Impact:
     for e in plan.edits:
         if not e.changes:
             continue
-        before = (e.before or "").splitlines(keepends=True)
-        after = (e.after or "").splitlines(keepends=True)
+        # Lines as the shell counts them (\n only), and the file as the home reads it: a
+        # symlinked dotfile's link, not its target (the graph knows the link).
+        before = lines_of(e.before or "")
+        after = lines_of(e.after or "")
+        path = e.link or e.path
         added: list[str] = []
         for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
             if op in ("replace", "delete"):
-                parts.extend(graph.affects(e.path, line) for line in range(i1 + 1, i2 + 1))
+                parts.extend(graph.affects(path, line) for line in range(i1 + 1, i2 + 1))
             if op in ("replace", "insert"):
                 added.extend(after[j1:j2])
         code = [ln for ln in added if ln.strip() and not ln.lstrip().startswith("#")]
         if code:  # comments (the marker, a disabled line) reach nothing
-            readers = graph.readers(e.path)
+            readers = graph.readers(path)
             names = _added_names(code)
-            whole = graph.affects(e.path)
-            parts.append(Impact(e.path, None, (), tuple(readers),
+            whole = graph.affects(path)
+            parts.append(Impact(path, None, (), tuple(readers),
                                 tuple((c, n) for c in readers for n in sorted(names)), (), (), whole.settings))
     for path in plan.touches:
         node = bin_node(path)

@@ -48,8 +48,16 @@ async def test_after_a_fix_the_probes_run_again_on_the_fixed_home(home: Home) ->
         await pilot.press("f")
         await pilot.pause()
         assert isinstance(app.screen, FixDialog)
+        for _ in range(600):  # Apply waits for the trial on a private copy
+            await pilot.pause(0.05)
+            if app.screen.plans[app.screen.chosen].id in app.screen.trials:
+                break
         await pilot.press("a")  # apply
         await settle(pilot)
+        for _ in range(600):
+            if app.screen.outcome is not None:
+                break
+            await pilot.pause(0.05)
         assert app.screen.outcome is not None and app.screen.outcome.cleared, app.screen.outcome
         await pilot.press("a")  # close
         await settle(pilot)
