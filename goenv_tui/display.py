@@ -21,6 +21,8 @@ def tilde(home: str, path: str | None) -> str:
     if path is None:
         return "?"
     home = home.rstrip("/")
+    if path.startswith("<(…) at "):  # a sourced process substitution, named by its line
+        return "<(…) at " + tilde(home, path[len("<(…) at "):])
     if path == home:
         return "~"
     if home and path.startswith(home + "/"):

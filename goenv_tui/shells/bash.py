@@ -14,19 +14,32 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from goenv_tui.model import ContextSpec, Location
-from goenv_tui.shells.trace import Frame, Record, VarState
+from goenv_tui.shells.trace import Frame, Record, VarState, defined_functions
 
 NAME = "bash"
-_FS, _RS, _END = "\x1f", "\x1e", "\x1d"
+_FS, _RS, _END, _SET = "\x1f", "\x1e", "\x1d", "\x1a"
 _RECORD_RE = re.compile(r"(\x1e+)([^\x1d\x1e]*)\x1d")
 
 
 def ps4(watched: list[str], modern: bool = True) -> str:
+    """The trace record. It must read the same whatever the startup files set: arrays are
+    expanded with `[@]` (joined by a space in a prompt, where `[*]` would join with the first
+    character of a user's IFS, e.g. gvm's `local IFS=:`), and every field is guarded with `+`
+    so that `set -u` cannot turn an unset variable into an error."""
     q = "@Q" if modern else ""
-    head = f"{_RS}$${_FS}${{BASH_SUBSHELL}}{_FS}${{BASH_SOURCE[*]{q}}}{_FS}${{BASH_LINENO[*]}}{_FS}${{FUNCNAME[*]{q}}}{_FS}${{LINENO}}"
-    fields = [(f"${{{v}@a}}" if modern else "") + f"${{{v}+=}}${{{v}}}" for v in watched]
+    head = _FS.join([
+        f"{_RS}$$", "${BASH_SUBSHELL}", f"${{BASH_SOURCE[@]+${{BASH_SOURCE[@]{q}}}}}",
+        "${BASH_LINENO[@]+${BASH_LINENO[@]}}", f"${{FUNCNAME[@]+${{FUNCNAME[@]{q}}}}}", "${LINENO}",
+    ])
+    # No literal IFS-prone character inside a `${V+word}`: bash splits that word on IFS (an `=`
+    # there became a space with IFS='='), so attributes and value are parted by a control character.
+    if modern:
+        fields = [f"${{{v}+${{{v}@a}}{_SET}${{{v}}}}}" for v in watched]
+    else:
+        fields = [f"${{{v}+{_SET}${{{v}}}}}" for v in watched]
     return head + _FS + _FS.join(fields) + _END
 
 
@@ -82,19 +95,20 @@ def parse(stderr: str, watched: list[str], modern: bool = True, level_offset: in
     matches = list(_RECORD_RE.finditer(stderr))
     last_key: str | None = None
     last_values: dict[str, VarState] = {}
+    depths: list[int] = []  # per record: how many `eval`s are running around it
     for i, m in enumerate(matches):
         level = len(m.group(1))
         parts = m.group(2).split(_FS)
-        if len(parts) < 6 + len(watched):
-            continue
+        if len(parts) != 6 + len(watched):
+            continue  # garbled (a value holding our separators, output cut at a kill): skip it
         try:
             pid = int(parts[0])
             subshell = int(parts[1] or 0)
             lineno = int(parts[5] or 0)
+            linenos = [int(x) for x in parts[3].split()]
         except ValueError:
             continue
         sources = _words(parts[2], modern)
-        linenos = [int(x) for x in parts[3].split()] if parts[3].strip() else []
         funcs = _words(parts[4], modern)
         raw_values = parts[6 : 6 + len(watched)]
         key = "\x1f".join(raw_values)
@@ -119,39 +133,69 @@ def parse(stderr: str, watched: list[str], modern: bool = True, level_offset: in
             frames.append(Frame(kind, name, call))
         file = sources[0] if sources else NAME
         rec = Record(pid, subshell, file, lineno, tuple(frames), values, command)
-        rec_eval_depth = level - 1 - level_offset - subshell - source_frames
-        if sources and rec_eval_depth > 0:
-            rec.eval_site = _PENDING  # resolved below against the enclosing eval line
+        depths.append(max(0, level - 1 - level_offset - subshell - source_frames) if sources else 0)
         records.append(rec)
-    _resolve_evals(records)
+    _resolve_evals(records, depths)
     return records
 
 
 def _values(watched: list[str], raw_values: list[str], modern: bool) -> dict[str, VarState]:
     values: dict[str, VarState] = {}
     for var, raw in zip(watched, raw_values, strict=False):
-        if "=" not in raw:
+        if _SET not in raw:
             values[var] = VarState(False)
         elif modern:
-            attrs, _, value = raw.partition("=")
+            attrs, _, value = raw.partition(_SET)
             values[var] = VarState(True, "x" in attrs, value)
         else:
             values[var] = VarState(True, True, raw[1:])
     return values
 
 
-_PENDING = Location("<eval>", 0)
+@dataclass
+class _Scope:
+    """One function call or sourced file as the trace walks through it."""
+
+    base: int  # eval depth of the line that entered it
+    entry: Location  # that line, as it is reported
+    anchor: Location | None = None  # its latest line that ran outside any of its own evals
 
 
-def _resolve_evals(records: list[Record]) -> None:
-    """Lines run by `eval` carry bogus line numbers: attribute them to the eval line itself."""
-    anchor: dict[tuple[int, tuple[str, ...]], Location] = {}
-    for rec in records:
-        key = (rec.subshell, tuple(f.name for f in rec.frames))
-        if rec.eval_site is _PENDING:
-            rec.eval_site = anchor.get(key, Location(rec.file, rec.line))
+def _resolve_evals(records: list[Record], depths: list[int]) -> None:
+    """Lines run by `eval` carry bogus line numbers: attribute them to the line that ran the eval.
+
+    bash counts evals dynamically (its PS4 repeats once per active eval), so a line's own depth is
+    its depth minus that of the line that called its function or sourced its file. Functions that
+    an eval *defined* (`eval "$(goenv init -)"` defines `goenv()`, which itself evals) report lines
+    counted from the eval string, possibly past the end of the file: everything they do is
+    credited to the line that called them, itself resolved the same way."""
+    eval_defined: set[str] = set()
+    scopes: dict[tuple[int, tuple[str, ...]], _Scope] = {}
+    prev_key: tuple[int, tuple[str, ...]] | None = None
+    prev_loc: Location | None = None
+    prev_depth = 0
+    for rec, depth in zip(records, depths, strict=True):
+        names = tuple(f.name for f in rec.frames)
+        key = (rec.subshell, names)
+        entering = prev_key is not None and key != prev_key and (
+            len(names) > len(prev_key[1]) and names[len(names) - len(prev_key[1]):] == prev_key[1]
+            or rec.subshell > prev_key[0])
+        scope = scopes.get(key)
+        if scope is None or entering:
+            scope = scopes[key] = _Scope(prev_depth if prev_key is not None else 0,
+                                         prev_loc or Location(rec.file, rec.line))
+        own = Location(rec.file, rec.line)
+        inner = rec.frames[0] if rec.frames else None
+        if inner is not None and inner.kind == "function" and inner.name in eval_defined:
+            rec.eval_site = scope.entry
+        elif depth > scope.base:
+            rec.eval_site = scope.anchor or scope.entry
         else:
-            anchor[key] = Location(rec.file, rec.line)
+            scope.anchor = own
+        if rec.command.startswith("eval"):
+            eval_defined |= defined_functions(rec.command)
+        prev_key, prev_depth = key, depth
+        prev_loc = rec.eval_site or own
 
 
 def toplevel_files(spec: ContextSpec, home: str, sys_bashrc: str | None, exists: Callable[[str], bool]) -> list[str]:

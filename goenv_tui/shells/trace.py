@@ -61,9 +61,32 @@ class Record:
     is_sourcetrace: bool = False
 
 
+# A function definition inside a traced `eval` command (shells print the eval's words quoted,
+# zsh as $'…\n…', hence the literal "\n").
+_FUNC_DEF_RE = re.compile(
+    r"(?:^|[\s;&|({]|\\n)(?:function\s+([^\s(){}<>;&|'\"\\]+)|([^\s(){}<>;&|'\"=$`\\]+)\s*\(\s*\))")
+
+
+def defined_functions(command: str) -> set[str]:
+    """Names of the functions a traced `eval` command defines: their lines are counted from the
+    eval string, not from the file they are reported in."""
+    return {m.group(1) or m.group(2) for m in _FUNC_DEF_RE.finditer(command)}
+
+
+STREAM_PREFIX = "<(…) at "
+
+
 def is_stream(path: str) -> bool:
-    """A process substitution or pipe, as seen by `source <(…)`."""
-    return path.startswith(("/dev/fd/", "/proc/self/fd/", "/proc/")) and "/fd/" in path
+    """A process substitution or pipe, as seen by `source <(…)` (or as named by `stream_name`)."""
+    return path.startswith(STREAM_PREFIX) or (path.startswith(("/dev/fd/", "/proc/")) and "/fd/" in path)
+
+
+def stream_name(path: str, site: Location | None) -> str:
+    """What the files list calls a sourced stream: `/proc/self/fd/19` means nothing to the user
+    (and the next `source <(…)` may get the same number); the line that ran it does."""
+    if site is None or not is_stream(path) or path.startswith(STREAM_PREFIX):
+        return path
+    return f"{STREAM_PREFIX}{site.path}:{site.line}"
 
 
 @dataclass
@@ -177,6 +200,7 @@ def fold(records: list[Record], watched: list[str], initial: dict[str, VarState]
     seen_files: dict[str, int] = {}
 
     def add_file(path: str, sourced_from: Location | None) -> None:
+        path = stream_name(path, sourced_from)
         if path in seen_files or path in ("bash", "zsh", "sh", "-bash", "-zsh", ""):
             return
         seen_files[path] = len(result.files)
@@ -228,7 +252,10 @@ def fold(records: list[Record], watched: list[str], initial: dict[str, VarState]
             if target is not None and not rec.is_sourcetrace and target not in seen_files and not any(
                 f.kind == "source" and f.name == target for f in rec.frames
             ):
-                result.quiet_sources.append((target, Location(prev.file, _mapped(prev, start_of)), len(result.files)))
+                site = Location(prev.file, _mapped(prev, start_of))
+                named = stream_name(target, site)
+                if named not in seen_files:
+                    result.quiet_sources.append((named, site, len(result.files)))
             if rec.values is not prev.values:
                 _diff(prev, rec.values, state, watched, result, start_of)
                 state.update(rec.values)

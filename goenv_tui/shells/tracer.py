@@ -135,7 +135,7 @@ class FileCache:
         error = None
         if b"\0" in data[:8192]:
             error = "binary content"
-        elif "\ufffd" in text:
+        elif not _valid_utf8(data, truncated):
             error = "not valid UTF-8 (undecodable bytes shown as \ufffd)"
         real = None
         try:
@@ -147,6 +147,16 @@ class FileCache:
     def all(self) -> dict[str, FileText]:
         with self._lock:
             return dict(self._files)
+
+
+def _valid_utf8(data: bytes, truncated: bool) -> bool:
+    """Judged on the bytes: a file may hold a literal U+FFFD and still be valid UTF-8. A file cut
+    at the read limit may end inside a character; that is not its fault."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return truncated and exc.reason == "unexpected end of data"
+    return True
 
 
 def hermetic_env(host: Host, opts: TraceOptions, shell_path: str) -> dict[str, str]:
@@ -421,8 +431,8 @@ class Tracer:
         files = list(folded.files)
         # `source X` of a file that traced nothing (empty, comments only).
         for target, site, before in reversed(folded.quiet_sources):
-            path = target if target.startswith("/") else f"{self.opts.home.rstrip('/')}/{target}"
-            if self.host.stat(path).is_file and all(f.path != path for f in files):
+            path = target if target.startswith("/") or is_stream(target) else f"{self.opts.home.rstrip('/')}/{target}"
+            if (is_stream(path) or self.host.stat(path).is_file) and all(f.path != path for f in files):
                 files.insert(min(before, len(files)), SourcedFile(path, 0, site))
         if spec.shell == "bash":
             # Startup files bash opened itself but that ran no command: from bash's own rules.

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from goenv_tui.model import ContextSpec, Location
-from goenv_tui.shells.trace import Frame, Record, VarState
+from goenv_tui.shells.trace import Frame, Record, VarState, defined_functions
 
 NAME = "zsh"
 _FS, _RS, _END, _JS = "\x1f", "\x1e", "\x1d", "\x1c"
@@ -116,7 +116,23 @@ def parse(stderr: str, watched: list[str], initial_exported: set[str] | None = N
         rec.is_sourcetrace = command.strip() == "<sourcetrace>"
         records.append(rec)
     _infer_exports(records, initial_exported or set())
+    _credit_eval_defined(records)
     return records
+
+
+def _credit_eval_defined(records: list[Record]) -> None:
+    """A function that an `eval` defined (`eval "$(goenv init -)"` defines `goenv()`) reports
+    line numbers counted from the eval string (past the end of the file, or on unrelated lines):
+    what runs inside it is credited to where it was called from, or to the eval around that."""
+    eval_defined: set[str] = set()
+    for rec in records:
+        if eval_defined:
+            special = [k for k, f in enumerate(rec.frames)
+                       if f.kind == "eval" or (f.kind == "function" and f.name in eval_defined)]
+            if special and rec.frames[special[-1]].kind == "function" and rec.frames[special[-1]].call_site:
+                rec.eval_site = rec.frames[special[-1]].call_site
+        if rec.command.startswith("eval"):
+            eval_defined |= defined_functions(rec.command)
 
 
 _DECL = {"export", "typeset", "declare", "local", "readonly", "integer", "float"}

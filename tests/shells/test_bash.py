@@ -68,8 +68,9 @@ def test_source_process_substitution(home: Home) -> None:
     """)
     a = only_change(t, "GOPROXY")
     assert (a.location.path, a.location.line, a.via, a.value) == (home.p(".bashrc"), 3, "source", "https://goproxy.example,direct")
-    stream = [f for f in t.files if f.path.startswith("/dev/fd/")]
+    stream = [f for f in t.files if f.path.startswith("<(")]
     assert len(stream) == 1 and stream[0].sourced_from.line == 3
+    assert stream[0].path == f"<(…) at {home.p('.bashrc')}:3"
 
 
 def test_function_defined_in_one_file_called_from_another(home: Home) -> None:
