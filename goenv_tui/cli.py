@@ -37,7 +37,8 @@ def _common(p: argparse.ArgumentParser) -> None:
                                                      "when it is the login shell)")
     p.add_argument("--login-shell", metavar="PATH", help="treat this as the user's login shell (default: from the passwd entry)")
     p.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",
-                   help="per-context startup deadline (default: 5)")
+                   help="a context that runs no new line for this long is stuck (default: 5); one that keeps "
+                        "running lines is slow, not stuck, and is given up to 60 s")
     p.add_argument("--demo", action="store_true", help="use the bundled broken example home")
     p.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
     p.add_argument("--no-probes", action="store_true", help="skip the live probes of gopls, dlv and go build")

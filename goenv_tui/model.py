@@ -110,6 +110,8 @@ class ContextTrace:
     # The whole final environment (not only watched variables): what a program started in this
     # context gets. Used to run `go env` and the probes exactly as that context would.
     full_env: dict[str, str] = field(default_factory=dict)
+    # TIMEOUT only: the shell was still running new lines when it was given up on (slow, not hung).
+    slow: bool = False
 
     @property
     def id(self) -> str:

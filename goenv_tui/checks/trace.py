@@ -21,9 +21,12 @@ def startup_hangs(ctx: CheckContext) -> Iterator[Finding]:
     for place, traces in by_place.items():
         ids = [t.id for t in traces]
         first = traces[0]
+        # Still running new lines at the ceiling: slow, not stuck; say so rather than "hangs".
+        title = (f"Shell startup is too slow (still running at {place})" if all(t.slow for t in traces)
+                 else f"Shell startup hangs at {place}")
         yield finding(
             "GOENV-TRACE-001", place, Severity.ERROR,
-            f"Shell startup hangs at {place}",
+            title,
             f"{ctx.contexts_phrase(ids)}: {first.error or 'startup did not finish'}. Programs that start the "
             "shell this way (an editor resolving its environment, `ssh host cmd`) wait for it until they give up.",
             contexts=ids, locations=[t.stopped_at for t in traces if t.stopped_at],

@@ -24,6 +24,9 @@ class RunResult:
     killed: tuple[int, ...] = ()
     error: str | None = None
     hung: tuple[str, ...] = ()  # "pid command" of what was still running at the deadline
+    # With an idle deadline: True when the child was stopped for printing nothing on stderr for
+    # that long (stuck), False when it was still printing at the overall deadline (slow).
+    stalled: bool = False
 
     @property
     def ok(self) -> bool:
@@ -62,6 +65,7 @@ class Host(Protocol):
         timeout: float = 10.0,
         stdin: bytes | None = None,
         hold_stdin: bool = False,
+        idle_timeout: float | None = None,
     ) -> RunResult: ...
 
     def read_bytes(self, path: str, limit: int | None = None) -> bytes: ...

@@ -48,8 +48,9 @@ class LocalHost:
         timeout: float = 10.0,
         stdin: bytes | None = None,
         hold_stdin: bool = False,
+        idle_timeout: float | None = None,
     ) -> RunResult:
-        return run_process(argv, env, cwd, timeout, stdin, hold_stdin)
+        return run_process(argv, env, cwd, timeout, stdin, hold_stdin, idle_timeout)
 
     # files -------------------------------------------------------------------------------
     def read_bytes(self, path: str, limit: int | None = None) -> bytes:

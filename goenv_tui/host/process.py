@@ -146,8 +146,13 @@ def run_process(
     timeout: float,
     stdin: bytes | None = None,
     hold_stdin: bool = False,
+    idle_timeout: float | None = None,
 ) -> RunResult:
     """Run argv to completion or to the deadline; never leaves a process behind.
+
+    With `idle_timeout`, a child that keeps writing to stderr (a traced shell printing trace
+    lines) is progressing and may run up to `timeout`; one that writes nothing there for
+    `idle_timeout` seconds is stuck and is stopped then (`stalled`).
 
     With `hold_stdin`, the child's stdin is a pipe that stays open and silent (as under sshd or
     an editor): a `read` in a startup file then waits, as it would there, until the deadline.
@@ -191,6 +196,8 @@ def run_process(
     deadline = start + timeout
     exit_by: float | None = None
     timed_out = False
+    stalled = False
+    last_err = start  # when stderr last said something
     hung: list[str] = []
     reading = {"stdout", "stderr"}
     while True:
@@ -198,8 +205,10 @@ def run_process(
         # Both pipes closed: still wait for the child itself, up to the deadline.
         if not reading and (proc.poll() is not None or timed_out):
             break
-        if now >= deadline and proc.poll() is None and not timed_out:
+        idle = idle_timeout is not None and now - last_err >= idle_timeout
+        if (now >= deadline or idle) and proc.poll() is None and not timed_out:
             timed_out = True
+            stalled = idle and now < deadline
             hung = [_describe(p) for p in _leftovers(proc.pid, token, born)]
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(proc.pid, signal.SIGHUP)
@@ -208,6 +217,8 @@ def run_process(
         if exit_by is not None and now >= exit_by:
             break
         wait = (exit_by if exit_by is not None else deadline) - now
+        if idle_timeout is not None and exit_by is None:
+            wait = min(wait, last_err + idle_timeout - now)
         if not sel.get_map():
             # Pipes are closed; block on the child itself (Popen.wait polls with backoff).
             with contextlib.suppress(subprocess.TimeoutExpired):
@@ -234,6 +245,8 @@ def run_process(
                 sel.unregister(key.fileobj)
                 reading.discard(key.data)
                 continue
+            if key.data == "stderr":
+                last_err = time.monotonic()
             if sizes[key.data] < _MAX_OUTPUT:
                 out[key.data].append(chunk)
                 sizes[key.data] += len(chunk)
@@ -269,12 +282,17 @@ def run_process(
         returncode = proc.wait()
     duration = (time.monotonic() - start) * 1000
     error = None
-    if timed_out:
+    if timed_out and stalled:
+        error = f"no progress for {idle_timeout:g}s"
+        if hung or described:
+            error += "; still running: " + ", ".join((hung or described)[:5])
+    elif timed_out:
         error = f"timed out after {timeout:g}s"
         if hung or described:
             error += "; still running: " + ", ".join((hung or described)[:5])
     return RunResult(
         hung=tuple(hung),
+        stalled=stalled,
         argv=tuple(argv),
         returncode=None if timed_out else returncode,
         stdout=b"".join(out["stdout"]),

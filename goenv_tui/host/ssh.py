@@ -200,14 +200,16 @@ class SSHHost:
         return " ".join(parts)
 
     def run(self, argv: Sequence[str], env: Mapping[str, str] | None = None, cwd: str | None = None,
-            timeout: float = 10.0, stdin: bytes | None = None, hold_stdin: bool = False) -> RunResult:
+            timeout: float = 10.0, stdin: bytes | None = None, hold_stdin: bool = False,
+            idle_timeout: float | None = None) -> RunResult:
         """Run through the agent: no new SSH channel, the deadline and the group kill happen there."""
         if self.lost:
             return RunResult(tuple(argv), None, b"", b"", 0.0, error=self.lost)
         env2 = {k: v for k, v in env.items() if k != "GOENV_TUI_RUN_ID"} if env is not None else None
         try:
             res = self._call("run", timeout=timeout + 30, argv=list(argv), env=env2, cwd=cwd, timeout_s=timeout,
-                             stdin=base64.b64encode(stdin).decode() if stdin is not None else None, hold=hold_stdin)
+                             stdin=base64.b64encode(stdin).decode() if stdin is not None else None, hold=hold_stdin,
+                             idle_s=idle_timeout)
         except ConnectionLost as exc:
             return RunResult(tuple(argv), None, b"", b"", 0.0, error=str(exc))
         except HostError as exc:
@@ -220,7 +222,8 @@ class SSHHost:
             return zlib.decompress(raw) if res.get("z") and raw else raw
 
         return RunResult(tuple(argv), res.get("returncode"), data("stdout"), data("stderr"),
-                         float(res.get("duration_ms") or 0), bool(res.get("timed_out")), (), error)
+                         float(res.get("duration_ms") or 0), bool(res.get("timed_out")), (), error,
+                         stalled=bool(res.get("stalled")))
 
     def login_command_env(self) -> dict[str, str] | None:
         """The environment sshd really gives `ssh host cmd`: the login shell run with -c, its own

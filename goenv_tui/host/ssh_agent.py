@@ -70,7 +70,7 @@ def binhead(path, magic):
     block = data[at:at + 65536] if at >= 0 else b""
     return head, at, block, len(data)
 
-def run(argv, env, cwd, timeout, stdin, hold):
+def run(argv, env, cwd, timeout, stdin, hold, idle=None):
     start = time.monotonic()
     try:
         proc = subprocess.Popen(argv, env=env, cwd=cwd, start_new_session=True, stdout=subprocess.PIPE,
@@ -81,9 +81,13 @@ def run(argv, env, cwd, timeout, stdin, hold):
                 "error": "cannot start " + argv[0] + ": " + (e.strerror or str(e))}
     bufs = {"out": [], "err": []}
 
+    last = [start]  # when stderr last said something (a traced shell that prints is progressing)
+
     def pump(stream, key):
         for chunk in iter(lambda: stream.read1(65536), b""):
             bufs[key].append(chunk)
+            if key == "err":
+                last[0] = time.monotonic()
 
     readers = [threading.Thread(target=pump, args=(proc.stdout, "out"), daemon=True),
                threading.Thread(target=pump, args=(proc.stderr, "err"), daemon=True)]
@@ -96,10 +100,20 @@ def run(argv, env, cwd, timeout, stdin, hold):
         except OSError:
             pass
     timed_out = False
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
+    stalled = False
+    while True:
+        now = time.monotonic()
+        left = start + timeout - now
+        if idle is not None:
+            left = min(left, last[0] + idle - now)
+        try:
+            proc.wait(timeout=max(0.0, min(left, 0.1)))
+            break
+        except subprocess.TimeoutExpired:
+            if left > 0:
+                continue
         timed_out = True
+        stalled = idle is not None and time.monotonic() < start + timeout
         try:
             os.killpg(proc.pid, signal.SIGHUP)
         except OSError:
@@ -121,17 +135,19 @@ def run(argv, env, cwd, timeout, stdin, hold):
     code = proc.wait()
     # Traces are large and repetitive (PS4 repeats every watched value): compressed they cross
     # the connection ten to fifty times faster.
-    return {"returncode": None if timed_out else code, "timed_out": timed_out, "z": True,
+    return {"returncode": None if timed_out else code, "timed_out": timed_out, "stalled": stalled, "z": True,
             "stdout": base64.b64encode(zlib.compress(b"".join(bufs["out"]), 1)).decode(),
             "stderr": base64.b64encode(zlib.compress(b"".join(bufs["err"]), 1)).decode(),
             "duration_ms": (time.monotonic() - start) * 1000,
-            "error": ("timed out after %gs" % timeout) if timed_out else None}
+            "error": (("no progress for %gs" % idle) if stalled else ("timed out after %gs" % timeout))
+            if timed_out else None}
 
 def handle(req):
     op = req["op"]
     if op == "run":
         stdin = base64.b64decode(req["stdin"]) if req.get("stdin") is not None else None
-        return run(req["argv"], req.get("env"), req.get("cwd"), req["timeout_s"], stdin, req.get("hold", False))
+        return run(req["argv"], req.get("env"), req.get("cwd"), req["timeout_s"], stdin, req.get("hold", False),
+                   req.get("idle_s"))
     if op == "stat":
         return info(req["path"], True)
     if op == "lstat":

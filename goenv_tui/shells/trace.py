@@ -59,6 +59,10 @@ class Record:
     command: str
     eval_site: Location | None = None  # set by shells that cannot name eval frames
     is_sourcetrace: bool = False
+    # A line inside the shell's own function library, traced without its stack or values (see
+    # zsh.ps4): it only tells where the shell is.
+    opaque: bool = False
+    weight: int = 1  # trace lines this record stands for (a run of opaque lines is kept as one)
 
 
 # A function definition inside a traced `eval` command (shells print the eval's words quoted,
@@ -123,6 +127,34 @@ def attribute(rec: Record, start_of: dict[str, dict[int, int]] | None = None) ->
             site = None
         return Attribution(place(rec.file, rec.line), f"function {inner.name}", site)
     return Attribution(place(rec.file, rec.line), None, None)
+
+
+def where_time_went(records: list[Record], start_of: dict[str, dict[int, int]] | None = None) -> str:
+    """Which file most of the main shell's trace lines ran in (the cost of tracing and of starting
+    is roughly proportional to lines run), for a slow start: "… in FILE (N of M lines)"; for zsh's
+    own library (compinit) also the user's line that called into it."""
+    if not records:
+        return ""
+    main = records[0].pid
+    lines: dict[str, int] = {}
+    entered: dict[str, Location] = {}
+    outside: Record | None = None
+    for rec in records:
+        if rec.pid != main:
+            continue
+        lines[rec.file] = lines.get(rec.file, 0) + rec.weight
+        if rec.opaque:
+            if outside is not None and rec.file not in entered:
+                entered[rec.file] = attribute(outside, start_of).location
+        else:
+            outside = rec
+    total = sum(lines.values())
+    top = max(lines, key=lambda f: lines[f])
+    text = f"{top} ({lines[top]} of {total} traced lines)"
+    if top in entered:
+        site = entered[top]
+        text += f", entered from {site.path}:{site.line}"
+    return text
 
 
 def classify(var: str, before: VarState, after: VarState, command: str) -> Op:
@@ -208,6 +240,11 @@ def fold(records: list[Record], watched: list[str], initial: dict[str, VarState]
 
     for rec in records:
         if rec.pid != main_pid:
+            continue
+        if rec.opaque:
+            # Inside the shell's own library: it only says where the shell is. A change made in
+            # there is credited, at the next line outside, to the line that called in (`prev`).
+            result.last = rec
             continue
         if not rec.is_sourcetrace and rec.eval_site is None and not any(f.kind == "eval" for f in rec.frames):
             line = rec.line

@@ -7,6 +7,7 @@ parallel threads; each child is a separate process, so the threads mostly wait.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -26,6 +27,7 @@ from goenv_tui.shells.trace import (
     attribute,
     fold,
     is_stream,
+    where_time_went,
 )
 
 # Variables always watched. Every GO*/CGO_* name a startup file mentions is added to these.
@@ -62,7 +64,11 @@ SSHD_PATH = {
 class TraceOptions:
     home: str
     shells: tuple[str, ...] = ("bash", "zsh")
+    # A context that runs no new line for `timeout` seconds is stuck (a `read`, a `sleep`, an
+    # `exec tmux`). One that keeps running lines is slow, not stuck — a first start's compinit —
+    # and is given up to `ceiling` seconds.
     timeout: float = 5.0
+    ceiling: float = 60.0
     lang: str = "C.UTF-8"
     login_shell: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -188,6 +194,7 @@ class Tracer:
         self._sys_bashrc: str | None | bool = False
         self._fish_info: dict[str, fish.FishInfo | None] = {}
         self._fish_lock = threading.Lock()
+        self._zsh_lib: dict[str, tuple[str, ...]] = {}
         self.watched = list(BASE_WATCHED)
         self._discover_names(self._home_candidates())
         self.os_name = host.os_name()
@@ -248,6 +255,15 @@ class Tracer:
                 finally:
                     self.host.remove_tree(scratch)
             return self._fish_info[path]
+
+    def _zsh_library(self, path: str) -> tuple[str, ...]:
+        """zsh's own function directories (from its default $fpath, `zsh -f`: no startup file)."""
+        with self._fish_lock:
+            if path not in self._zsh_lib:
+                res = self.host.run([path, "-f", "-c", "print -rl -- $fpath"], env={"PATH": "/usr/bin:/bin"}, timeout=5)
+                fpath = res.stdout.decode(errors="replace").splitlines() if res.ok else []
+                self._zsh_lib[path] = zsh.library_dirs(fpath)
+            return self._zsh_lib[path]
 
     def _text(self, path: str) -> str | None:
         return self.files.get(path).text
@@ -335,14 +351,15 @@ class Tracer:
             if not modern:
                 notes.append("bash older than 4.4: exported and unexported values are not told apart")
         else:
-            env["PS4"] = zsh.ps4(watched, escape)
+            env.update(zsh.ps4(watched, escape, self._zsh_library(shell_path)))
             env = zsh.context_env(spec, env)
         if driven is not None:
             argv = bash.driver_argv(spec, shell_path, env.pop("PS4"), driven, command)
         else:
             argv = prefix + driver.argv(spec, shell_path, command)
         try:
-            res = self.host.run(argv, env=env, cwd=self.opts.home, timeout=self.opts.timeout, hold_stdin=True)
+            res = self.host.run(argv, env=env, cwd=self.opts.home, timeout=max(self.opts.ceiling, self.opts.timeout),
+                                idle_timeout=self.opts.timeout, hold_stdin=True)
         finally:
             if hook_dir is not None:
                 self.host.remove_tree(hook_dir)
@@ -389,14 +406,28 @@ class Tracer:
         if folded.last is not None and folded.last.is_sourcetrace:
             last_cmd = ""
         printed = _printed_after(folded.last.command) if folded.last else ""
+        costly = where_time_went(records, start_of) if records else ""
         if res.timed_out:
             children = [h.split(" ", 1)[-1] for h in res.hung if not h.split(" ", 1)[-1].startswith((shell_path, "unshare"))]
-            msg = f"startup did not finish within {self.opts.timeout:g}s"
-            if stopped:
-                msg += f"; stopped at {_short(stopped)}" + (f" (`{last_cmd[:80]}`)" if last_cmd else "")
-            if children:
-                msg += f"; waiting for: {', '.join(c[:80] for c in children[:3])}"
-            return ContextTrace(spec, shell_path, TraceStatus.TIMEOUT, error=msg, stopped_at=stopped, **common)  # type: ignore[arg-type]
+            slow = not res.stalled
+            if slow:
+                msg = (f"startup still running after {max(self.opts.ceiling, self.opts.timeout):g}s: slow, not stuck "
+                       "(it kept running new lines)")
+                if costly:
+                    msg += f"; most of the time in {costly}"
+                if stopped:
+                    msg += f"; it was at {_short(stopped)}"
+            else:
+                msg = f"startup made no progress for {self.opts.timeout:g}s"
+                if stopped:
+                    msg += f"; stopped at {_short(stopped)}" + (f" (`{last_cmd[:80]}`)" if last_cmd else "")
+                if children:
+                    msg += f"; waiting for: {', '.join(c[:80] for c in children[:3])}"
+            return ContextTrace(spec, shell_path, TraceStatus.TIMEOUT, error=msg, stopped_at=stopped, slow=slow,  # type: ignore[arg-type]
+                                **common)
+        if res.duration_ms > self.opts.timeout * 1000 and costly:
+            notes.append(f"slow start: {res.duration_ms / 1000:.1f}s traced; most of the time in {costly}")
+            common["notes"] = tuple(notes)
         if not folded.finished or ENV_MARK.encode() not in res.stdout:
             if prefix and not records:
                 msg = f"could not start bash in a user namespace: {stderr.strip()[:300] or 'no output'}"
@@ -413,8 +444,9 @@ class Tracer:
     def _start_map(self, records: list[Record]) -> dict[str, dict[int, int]]:
         """For every traced file: physical line → first line of its statement."""
         out: dict[str, dict[int, int]] = {}
-        self.files.load_many(sorted(r.file for r in records if r.file.startswith("/")))
-        for path in {r.file for r in records}:
+        paths = {r.file for r in records if not r.opaque and r.file.startswith("/")}
+        self.files.load_many(sorted(paths))
+        for path in paths:
             if not path.startswith("/"):
                 continue
             entry = self.files.get(path)
@@ -454,6 +486,12 @@ class Tracer:
 
     @staticmethod
     def _final_env(stdout: bytes) -> dict[str, str]:
+        env = Tracer._env_dump(stdout)
+        env.pop(zsh.BODY_VAR, None)  # ours, not the user's
+        return env
+
+    @staticmethod
+    def _env_dump(stdout: bytes) -> dict[str, str]:
         at = stdout.rfind(ENV_MARK.encode())
         if at < 0:
             return {}
@@ -463,6 +501,58 @@ class Tracer:
                 k, _, v = item.partition(b"=")
                 env[k.decode(errors="replace")] = v.decode(errors="replace")
         return env
+
+
+class CompinitSweep:
+    """Removes what the traced zsh's `compinit` wrote into the analysed home: its completion dump
+    (~/.zcompdump, oh-my-zsh's ~/.zcompdump-HOST-VERSION, prezto's ~/.cache/prezto/zcompdump), the
+    `.HOST.PID` temp files a start killed mid-dump leaves, .zwc compilations and lock
+    directories, and the cache directories it created for them. A diagnosis writes nothing into
+    the home; entries that existed before the run are left alone.
+
+    Only names containing "zcompdump" are candidates, in the home, ~/.cache and its
+    subdirectories, and any ZDOTDIR the traced shells ended with."""
+
+    def __init__(self, host: Host, home: str) -> None:
+        self.host = host
+        self.home = home.rstrip("/") or "/"
+        self.cache = f"{self.home}/.cache"
+        self.before: dict[str, set[str]] = {}
+        for d in [self.home, self.cache, *self._subdirs(self.cache)]:
+            names = self._list(d)
+            if names is not None:
+                self.before[d] = set(names)
+
+    def _list(self, path: str) -> list[str] | None:
+        try:
+            return self.host.listdir(path)
+        except (HostError, OSError):
+            return None
+
+    def _subdirs(self, path: str) -> list[str]:
+        return [f"{path}/{n}" for n in self._list(path) or [] if self.host.lstat(f"{path}/{n}").is_dir]
+
+    def clean(self, zdotdirs: Iterable[str | None] = ()) -> None:
+        dirs = [self.home, *self._subdirs(self.cache)] + [d.rstrip("/") for d in zdotdirs if d]
+        for d in dict.fromkeys(dirs):
+            known = self.before.get(d)
+            if known is None and not (d == self.home or d.startswith(self.home + "/")):
+                continue  # a ZDOTDIR outside the home is not ours to tidy
+            for name in self._list(d) or []:
+                if "zcompdump" not in name or (known is not None and name in known):
+                    continue
+                path = f"{d}/{name}"
+                if self.host.lstat(path).is_dir:
+                    self.host.remove_tree(path)
+                else:
+                    with contextlib.suppress(HostError, OSError):
+                        self.host.remove_file(path)
+        # Cache directories the traced shell created (prezto: mkdir -p ~/.cache/prezto), if empty now.
+        for d in self._subdirs(self.cache):
+            if d not in self.before and self._list(d) == []:
+                self.host.remove_tree(d)
+        if self.cache not in self.before and self._list(self.cache) == []:
+            self.host.remove_tree(self.cache)
 
 
 def _settle_exports(folded: TraceResult, env_out: dict[str, str]) -> None:
@@ -504,6 +594,7 @@ def trace_all(
     """Trace every context in parallel; results come back in the order of `specs`."""
     tracer = Tracer(host, opts)
     specs = specs if specs is not None else all_specs(opts.shells)
+    sweep = CompinitSweep(host, opts.home) if "zsh" in {s.shell for s in specs} else None
     results: dict[str, ContextTrace] = {}
     start = time.monotonic()
 
@@ -516,8 +607,12 @@ def trace_all(
             on_result(result)
         return result
 
-    with ThreadPoolExecutor(max_workers=max(1, len(specs))) as pool:
-        for spec, res in zip(specs, pool.map(one, specs), strict=True):
-            results[spec.id] = res
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, len(specs))) as pool:
+            for spec, res in zip(specs, pool.map(one, specs), strict=True):
+                results[spec.id] = res
+    finally:
+        if sweep is not None:
+            sweep.clean([r.env.get("ZDOTDIR") or r.full_env.get("ZDOTDIR") for r in results.values()])
     _ = time.monotonic() - start
     return [results[s.id] for s in specs], tracer

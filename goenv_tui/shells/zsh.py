@@ -28,26 +28,51 @@ _RECORD_RE = re.compile(r"\x1e([^\x1d\x1e]*)\x1d")
 
 
 _UNSET = "\x15"
+_OPAQUE = "\x1a"  # a line inside zsh's function library: no stack, no values
+BODY_VAR = "_GOENV_TUI_PS4_BODY"
 
 
-def ps4(watched: list[str], escape: bool = False) -> str:
-    head = _FS.join(
-        [
-            f"{_RS}%e",
-            "%x",
-            "%I",
-            "$$",
-            "${ZSH_SUBSHELL}",
-            f"${{(pj:{_JS}:)funcstack}}",
-            f"${{(pj:{_JS}:)funcfiletrace}}",
-            f"${{(pj:{_JS}:)funcsourcetrace}}",
-        ]
-    )
+def ps4(watched: list[str], escape: bool = False, library: tuple[str, ...] = ()) -> dict[str, str]:
+    """The variables that make the trace record (PS4, and the body it expands, BODY_VAR). Lines of functions from zsh's own function library (`library`: its
+    directories, e.g. /usr/share/zsh/; compinit runs ~60 000 lines there on a first start) carry
+    only where they are and a mark instead of the call stack and the watched values: expanding
+    those on every line is what made a traced first start several times slower. A change made
+    in there shows up on the next line outside it, credited to the line that called in."""
+    head = _FS.join([f"{_RS}%e", "%x", "%I", "$$", "${ZSH_SUBSHELL}"])
+    stack = _FS.join([
+        f"${{(pj:{_JS}:)funcstack[@]}}",
+        f"${{(pj:{_JS}:)funcfiletrace[@]}}",
+        f"${{(pj:{_JS}:)funcsourcetrace[@]}}",
+    ])
     if escape:
         fields = [f"${{${{{v}-{_UNSET}}}//\\%/%%}}" for v in watched]
     else:
         fields = [f"${{{v}-{_UNSET}}}" for v in watched]
-    return head + _FS + _FS.join(fields) + _END
+    body = stack + _FS + _FS.join(fields)
+    if library:
+        # zsh parses the whole PS4 text on every line, even the branch it does not take, so the
+        # long part lives in a variable of its own and is expanded with (e) only when needed.
+        pattern = "(" + "|".join(_pattern_quote(d.rstrip("/")) + "/*" for d in library) + ")"
+        # `[@]:0:1` rather than `[1]`: the first element whatever KSH_ARRAYS says.
+        short = f"${{${{${{(M)${{funcsourcetrace[@]:0:1}}:#{pattern}}}:+{_OPAQUE}}}:-${{(e){BODY_VAR}}}}}"
+        return {"PS4": head + _FS + short + _END, BODY_VAR: body}
+    return {"PS4": head + _FS + body + _END}
+
+
+def _pattern_quote(text: str) -> str:
+    return "".join("\\" + c if not (c.isalnum() or c in "/._-") else c for c in text)
+
+
+def library_dirs(fpath: list[str]) -> tuple[str, ...]:
+    """zsh's own function directories (…/share/zsh/…) from its default `$fpath`."""
+    roots: list[str] = []
+    for entry in fpath:
+        at = entry.find("/share/zsh/")
+        if at > 0 and entry.startswith("/"):
+            root = entry[: at + len("/share/zsh/")]
+            if root not in roots:
+                roots.append(root)
+    return tuple(roots)
 
 
 def argv(spec: ContextSpec, shell_path: str, command: str) -> list[str]:
@@ -76,48 +101,72 @@ def _site(text: str) -> Location | None:
 
 def parse(stderr: str, watched: list[str], initial_exported: set[str] | None = None) -> list[Record]:
     records: list[Record] = []
-    matches = list(_RECORD_RE.finditer(stderr))
+    # str.split, not a regex: a first start's compinit traces ~60 000 lines.
+    chunks = stderr.split(_RS)[1:]
     last_key: str | None = None
     last_values: dict[str, VarState] = {}
-    for i, m in enumerate(matches):
-        parts = m.group(1).split(_FS)
-        if len(parts) < 8 + len(watched):
+    frames_of: dict[tuple[str, str, str], tuple[Frame, ...]] = {}  # the stack repeats line after line
+    want = 8 + len(watched)
+    opaque_tail = _FS + _OPAQUE + _END
+    n = len(chunks)
+    run = 0
+    for i, chunk in enumerate(chunks):
+        cut = chunk.find(_END)
+        if cut < 0:
             continue
+        if chunk.startswith(opaque_tail, cut - 2) and i + 1 < n and _FS + _OPAQUE + _END in chunks[i + 1]:
+            run += 1
+            continue  # of a run of lines inside zsh's library only the last one can matter
+        parts = chunk[:cut].split(_FS)
+        opaque = len(parts) == 6 and parts[5] == _OPAQUE
+        if not opaque and len(parts) != want:
+            continue  # garbled (output cut at a kill, a value holding a separator)
         try:
             lineno = int(parts[2] or 0)
             pid = int(parts[3])
             subshell = int(parts[4] or 0)
         except ValueError:
             continue
-        stack = parts[5].split(_JS) if parts[5] else []
-        calls = parts[6].split(_JS) if parts[6] else []
-        defs = parts[7].split(_JS) if parts[7] else []
-        frames: list[Frame] = []
-        for depth, name in enumerate(stack):
-            call = _site(calls[depth]) if depth < len(calls) else None
-            defined = defs[depth] if depth < len(defs) else ""
-            if name == "(eval)":
-                kind = "eval"
-            elif defined == f"{name}:0":
-                kind = "source"
-            else:
-                kind = "function"
-            frames.append(Frame(kind, name, call))
-        raw_values = parts[8 : 8 + len(watched)]
-        key = "\x1f".join(raw_values)
+        command = chunk[cut + 1 :].rstrip("\n")
+        if opaque:
+            rec = Record(pid, subshell, parts[1], lineno, (), last_values, command.rstrip())
+            rec.opaque, rec.weight, run = True, run + 1, 0
+            records.append(rec)
+            continue
+        stack_key = (parts[5], parts[6], parts[7])
+        frames = frames_of.get(stack_key)
+        if frames is None:
+            frames = frames_of[stack_key] = _frames(*stack_key)
+        raw_values = parts[8:]
+        key = _FS.join(raw_values)
         if key != last_key:
             last_values = {var: VarState(False) if raw == _UNSET else VarState(True, False, raw)
                            for var, raw in zip(watched, raw_values, strict=False)}
             last_key = key
-        values = last_values  # shared between consecutive records with the same state
-        end = matches[i + 1].start() if i + 1 < len(matches) else len(stderr)
-        command = stderr[m.end() : end].rstrip("\n")
-        rec = Record(pid, subshell, parts[1], lineno, tuple(frames), values, command.rstrip())
+        rec = Record(pid, subshell, parts[1], lineno, frames, last_values, command.rstrip())
         rec.is_sourcetrace = command.strip() == "<sourcetrace>"
         records.append(rec)
     _infer_exports(records, initial_exported or set())
     _credit_eval_defined(records)
     return records
+
+
+def _frames(stack_text: str, calls_text: str, defs_text: str) -> tuple[Frame, ...]:
+    stack = stack_text.split(_JS) if stack_text else []
+    calls = calls_text.split(_JS) if calls_text else []
+    defs = defs_text.split(_JS) if defs_text else []
+    frames: list[Frame] = []
+    for depth, name in enumerate(stack):
+        call = _site(calls[depth]) if depth < len(calls) else None
+        defined = defs[depth] if depth < len(defs) else ""
+        if name == "(eval)":
+            kind = "eval"
+        elif defined == f"{name}:0":
+            kind = "source"
+        else:
+            kind = "function"
+        frames.append(Frame(kind, name, call))
+    return tuple(frames)
 
 
 def _credit_eval_defined(records: list[Record]) -> None:

@@ -186,3 +186,107 @@ def test_literal_replacement_character_is_valid_utf8(home: Home) -> None:
     assert not [t for t in bad if ".bashrc" in t], bad
     assert [t for t in bad if ".profile" in t and "UTF-8" in t], bad
     assert os.path.exists(home.p(".bashrc"))
+
+
+# --- slow is not hung; compinit's first start ------------------------------------------------------
+
+def home_listing(home: Home) -> dict[str, bytes | None]:
+    """Every path under the home with its bytes (None for directories)."""
+    out: dict[str, bytes | None] = {}
+    for root, dirs, files in os.walk(home.path):
+        for d in dirs:
+            out[os.path.relpath(os.path.join(root, d), home.path)] = None
+        for f in files:
+            p = os.path.join(root, f)
+            with open(p, "rb") as fh:
+                out[os.path.relpath(p, home.path)] = fh.read()
+    return out
+
+
+COMPINIT_RC = """
+autoload -Uz compinit
+compinit
+export GOPATH=$HOME/go
+path=($GOPATH/bin $path)
+"""
+
+
+@pytest.mark.slow
+def test_first_start_compinit_is_traced_to_the_end_and_leaves_no_dump(home: Home) -> None:
+    """No ~/.zcompdump yet: compinit builds it (the first start of every oh-my-zsh/prezto home).
+    At the default deadline the trace must finish, agree with the real shell, and leave the home
+    as it was (compinit's dump is a write into the home)."""
+    home.file(".zshrc", COMPINIT_RC)
+    before = home_listing(home)
+    ids = ("zsh-nologin-interactive", "zsh-login-interactive")
+    traces = home.trace(shells=("zsh",), login_shell="/bin/zsh", only=ids)
+    assert home_listing(home) == before
+    real = untraced_env(home, "zsh")
+    for cid in ids:
+        t = traces[cid]
+        assert t.status is TraceStatus.OK, t.error
+        assert changes(t, "GOPATH", home) == [("~/.zshrc", 3, "export", home.p("go"))]
+        path = [a for a in t.assignments if a.var == "PATH" and a.location.path == home.p(".zshrc")]
+        assert [(a.location.line, a.op.value) for a in path] == [(4, "prepend")]
+        assert t.env["PATH"] == real["PATH"] and t.env["GOPATH"] == real["GOPATH"]
+        # compinit's own lines are not listed as startup files.
+        assert not [f for f in t.files if "/functions/" in f.path]
+    # The real untraced shell built a dump (so compinit really ran there); the trace did not keep one.
+    assert any(n.startswith(".zcompdump") for n in os.listdir(home.path))
+
+
+def test_an_existing_dump_is_left_byte_for_byte(home: Home) -> None:
+    home.file(".zshrc", COMPINIT_RC)
+    untraced_env(home, "zsh")  # the user's own first start builds the dump
+    before = home_listing(home)
+    assert ".zcompdump" in before
+    t = home.trace(shells=("zsh",), login_shell="/bin/zsh", only=("zsh-nologin-interactive",))["zsh-nologin-interactive"]
+    assert t.status is TraceStatus.OK, t.error
+    assert home_listing(home) == before
+
+
+def test_a_start_killed_inside_compinit_leaves_no_partial_dump(home: Home) -> None:
+    """Stopped at the ceiling while compinit writes its dump: neither the partial
+    `.zcompdump.HOST.PID` nor anything else compinit wrote stays behind, and the report says
+    slow, not hung."""
+    from goenv_tui.host import LocalHost
+    from goenv_tui.shells.contexts import all_specs
+    from goenv_tui.shells.tracer import TraceOptions, trace_all
+
+    home.file(".zshrc", "autoload -Uz compinit\nwhile true; do compinit -d ~/.cache/omz/.zcompdump-x-5.9; done\n")
+    before = home_listing(home)
+    opts = TraceOptions(home=home.path, shells=("zsh",), timeout=5.0, ceiling=2.0, login_shell="/bin/zsh")
+    traces, _ = trace_all(LocalHost(), opts, [s for s in all_specs(("zsh",)) if s.id == "zsh-nologin-interactive"])
+    t = traces[0]
+    assert t.status is TraceStatus.TIMEOUT and t.slow
+    assert "slow, not stuck" in (t.error or "")
+    assert "compinit" in (t.error or "") or "compdump" in (t.error or "")
+    assert home_listing(home) == before
+
+
+def test_busy_but_progressing_start_is_slow_not_hung(home: Home) -> None:
+    """A start that keeps running new lines for longer than the hang deadline finishes."""
+    home.file(".bashrc", """
+        end=$((SECONDS + 3))
+        while [ "$SECONDS" -lt "$end" ]; do :; done
+        export GOPATH=/slow/go
+    """)
+    t = home.trace(shells=("bash",), timeout=1.0, only=("bash-nologin-interactive",))["bash-nologin-interactive"]
+    assert t.status is TraceStatus.OK, t.error
+    assert t.env["GOPATH"] == "/slow/go"
+    assert any(n.startswith("slow start:") and home.p(".bashrc") in n for n in t.notes), t.notes
+
+
+def test_progressing_past_the_ceiling_is_reported_slow(home: Home) -> None:
+    from goenv_tui.diagnose import diagnose
+    from goenv_tui.host import LocalHost
+    from goenv_tui.shells.tracer import TraceOptions
+
+    home.file(".bashrc", "while :; do :; done\n")
+    opts = TraceOptions(home=home.path, shells=("bash",), timeout=1.0, ceiling=2.0, login_shell="/bin/bash")
+    d = diagnose(LocalHost(), opts, None, probes=False)
+    t = next(c for c in d.facts.contexts if c.id == "bash-nologin-interactive")
+    assert t.status is TraceStatus.TIMEOUT and t.slow
+    assert f"most of the time in {home.p('.bashrc')}" in (t.error or "")
+    found = [f for f in d.findings if f.check == "GOENV-TRACE-001"]
+    assert [f.title for f in found] == ["Shell startup is too slow (still running at ~/.bashrc:1)"]
