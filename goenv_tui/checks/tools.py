@@ -17,7 +17,7 @@ from goenv_tui.checks.base import (
     relevant_contexts,
     source_phrase,
 )
-from goenv_tui.model import TOOL_MODULES, Candidate, Finding, Severity
+from goenv_tui.model import TOOL_MODULES, Candidate, Finding, Severity, TraceStatus
 
 EDITOR_TOOLS = ("gopls", "dlv", "staticcheck", "golangci-lint")
 
@@ -52,12 +52,22 @@ def go_missing(ctx: CheckContext) -> Iterator[Finding]:
     have, lack = _go_split(ctx)
     if have or not lack:
         return
+    # Contexts that matter but did not finish (hung, too slow) may well find go: "nowhere" would
+    # be a guess, so the finding names only the contexts that were seen to lack it.
+    unfinished = sorted(c for c, t in ctx.graph.contexts.items()
+                        if c in ctx.facts.primary and t.status in (TraceStatus.TIMEOUT, TraceStatus.ERROR))
     anywhere = [t.id for t in ctx.graph.ok_contexts() if context_go(ctx, t.id)[0] is not None]
+    if unfinished:
+        title = f"No `go` on PATH in {', '.join(lack)}"
+        detail = (f"{ctx.contexts_phrase(lack)} finds no `go` command. (Whether "
+                  f"{', '.join(unfinished)} would is unknown: its startup did not finish.)")
+    else:
+        title = "No `go` on PATH in any context that matters"
+        detail = ("None of the ways your terminal, editor or sshd start a shell finds a `go` command"
+                  + (f" (only {', '.join(anywhere)} does)" if anywhere else "") + ".")
     yield finding(
-        "GOENV-GO-001", "nowhere", Severity.ERROR, "No `go` on PATH in any context that matters",
-        "None of the ways your terminal, editor or sshd start a shell finds a `go` command"
-        + (f" (only {', '.join(anywhere)} does)" if anywhere else "")
-        + ". Install Go (https://go.dev/dl) and add its bin directory to PATH in a file every context reads.",
+        "GOENV-GO-001", "nowhere", Severity.ERROR, title,
+        detail + " Install Go (https://go.dev/dl) and add its bin directory to PATH in a file every context reads.",
         contexts=lack, evidence=[f"var:{c}:PATH" for c in lack],
     )
 

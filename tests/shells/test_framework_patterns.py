@@ -290,3 +290,19 @@ def test_progressing_past_the_ceiling_is_reported_slow(home: Home) -> None:
     assert f"most of the time in {home.p('.bashrc')}" in (t.error or "")
     found = [f for f in d.findings if f.check == "GOENV-TRACE-001"]
     assert [f.title for f in found] == ["Shell startup is too slow (still running at ~/.bashrc:1)"]
+
+
+def test_no_go_is_not_claimed_when_the_contexts_that_matter_did_not_finish(home: Home) -> None:
+    """The interactive contexts hang after putting Go on PATH: say they hang, not that there is no go."""
+    home.file(".zshrc", "path=(/usr/local/go/bin $path)\nsleep 6091\n")
+    d = home.diagnose(shells=("zsh",), login_shell="/bin/zsh", timeout=1.0)
+    assert "GOENV-TRACE-001" in {f.check for f in d.findings}
+    # `zsh -c` (ssh host cmd) reads no .zshrc and really lacks go; the hung contexts are not judged.
+    nogo = [f for f in d.findings if f.check == "GOENV-GO-001"]
+    assert [(f.title, f.contexts) for f in nogo] == [
+        ("No `go` on PATH in zsh-nologin-noninteractive", ("zsh-nologin-noninteractive",))]
+    assert "did not finish" in nogo[0].detail
+    # The real shell does find go there once started (the trace had no chance to see it).
+    res = subprocess.run(["/bin/zsh", "-c", "path=(/usr/local/go/bin $path); whence -p go"], capture_output=True,
+                         text=True, timeout=30, env={"HOME": home.path, "PATH": "/usr/bin:/bin"})
+    assert res.stdout.strip() == "/usr/local/go/bin/go"
