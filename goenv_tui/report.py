@@ -209,6 +209,10 @@ def render_text(d: Diagnosis, verbose: bool = False, color: bool | None = None, 
                     for loc in x.locations[:4]))
             for fix in x.fixes:
                 console.print(f"      fix: {escape(fix.title)}  (goenv-tui fix {x.id})")
+            if not x.fixes:
+                # Why the obvious edit is not offered (it would break the file or lose something).
+                for why in getattr(d, "refused", {}).get(x.id, [])[:1 if not verbose else None]:
+                    console.print(f"      [dim]no fix: {escape(why)}[/]")
     console.print()
     if not d.findings:
         console.print("[bold green]✓ No problems found.[/]")

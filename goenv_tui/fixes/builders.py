@@ -126,7 +126,7 @@ def _is_fish(path: str) -> bool:
 
 
 def _disable(fc: FixContext, f: Finding, loc: Location, why: str, fix_id: str, title: str,
-             var: str | None = None) -> PlannedFix | None:
+             var: str | None = None, dead_value: bool = False) -> PlannedFix | None:
     if not fc.home_file(loc.path) or loc.line is None:
         return None
     text = fc.text(loc.path)
@@ -134,7 +134,7 @@ def _disable(fc: FixContext, f: Finding, loc: Location, why: str, fix_id: str, t
         return None
     try:
         new = edits.comment_out(text, loc.line, why, fc.today, var=var if var is not None else f.variable,
-                                fish=_is_fish(loc.path), name=tilde(fc.home, loc.path))
+                                fish=_is_fish(loc.path), name=tilde(fc.home, loc.path), dead_value=dead_value)
     except EditRefused as exc:
         fc.refuse(f, f"{title}: {exc}")
         return None
@@ -160,8 +160,10 @@ def override(fc: FixContext, f: Finding) -> list[PlannedFix]:
     first, later = _loc_of(f, 0), _loc_of(f, 1)
     if first is None or later is None:
         return out
+    dead = any(x.check == "GOENV-GODIR-001" and (later.path, later.line) in {(y.path, y.line) for y in x.locations}
+               for x in fc.d.findings)
     p = _disable(fc, f, later, f"it overrode {f.variable} from {where(fc.home, first)} in some contexts only",
-                 "comment-out-override", f"Comment out the override at {where(fc.home, later)}")
+                 "comment-out-override", f"Comment out the override at {where(fc.home, later)}", dead_value=dead)
     if p:
         out.append(p)
     if not _wrong_here(fc, later):
@@ -357,7 +359,8 @@ def goroot_line(fc: FixContext, f: Finding) -> list[PlannedFix]:
     for loc in f.locations:
         if loc.line and fc.home_file(loc.path) and not loc.path.endswith("/go/env"):
             p = _disable(fc, f, loc, "go finds its own GOROOT; a fixed one breaks when Go moves or upgrades",
-                         "unset-goroot", f"Comment out GOROOT at {where(fc.home, loc)} (go finds its own)")
+                         "unset-goroot", f"Comment out GOROOT at {where(fc.home, loc)} (go finds its own)",
+                         dead_value=f.check == "GOENV-GODIR-001")
             if p:
                 out.append(p)
     out += _go_env_unset(fc, f, "GOROOT")

@@ -118,11 +118,12 @@ def _ensure_newline(lines: list[str]) -> list[str]:
 
 
 def comment_out(text: str, line: int, reason: str, today: str, var: str | None = None, fish: bool = False,
-                name: str = "the file") -> str:
+                name: str = "the file", dead_value: bool = False) -> str:
     """Disable the statement at `line`, with a comment saying why and when.
 
     Refused (EditRefused) when the statement does more than set `var`, when it opens a compound
-    it does not close, or when a later line uses `$var`. Inside a compound (an `if` body, a loop, a
+    it does not close, or when a later line uses `$var` (unless the value is `dead_value`: a
+    directory that does not exist, so those lines are broken already). Inside a compound (an `if` body, a loop, a
     function) a `:` takes its place, so the body is never left empty (a syntax error in bash/zsh).
     """
     lines = _ensure_newline(_lines(text))
@@ -139,7 +140,9 @@ def comment_out(text: str, line: int, reason: str, today: str, var: str | None =
         why = _does_several_things(st, {var, var.upper()})
         if why:
             raise EditRefused(f"{name}:{start} does several things ({why}); disabling it would lose those too")
-        if var.upper() != "PATH":
+        # A value that names nothing (a GOROOT that does not exist) leaves the lines that use it
+        # broken already; disabling it is then left to the trial to judge.
+        if var.upper() != "PATH" and not dead_value:
             user = _body_uses(stmts, end, var)
             if user is not None:
                 raise EditRefused(f"{name}:{user.start} uses ${var}, which {name}:{start} sets; "

@@ -103,11 +103,26 @@ def test_1b_disabling_the_only_line_that_adds_go_is_not_safe(home: Home) -> None
 
 
 def test_1c_a_goroot_line_whose_value_the_next_line_uses_is_kept(home: Home) -> None:
-    home.file(".bashrc", f'export GOROOT="$HOME/sdk/go1.21.0"\nexport PATH="$GOROOT/bin:{GO_DIR}:$PATH"\n')
+    root119 = gotools.goroot_of(gotools.go119())
+    home.file(".bashrc", f'export GOROOT="{root119}"\nexport PATH="{GO_DIR}:$GOROOT/bin:$PATH"\n')
     d = run(home)
-    f = finding(d, "GOENV-GODIR-001")
+    f = finding(d, "GOENV-GOROOT-001")
     assert all(p.id != "unset-goroot" for p in d.plans.get(f.id, []))
     assert any("~/.bashrc:2 uses $GOROOT" in why for why in d.refused[f.id]), d.refused
+
+
+def test_1c_a_goroot_that_does_not_exist_is_left_to_the_trial(home: Home) -> None:
+    """GOROOT names nothing, so the line using it is broken already: disabling it is offered if
+    the trial shows nothing gets worse (go still found where it was)."""
+    home.file(".bashrc", f'export GOROOT="$HOME/sdk/go1.21.0"\nexport PATH="$GOROOT/bin:{GO_DIR}:$PATH"\n')
+    d = run(home)
+    had = go_found(d)
+    f = finding(d, "GOENV-GODIR-001")
+    [p] = [p for p in d.plans[f.id] if p.id == "unset-goroot"]
+    t = run_trial(LocalHost(), opts(home), None, d, p)
+    assert t.safe, t.problems
+    out = apply_fix(LocalHost(), opts(home), None, d, p, trial=t)
+    assert out.applied and out.cleared and had <= go_found(out.after), out.verdict
 
 
 def _loop_home(home: Home) -> None:
