@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from goenv_tui.model import Location, Severity
 
 # One look for a severity wherever it is shown: its mark, its rich style, its word (one, many).
@@ -28,6 +30,21 @@ def tilde(home: str, path: str | None) -> str:
     if home and path.startswith(home + "/"):
         return "~" + path[len(home):]
     return path
+
+
+def tilde_in(home: str, text: str) -> str:
+    """Every path under HOME inside a sentence (a finding's detail, a value) as ~/…: a long tmp
+    or network home otherwise fills the line before the part that matters."""
+    home = home.rstrip("/")
+    if not home:
+        return text
+    return re.sub(re.escape(home) + r"(?=/|$|[^\w.-])", "~", text)
+
+
+def tilde_path_list(home: str, value: str) -> str:
+    """A PATH-like value entry by entry: home entries as ~/…, a literal `~` entry quoted, because
+    that one is a bug (no shell expands it there) and must not look like the others."""
+    return ":".join(f"'{e}'" if e.startswith("~") else tilde(home, e) for e in value.split(":"))
 
 
 def where(home: str, loc: Location | None) -> str:

@@ -51,6 +51,21 @@ from goenv_tui.ui.widgets.resolution import ResolutionView
 from goenv_tui.ui.widgets.variables import VariablesView
 
 TABS = ("findings", "chain", "variables", "resolution", "probes")
+# The widget each view opens with focused: its main list, so ↑ ↓ work at once. A new view adds
+# its tab id and main widget here.
+MAIN_WIDGET = {
+    "findings": "#finding-list",
+    "chain": "#chain-files",
+    "variables": "#var-table",
+    "resolution": "#res-tools",
+    "probes": "#probe-log",
+}
+# The app's own keys work from everywhere on the main screen (priority bindings), even when focus is
+# in a view's widget; in a dialog, the palette or an open drop-down they do not (see check_action).
+GLOBAL_ACTIONS = frozenset({"tab", "fix", "fix_safe", "history", "rerun", "edit", "help", "quit",
+                            "cancel_probes", "toggle_theme", "graph"})
+# On the node browser every global key works but q, which closes the browser there.
+BROWSER_ACTIONS = GLOBAL_ACTIONS - {"quit"}
 
 
 class GoenvApp(App[int]):
@@ -62,21 +77,22 @@ class GoenvApp(App[int]):
     AUTO_FOCUS = "#finding-list"
     COMMANDS = App.COMMANDS | {GraphNodes}
     BINDINGS = [
-        Binding("1", "tab('findings')", "Findings"),
-        Binding("2", "tab('chain')", "Init chain"),
-        Binding("3", "tab('variables')", "Variables"),
-        Binding("4", "tab('resolution')", "Resolution"),
-        Binding("5", "tab('probes')", "Probes"),
-        Binding("x", "cancel_probes", "Cancel probes", show=False),
-        Binding("g", "graph", "Graph", show=False),
-        Binding("f", "fix", "Fix"),
-        Binding("F", "fix_safe", "Fix safe ones", show=False),
-        Binding("u", "history", "Undo", show=False),
-        Binding("r", "rerun", "Re-run"),
-        Binding("e", "edit", "Edit"),
-        Binding("question_mark", "help", "Help"),
-        Binding("q", "quit", "Quit"),
-        Binding("ctrl+t", "toggle_theme", "Theme", show=False),
+        Binding("1", "tab('findings')", "Findings", priority=True),
+        Binding("2", "tab('chain')", "Init chain", priority=True),
+        Binding("3", "tab('variables')", "Variables", priority=True),
+        Binding("4", "tab('resolution')", "Resolution", priority=True),
+        Binding("5", "tab('probes')", "Probes", priority=True),
+        Binding("x", "cancel_probes", "Cancel probes", show=False, priority=True),
+        Binding("g", "graph", "Graph", show=False, priority=True),
+        Binding("f", "fix", "Fix", priority=True),
+        Binding("F", "fix_safe", "Fix safe ones", show=False, priority=True),
+        Binding("u", "history", "Undo", show=False, priority=True),
+        Binding("r", "rerun", "Re-run", priority=True),
+        Binding("e", "edit", "Edit", priority=True),
+        Binding("question_mark", "help", "Help", priority=True),
+        Binding("q", "quit", "Quit", priority=True),
+        Binding("ctrl+t", "toggle_theme", "Theme", show=False, priority=True),
+        Binding("escape", "escape", "Back to the list", show=False),
     ]
 
     def __init__(self, opts: TraceOptions, workspace: str | None = None, host: Host | None = None,
@@ -260,22 +276,47 @@ class GoenvApp(App[int]):
         self.query_one("#status", Static).update(t)
 
     # actions -----------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The global keys are priority bindings so that no widget inside a view swallows them; they
+        stand back where a key means something else: a dialog or the palette on top (its own keys,
+        its input). An open drop-down or an input keeps its typed characters without help: Textual
+        leaves out the bindings of keys a focused widget consumes."""
+        if action not in GLOBAL_ACTIONS or len(self.screen_stack) == 1:
+            return True
+        # The node browser is a full screen of the app (a view's key leaves it for that view).
+        return isinstance(self.screen, GraphBrowser) and action in BROWSER_ACTIONS
+
     def action_tab(self, tab: str) -> None:
         if isinstance(self.screen, GraphBrowser):
             # A view's key leaves the node browser for that view.
             self.call_later(self._leave_browser, tab)
             return
         self.query_one(TabbedContent).active = tab
+        self.focus_view(tab)
+
+    def focus_view(self, tab: str) -> None:
+        """Focus the view's main list. Focusing it also keeps the tab: TabbedContent activates the
+        pane of whatever gets focus, and a widget left focused in the pane just hidden would pull
+        the old view back."""
+        selector = MAIN_WIDGET.get(tab)
+        if selector:
+            self.query_one(selector).focus(scroll_visible=False)
+
+    def action_escape(self) -> None:
+        """Escape: back to the view's main list; from there, back to the findings."""
+        tab = self.query_one(TabbedContent).active
+        main = MAIN_WIDGET.get(tab)
+        if main and self.focused is not self.query_one(main):
+            self.focus_view(tab)
+        else:
+            self.action_tab("findings")
 
     async def _leave_browser(self, tab: str) -> None:
         await self.pop_screen()
         # The focus is back where it was before the browser (which shows that widget's tab):
         # switch now, and focus the view's first widget so that it stays.
         self.query_one(TabbedContent).active = tab
-        pane = self.query_one(f"#{tab}")
-        focusable = next((w for w in pane.query("*") if w.focusable), None)
-        if focusable is not None:
-            focusable.focus()
+        self.focus_view(tab)
 
     def action_rerun(self) -> None:
         self.notify("Running the diagnosis again…", timeout=2)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from rich.text import Text
 
 from goenv_tui.diagnose import Diagnosis
-from goenv_tui.display import SEVERITY_MARK, SEVERITY_STYLE, severity_count, tilde, where
+from goenv_tui.display import SEVERITY_MARK, SEVERITY_STYLE, severity_count, tilde, tilde_in, where
 from goenv_tui.fixes.engine import Outcome
 from goenv_tui.model import ContextTrace, Finding, Location, Severity, TraceStatus
 
@@ -50,12 +50,13 @@ def finding_detail(d: Diagnosis, f: Finding) -> Text:
     t = Text()
     t.append(f"{SEVERITY_MARK[f.severity]} {f.severity.value.upper()}", SEVERITY_STYLE[f.severity])
     t.append(f"  {f.id}\n", "dim")
-    t.append(f.title + "\n\n", "bold")
-    t.append(f.detail + "\n")
+    home = d.facts.home
+    t.append(tilde_in(home, f.title) + "\n\n", "bold")
+    t.append(tilde_in(home, f.detail) + "\n")
     if f.chain:
         t.append("\nEvidence\n", "bold underline")
         for line in f.chain:
-            t.append(f" → {line}\n")
+            t.append(f" → {tilde_in(home, line)}\n")
     if f.contexts:
         t.append("\nContexts\n", "bold underline")
         for cid in f.contexts:

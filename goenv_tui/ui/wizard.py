@@ -23,6 +23,7 @@ from textual.widgets import Button, ContentSwitcher, Footer, Input, OptionList, 
 from textual.widgets.option_list import Option
 
 from goenv_tui.diagnose import Diagnosis, diagnose
+from goenv_tui.display import tilde
 from goenv_tui.fixes.engine import Outcome, attempt_fix
 from goenv_tui.fixes.journal import state_dir
 from goenv_tui.host import Host, HostError, LocalHost
@@ -105,7 +106,7 @@ class WizardApp(App[int]):
     TITLE = "goenv-tui wizard"
     BINDINGS = [
         Binding("ctrl+n", "next", "Next"),
-        Binding("ctrl+b", "back", "Back"),
+        Binding("ctrl+b", "step_back", "Back"),
         Binding("q", "quit", "Quit (progress is kept)"),
     ]
 
@@ -158,7 +159,7 @@ class WizardApp(App[int]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#wiz-workspace", Input).value = self.state.workspace or self.default_workspace
+        self.query_one("#wiz-workspace", Input).value = tilde(self.opts.home, self.state.workspace or self.default_workspace)
         if self.resumable:
             self.query_one("#wiz-resume", Static).update(Text.assemble(
                 ("You stopped at step ", "yellow"), (self.state.step, "bold yellow"),
@@ -297,7 +298,7 @@ class WizardApp(App[int]):
         self.state.save(self.host, self.opts.home)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        {"wiz-apply": self.action_apply, "wiz-skip": self.action_skip, "wiz-back": self.action_back}.get(
+        {"wiz-apply": self.action_apply, "wiz-skip": self.action_skip, "wiz-back": self.action_step_back}.get(
             event.button.id or "", lambda: None)()
 
     def action_apply(self) -> None:
@@ -395,7 +396,7 @@ class WizardApp(App[int]):
         self.show("summary")
         self.state.save(self.host, self.opts.home)
 
-    def action_next(self) -> None:
+    async def action_next(self) -> None:
         if self.busy:
             return
         step = self.current
@@ -404,13 +405,15 @@ class WizardApp(App[int]):
             if lst.highlighted is not None:
                 lst.action_select()
         elif step == "workspace":
-            self.query_one("#wiz-workspace", Input).action_submit()
+            # Input.action_submit is a coroutine: not awaited, ctrl+n here did nothing.
+            await self.query_one("#wiz-workspace", Input).action_submit()
         elif step == "problems":
             self.action_skip()
         elif step == "verify":
             self._summary()
 
-    def action_back(self) -> None:
+    def action_step_back(self) -> None:
+        """One step back (named apart from App.action_back, an async action Textual itself uses)."""
         if self.busy:
             return
         step = self.current

@@ -1,17 +1,26 @@
-"""Fixture homes for the UI tests, built at stable paths so snapshots do not depend on tmp names,
-and with nothing that depends on what this machine has installed (a fake Go SDK with a VERSION
-file, no real binaries), so snapshots are the same on every machine."""
+"""Fixture homes for the UI tests, with nothing that depends on what this machine has installed
+(a fake Go SDK with a VERSION file, no real binaries), so snapshots are the same on every machine.
+
+Each test run builds its homes under its own temporary folder (concurrent runs on a shared machine
+must not overwrite each other's); the screens show paths under the home as `~/…` and, with
+stable=True, the home by its last component only, so that folder's name never reaches a snapshot.
+"""
 
 from __future__ import annotations
 
+import atexit
 import shutil
+import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from goenv_tui.shells.tracer import TraceOptions
 from goenv_tui.ui.app import GoenvApp
 from tests.homes import Home
 
-ROOT = Path("/tmp/goenv-tui-ui-fixtures")
+ROOT = Path(tempfile.mkdtemp(prefix="goenv-tui-ui-"))
+atexit.register(shutil.rmtree, ROOT, ignore_errors=True)
 
 
 def broken_home(name: str = "home") -> Home:
@@ -55,3 +64,11 @@ async def settle(pilot) -> None:
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
     await pilot.pause()
+
+
+async def until(pilot, pred: Callable[[], object], what: str = "the condition", timeout: float = 60.0) -> None:
+    """Wait until pred() holds; fail (never move on) when it does not within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not pred():
+        assert time.monotonic() < deadline, f"timed out after {timeout:.0f}s waiting for {what}"
+        await pilot.pause(0.05)

@@ -153,3 +153,81 @@ async def test_edit_without_editor_says_how(monkeypatch) -> None:
         await pilot.press("e")
         await pilot.pause()
         assert any("Set $EDITOR" in str(n.message) for n in app._notifications)
+
+
+async def test_view_keys_work_with_focus_anywhere_and_each_view_opens_on_its_list() -> None:
+    """Issue 17 item 1: `3`, Tab, Tab, then `1` stayed on Variables; after `2` nothing had focus."""
+    app = make_app(broken_home())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        tabs = app.query_one(TabbedContent)
+        main = {"1": ("findings", "#finding-list"), "2": ("chain", "#chain-files"),
+                "3": ("variables", "#var-table"), "4": ("resolution", "#res-tools"), "5": ("probes", "#probe-log")}
+        for key, (view, widget) in main.items():
+            await pilot.press(key)
+            await pilot.pause()
+            assert tabs.active == view and app.focused is app.query_one(widget), (key, app.focused)
+        # From every focusable place inside each view (Tab through it), every other view key works.
+        for key in main:
+            for steps in range(1, 4):
+                await pilot.press(key, *["tab"] * steps)
+                await pilot.pause()
+                inside = app.focused
+                other = "1" if key != "1" else "3"
+                await pilot.press(other)
+                await pilot.pause()
+                assert tabs.active == main[other][0], (key, steps, inside)
+                assert app.focused is app.query_one(main[other][1])
+        # After `2` the arrows move in the file tree at once.
+        await pilot.press("2")
+        tree = app.query_one("#chain-files", Tree)
+        before = tree.cursor_line
+        await pilot.press("down")
+        assert tree.cursor_line == before + 1
+
+
+async def test_escape_returns_to_the_list_then_to_the_findings() -> None:
+    app = make_app(broken_home())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("3", "shift+tab")
+        await pilot.pause()
+        assert app.focused is app.query_one("#var-select", Select)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.focused is app.query_one("#var-table", DataTable)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.query_one(TabbedContent).active == "findings"
+        assert app.focused is app.query_one("#finding-list", OptionList)
+
+
+async def test_palette_show_findings_from_inside_a_view() -> None:
+    app = make_app(broken_home())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("3", "shift+tab")
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Show findings")  # typed into the palette: not view keys, not quit
+        await pilot.pause(0.3)
+        assert app.query_one(TabbedContent).active == "variables"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.query_one(TabbedContent).active == "findings"
+        assert app.focused is app.query_one("#finding-list", OptionList)
+
+
+async def test_typing_in_an_open_drop_down_searches_it() -> None:
+    """The view keys stand back while a drop-down is open: there a typed character searches."""
+    app = make_app(broken_home())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("3", "shift+tab", "enter")
+        await pilot.pause()
+        await pilot.press("G", "O", "F")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.query_one(TabbedContent).active == "variables"
+        assert app.query_one("#variables-view").variable == "GOFLAGS"

@@ -11,7 +11,7 @@ from goenv_tui.host import LocalHost
 from goenv_tui.ui.screens.fix import FixDialog
 from goenv_tui.ui.screens.history import HistoryScreen
 from goenv_tui.ui.screens.safe_fixes import SafeFixesScreen
-from tests.ui.fixtures import broken_home, make_app, settle
+from tests.ui.fixtures import broken_home, make_app, settle, until
 
 
 async def _select(app, pilot, check: str) -> str:
@@ -53,10 +53,7 @@ async def test_fix_dialog_previews_applies_and_verifies() -> None:
         assert "Trial: safe: tried on a private copy" in preview, preview
         before = Path(home.p(".bashrc")).read_text()
         await pilot.press("a")
-        for _ in range(300):
-            await pilot.pause(0.05)
-            if app.screen.outcome is not None:
-                break
+        await until(pilot, lambda: app.screen.outcome is not None, "the fix's verdict", 120)
         verdict = str(app.screen.query_one("#fix-verdict", Static).render())
         assert "verified" in verdict
         assert Path(home.p(".bashrc")).read_text() != before
@@ -96,11 +93,7 @@ async def test_safe_fixes_then_undo_from_history() -> None:
         assert "Move" in listed or "Export" in listed
         previewed = [it.plan.fix.title for it in app.screen.batch]
         await pilot.press("enter")
-        for _ in range(600):
-            await pilot.pause(0.05)
-            if not app.screen.busy:
-                break
-        assert not app.screen.busy
+        await until(pilot, lambda: not app.screen.busy, "the safe fixes to finish", 120)
         # Preview = applied: exactly the previewed fixes, nothing more.
         assert [e.title for e in Journal(LocalHost(), home.path).entries()] == previewed
         log = "\n".join(str(line) for line in app.screen.query_one("#safe-log").lines)

@@ -17,9 +17,10 @@ from goenv_tui.ui.wizard import WizardApp, WizardState, contexts_for
 from tests import gotools
 from tests.homes import Home, goenv_tui_exe
 from tests.tmux import Terminal
-from tests.ui.fixtures import ROOT
+from tests.ui.fixtures import ROOT, until
 
-WS = ROOT / "wizard-ws"
+# The workspace sits in the home, so the wizard shows it as ~/src/hello whatever the run's tmp folder.
+WS = ROOT / "wizard-home" / "src" / "hello"
 
 
 def wizard_home(real_go: bool = False) -> Home:
@@ -50,13 +51,6 @@ def wizard_home(real_go: bool = False) -> Home:
 def make(home: Home, fresh: bool = True) -> WizardApp:
     opts = TraceOptions(home=home.path, shells=("bash",), login_shell="/bin/bash")
     return WizardApp(opts, str(WS), stable=True, fresh=fresh)
-
-
-async def until(pilot, pred, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not pred():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.05)
 
 
 async def to_problems(app: WizardApp, pilot, editor: str = "remote-ssh") -> None:
@@ -204,3 +198,19 @@ def test_the_typed_workspace_is_read_against_the_diagnosed_home() -> None:
     assert app.workspace_path("~") == home.path
     assert app.workspace_path("sub/../pkg") == str(WS / "pkg")
     assert app.workspace_path("/abs/olute") == "/abs/olute"
+
+
+async def test_ctrl_n_on_the_workspace_step_goes_on() -> None:
+    """Issue 14 item 5: ctrl+n there called the async Input.action_submit without awaiting it."""
+    app = make(wizard_home())
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.query_one("#wiz-editor").focus()
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert app.current == "workspace"
+        assert app.query_one("#wiz-workspace", Input).value == "~/src/hello"
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert app.current in ("diagnose", "problems", "verify")
+        await until(pilot, lambda: not app.busy, "the diagnosis")
+        assert app.state.workspace == str(WS)

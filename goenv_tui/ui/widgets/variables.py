@@ -9,7 +9,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Select, Static
 
 from goenv_tui.diagnose import Diagnosis
-from goenv_tui.display import tilde
+from goenv_tui.display import tilde, tilde_path_list
 from goenv_tui.ui import present
 
 
@@ -54,7 +54,8 @@ class VariablesView(Vertical):
         table.clear()
         rows = present.variable_rows(d, name)
         for cid, value, origin in rows:
-            shown = value if name in ("PATH", "MANPATH") else tilde(d.facts.home, value) if value.startswith("/") else value
+            shown = (tilde_path_list(d.facts.home, value) if name in ("PATH", "MANPATH") and value.startswith(("/", "~"))
+                     else tilde(d.facts.home, value) if value.startswith("/") else value)
             mark = "*" if cid in d.facts.primary else " "
             table.add_row(f"{mark}{cid}", shown, origin, key=cid)
         ids = [r[0] for r in rows]
