@@ -28,7 +28,7 @@ from goenv_tui.model import ContextTrace
 from goenv_tui.probes.runner import run_probes
 from goenv_tui.shells.contexts import all_specs, is_primary
 from goenv_tui.shells.tracer import TraceOptions
-from goenv_tui.ui import present
+from goenv_tui.ui import no_color, present
 from goenv_tui.ui.commands import GraphNodes
 from goenv_tui.ui.messages import (
     ContextTraced,
@@ -98,6 +98,8 @@ class GoenvApp(App[int]):
     def __init__(self, opts: TraceOptions, workspace: str | None = None, host: Host | None = None,
                  stable: bool = False, probes: bool = True) -> None:
         super().__init__()
+        no_color.install(self)
+        present.use_colour(not self.no_color)
         self.probes_enabled = probes
         self.probe_cancel = threading.Event()
         self.probing = False

@@ -15,6 +15,21 @@ from goenv_tui.display import SEVERITY_MARK, SEVERITY_STYLE, severity_count, til
 from goenv_tui.fixes.engine import Outcome
 from goenv_tui.model import ContextTrace, Finding, Location, Severity, TraceStatus
 
+# Without colour a severity reads from its mark and its weight: errors in reverse video, warnings
+# bold. The apps switch this on when NO_COLOR is set (see ui/no_color.py).
+NO_COLOR_SEVERITY_STYLE = {Severity.ERROR: "bold reverse", Severity.WARNING: "bold", Severity.INFO: ""}
+_colour = True
+
+
+def use_colour(on: bool) -> None:
+    global _colour
+    _colour = on
+
+
+def severity_style(sev: Severity) -> str:
+    return SEVERITY_STYLE[sev] if _colour else NO_COLOR_SEVERITY_STYLE[sev]
+
+
 STATUS_MARK = {TraceStatus.OK: "✓", TraceStatus.TIMEOUT: "⧗", TraceStatus.ERROR: "✗", TraceStatus.UNAVAILABLE: "–"}
 
 
@@ -40,7 +55,7 @@ def outcome_text(out: Outcome) -> Text:
 # --- findings -------------------------------------------------------------------------------
 
 def finding_label(f: Finding) -> Text:
-    label = Text.assemble((SEVERITY_MARK[f.severity] + " ", SEVERITY_STYLE[f.severity]), f.title)
+    label = Text.assemble((SEVERITY_MARK[f.severity], severity_style(f.severity)), " ", f.title)
     label.no_wrap = True
     label.overflow = "ellipsis"
     return label
@@ -48,7 +63,7 @@ def finding_label(f: Finding) -> Text:
 
 def finding_detail(d: Diagnosis, f: Finding) -> Text:
     t = Text()
-    t.append(f"{SEVERITY_MARK[f.severity]} {f.severity.value.upper()}", SEVERITY_STYLE[f.severity])
+    t.append(f"{SEVERITY_MARK[f.severity]} {f.severity.value.upper()}", severity_style(f.severity))
     t.append(f"  {f.id}\n", "dim")
     home = d.facts.home
     t.append(tilde_in(home, f.title) + "\n\n", "bold")
@@ -152,7 +167,8 @@ def counts_line(d: Diagnosis) -> Text:
     t = Text()
     for sev in (Severity.ERROR, Severity.WARNING, Severity.INFO):
         n = c[sev.value]
-        t.append(f"{SEVERITY_MARK[sev]} {severity_count(sev, n)}  ", SEVERITY_STYLE[sev] if n else "dim")
+        t.append(f"{SEVERITY_MARK[sev]} {severity_count(sev, n)}", severity_style(sev) if n else "dim")
+        t.append("  ")
     return t
 
 

@@ -31,7 +31,7 @@ from goenv_tui.model import Finding, Severity
 from goenv_tui.probes import ProbeResult
 from goenv_tui.probes.runner import run_probes
 from goenv_tui.shells.tracer import TraceOptions
-from goenv_tui.ui import present
+from goenv_tui.ui import no_color, present
 from goenv_tui.ui.screens.fix import diff_text
 
 STEPS = ("editor", "workspace", "diagnose", "problems", "verify", "summary")
@@ -113,6 +113,8 @@ class WizardApp(App[int]):
     def __init__(self, opts: TraceOptions, workspace: str | None = None, host: Host | None = None,
                  stable: bool = False, fresh: bool = False) -> None:
         super().__init__()
+        no_color.install(self)
+        present.use_colour(not self.no_color)
         self.opts = opts
         self.host = host or LocalHost()
         self.stable = stable

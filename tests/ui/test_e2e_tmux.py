@@ -3,6 +3,7 @@ and read with capture-pane; `e` opens $EDITOR at the line; `q` quits cleanly."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -38,13 +39,58 @@ def test_goenv_tui_in_tmux(tmp_path: Path) -> None:
         assert term.exit_status(30) == "EXIT=0"
 
 
-@pytest.mark.parametrize("env", [["NO_COLOR=1", "TERM=xterm-256color"], ["TERM=xterm"], ["TERM=screen"]],
-                         ids=["no-color", "16-colour-xterm", "screen"])
-def test_goenv_tui_without_colour_or_with_16(tmp_path: Path, env: list[str]) -> None:
+def _marks(term, mark: str) -> list[frozenset[str]]:
+    """The SGR attributes of every `mark` that starts a finding row in the list (left column)."""
+    out = []
+    for row in term.styled():
+        text = "".join(c for c, _ in row)
+        if text[:3].strip() == mark and len(text) > 3 and text[2] == " ":
+            out.append(next(a for c, a in row if c == mark))
+    return out
+
+
+def test_no_color_severity_reads_without_colour(tmp_path: Path) -> None:
+    """Issue 17 item 2: under NO_COLOR errors were grey 236 on 235. Now the error mark is in reverse
+    video, warnings bold, and no text is left a near-background grey."""
     exe = goenv_tui_exe()
     home = broken_home("tmux-home-2")
-    with Terminal(f"{exe} --home {home.path} --shell bash --login-shell /bin/bash", tmp_path, env=env) as term:
+    with Terminal(f"NO_COLOR=1 {exe} --home {home.path} --shell bash --login-shell /bin/bash", tmp_path,
+                  env=["TERM=xterm-256color"]) as term:
         term.wait("warnings", "the findings", 30)
+        term.send("down")  # the cursor off the error row: its mark shows its own style
+        time.sleep(0.5)
+        errors, warnings = _marks(term, "✗"), _marks(term, "!")
+        assert errors and all("7" in a and "1" in a for a in errors), errors
+        assert warnings and all("1" in a and "7" not in a for a in warnings), warnings
+        for row in term.styled():
+            for c, attrs in row:
+                fg = next((a for a in attrs if a.startswith("38;5;")), None)
+                bg = next((a for a in attrs if a.startswith("48;5;")), None)
+                if c.strip() and fg and bg and "7" not in attrs:
+                    # greys 232..255: text and background at least 6 steps apart
+                    f, b = int(fg.split(";")[2]), int(bg.split(";")[2])
+                    if f >= 232 and b >= 232:
+                        assert abs(f - b) >= 6, (c, attrs)
+        term.send("4")
+        term.wait("PATH, in lookup order", "the resolution view", 30)
+        term.send("q")
+        assert term.exit_status(30) == "EXIT=0"
+
+
+@pytest.mark.parametrize("term_name", ["xterm", "screen"])
+def test_sixteen_colours_errors_red_warnings_yellow(tmp_path: Path, term_name: str) -> None:
+    """Issue 17 item 2: with 16 colours errors came out magenta and warnings bright red. TERM is set
+    in the command itself: tmux gives its panes its own TERM otherwise."""
+    exe = goenv_tui_exe()
+    home = broken_home("tmux-home-3")
+    with Terminal(f"TERM={term_name} {exe} --home {home.path} --shell bash --login-shell /bin/bash", tmp_path) as term:
+        term.wait("warnings", "the findings", 30)
+        term.send("down")
+        time.sleep(0.5)
+        assert all(not a.startswith(("38;", "48;")) for row in term.styled() for _, attrs in row for a in attrs)
+        errors, warnings = _marks(term, "✗"), _marks(term, "!")
+        assert errors and all("31" in a for a in errors), errors
+        assert warnings and all("33" in a for a in warnings), warnings
         term.send("4")
         term.wait("PATH, in lookup order", "the resolution view", 30)
         term.send("q")

@@ -10,7 +10,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from goenv_tui.diagnose import Diagnosis
-from goenv_tui.display import SEVERITY_STYLE, severity_count
+from goenv_tui.display import severity_count
 from goenv_tui.model import ContextTrace, Severity
 from goenv_tui.ui import present
 from goenv_tui.ui.messages import Navigate
@@ -54,7 +54,7 @@ class FindingsView(Horizontal):
             items = [f for f in d.findings if f.severity is sev]
             if not items:
                 continue
-            options.append(Option(Text(severity_count(sev, len(items)), SEVERITY_STYLE[sev] + " underline"),
+            options.append(Option(Text(severity_count(sev, len(items)), present.severity_style(sev) + " underline"),
                                   id=f"group:{sev.value}", disabled=True))
             options.extend(Option(present.finding_label(f), id=f.id) for f in items)
         lst = self.query_one("#finding-list", OptionList)
