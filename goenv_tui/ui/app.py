@@ -76,12 +76,14 @@ class GoenvApp(App[int]):
     # The list of findings, not the tab bar: ↓ at start moves to the next finding.
     AUTO_FOCUS = "#finding-list"
     COMMANDS = App.COMMANDS | {GraphNodes}
+    # The view keys stay out of the footer: the tab bar shows them ("1 Findings" …), and at 80
+    # columns they pushed Fix, Re-run, Edit, Help and Quit off it. `?` lists every key.
     BINDINGS = [
-        Binding("1", "tab('findings')", "Findings", priority=True),
-        Binding("2", "tab('chain')", "Init chain", priority=True),
-        Binding("3", "tab('variables')", "Variables", priority=True),
-        Binding("4", "tab('resolution')", "Resolution", priority=True),
-        Binding("5", "tab('probes')", "Probes", priority=True),
+        Binding("1", "tab('findings')", "Findings", show=False, priority=True),
+        Binding("2", "tab('chain')", "Init chain", show=False, priority=True),
+        Binding("3", "tab('variables')", "Variables", show=False, priority=True),
+        Binding("4", "tab('resolution')", "Resolution", show=False, priority=True),
+        Binding("5", "tab('probes')", "Probes", show=False, priority=True),
         Binding("x", "cancel_probes", "Cancel probes", show=False, priority=True),
         Binding("g", "graph", "Graph", show=False, priority=True),
         Binding("f", "fix", "Fix", priority=True),
@@ -256,26 +258,47 @@ class GoenvApp(App[int]):
         self.query_one("#status", Static).update(Text(f"Diagnosis failed: {message.error}", "bold red"))
         self.notify(message.error, title="Diagnosis failed", severity="error", timeout=30)
 
+    def on_resize(self) -> None:
+        self._update_status()
+
     def _update_status(self) -> None:
-        home = tilde(self.host.home(), self.opts.home) if not self.stable else self.opts.home.rsplit("/", 1)[-1]
+        """The status line, fitted to the width: at 80 columns it was cut mid-word ("9/9 ok  in").
+        What goes first when it does not fit: the timing, the full home path, "9/9 ok" (when all
+        are ok), the words after the counts, then the program's name."""
+        width = max(20, self.size.width - 2)
+        for level in range(6):
+            t = self._status_text(level)
+            if t.cell_len <= width:
+                break
+        self.query_one("#status", Static).update(t)
+
+    def _status_text(self, level: int) -> Text:
+        full_home = tilde(self.host.home(), self.opts.home)
+        home = self.opts.home.rstrip("/").rsplit("/", 1)[-1] if self.stable or level >= 2 else full_home
         shell = (self.opts.login_shell or self.host.login_shell() or "?").rsplit("/", 1)[-1]
         t = Text()
-        t.append("goenv-tui ", "bold")
+        if level < 5:
+            t.append("goenv-tui ", "bold")
         if self.host.remote:
             t.append(f"{self.host.name}:", "bold cyan")
         elif not self.stable and (os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_CLIENT")):
             t.append("[over ssh] ", "cyan")
         t.append(f"{home} ({shell}) ", "dim")
         if self.diagnosis is not None:
-            t.append_text(present.counts_line(self.diagnosis))
-            t.append(present.status_counts(self.diagnosis.facts.contexts), "dim")
-            if not self.stable and self.ready_at is not None:
+            t.append_text(present.counts_line(self.diagnosis, compact=level >= 4))
+            contexts = self.diagnosis.facts.contexts
+            all_ok = all(c.status.value == "ok" for c in contexts)
+            if level < 3 or not all_ok:
+                t.append(present.status_counts(contexts), "dim" if all_ok else "bold")
+            if not self.stable and self.ready_at is not None and level < 1:
                 t.append(f"  in {self.ready_at:.1f}s", "dim")
             if self.probing:
                 t.append("  ⟳ probing", "italic yellow")
         elif self.stage != "failed":
             t.append(f"⟳ {self.stage} ({len(self.traces)}/{self.total_contexts} contexts)", "italic yellow")
-        self.query_one("#status", Static).update(t)
+        t.no_wrap = True
+        t.overflow = "ellipsis"
+        return t
 
     # actions -----------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.table import Table
 from rich.text import Text
 
 from goenv_tui.diagnose import Diagnosis
@@ -55,10 +56,17 @@ def outcome_text(out: Outcome) -> Text:
 # --- findings -------------------------------------------------------------------------------
 
 def finding_label(f: Finding) -> Text:
-    label = Text.assemble((SEVERITY_MARK[f.severity], severity_style(f.severity)), " ", f.title)
-    label.no_wrap = True
-    label.overflow = "ellipsis"
-    return label
+    return Text.assemble((SEVERITY_MARK[f.severity], severity_style(f.severity)), " ", f.title)
+
+
+def finding_row(f: Finding) -> Table:
+    """A finding in the list: the mark, and the title wrapped beside it (hanging under the title,
+    not under the mark), so a long title reads as one item at 80 columns."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=1, no_wrap=True)
+    grid.add_column(ratio=1)
+    grid.add_row(Text(SEVERITY_MARK[f.severity], severity_style(f.severity)), Text(f.title))
+    return grid
 
 
 def finding_detail(d: Diagnosis, f: Finding) -> Text:
@@ -162,12 +170,13 @@ def _context_reading(d: Diagnosis, f: Finding, path: str | None = None) -> str |
     return candidates[0] if candidates else None
 
 
-def counts_line(d: Diagnosis) -> Text:
+def counts_line(d: Diagnosis, compact: bool = False) -> Text:
+    """"✗ 1 error  ! 5 warnings  i 3 notes", or "✗ 1  ! 5  i 3" where the line is short."""
     c = d.counts()
     t = Text()
     for sev in (Severity.ERROR, Severity.WARNING, Severity.INFO):
         n = c[sev.value]
-        t.append(f"{SEVERITY_MARK[sev]} {severity_count(sev, n)}", severity_style(sev) if n else "dim")
+        t.append(f"{SEVERITY_MARK[sev]} {n if compact else severity_count(sev, n)}", severity_style(sev) if n else "dim")
         t.append("  ")
     return t
 
@@ -368,12 +377,40 @@ def variables_of(d: Diagnosis) -> list[str]:
 
 # --- resolution ------------------------------------------------------------------------------
 
+def tool_failure(d: Diagnosis, cid: str, tool: str) -> str | None:
+    """Why the tool that resolves in `cid` does not work there, when we saw it fail: `go env`
+    failing ("cannot find GOROOT directory") for go, a failed probe for gopls / dlv / go."""
+    if tool == "go":
+        ge = d.facts.goenvs.get(cid)
+        if ge is not None and ge.error:
+            return ge.error.strip().splitlines()[0] if ge.error.strip() else "go env failed"
+    for p in d.facts.probes:
+        if p.tool == tool and (p.context == cid or cid in p.contexts) and p.status in ("fail", "timeout"):
+            return p.classification or p.detail or p.status
+    return None
+
+
 def tool_label(d: Diagnosis, cid: str, tool: str) -> Text:
     res = d.facts.resolutions.get(cid, {}).get(tool)
     if res is None or res.resolved is None:
         return Text.assemble(("✗ ", "red"), tool, (" not found", "dim"))
     version = _cand_version(tool, res.resolved)
+    if tool_failure(d, cid, tool):
+        # Found is not working: a ✓ next to a go that cannot find its GOROOT misleads.
+        return Text.assemble(("✗ ", "red"), tool, (f" {version}" if version else "", "dim"), (" fails", "red"))
     return Text.assemble(("✓ ", "green"), tool, (f" {version}" if version else "", "dim"))
+
+
+def _same_as_resolved(res, c) -> str | None:
+    """For a candidate after the one that runs: "same file" when it is that very file again."""
+    r = res.resolved
+    if r is None or c is r:
+        return None
+    if c.path == r.path:
+        return f"same file as PATH[{r.index}] (listed twice)"
+    if c.realpath and r.realpath and c.realpath == r.realpath:
+        return f"same file as PATH[{r.index}] (a link to it)"
+    return None
 
 
 def _cand_version(tool: str, c) -> str:
@@ -394,13 +431,22 @@ def resolution_detail(d: Diagnosis, cid: str, tool: str) -> Text:
     if res.resolved is None:
         t.append("  not found on PATH", "red")
         t.append(" — execvp would fail with \"command not found\"\n")
+    failure = tool_failure(d, cid, tool) if res.resolved is not None else None
+    if failure:
+        t.append("  found, but it fails here: ", "red")
+        t.append(tilde_in(home, failure) + "\n", "red")
     for c in res.candidates:
         chosen = c is res.resolved
         t.append(" ▶ " if chosen else "   ", "green bold")
         t.append(tilde(home, c.path), "bold" if chosen else "dim")
         t.append(f"  (PATH[{c.index}])", "dim")
+        same = _same_as_resolved(res, c)
         if c.problem:
             t.append(f"  {c.problem}", "red")
+        elif same:
+            # The same file again (PATH lists its folder twice, or a link to it): nothing is
+            # shadowed, and calling it so sends the user after a second Go that is not there.
+            t.append(f"  {same}", "dim")
         elif not chosen and c.executable:
             t.append("  shadowed", "yellow")
         t.append("\n")
@@ -442,8 +488,9 @@ def resolution_detail(d: Diagnosis, cid: str, tool: str) -> Text:
         t.append(f" {i:>2} ", "dim")
         t.append((f"'{e}'" if e.startswith("~") else tilde(home, e)) or "(empty = current directory)", "bold" if here else "")
         if here:
-            t.append("  ◀ " + ("runs" if here[0] is res.resolved else (here[0].problem or "shadowed")),
-                     "green" if here[0] is res.resolved else "yellow")
+            c = here[0]
+            note = "runs" if c is res.resolved else (c.problem or _same_as_resolved(res, c) or "shadowed")
+            t.append("  ◀ " + note, "green" if c is res.resolved else "dim" if _same_as_resolved(res, c) else "yellow")
         t.append("\n")
     return t
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from textual.widgets import DataTable, OptionList, Select, Static, TabbedContent, Tree
 
 from goenv_tui.ui.screens.help import HelpScreen
@@ -231,3 +233,26 @@ async def test_typing_in_an_open_drop_down_searches_it() -> None:
         await pilot.pause()
         assert app.query_one(TabbedContent).active == "variables"
         assert app.query_one("#variables-view").variable == "GOFLAGS"
+
+
+async def test_resolution_says_when_the_go_found_fails_and_never_shadows_itself(home) -> None:
+    """Issue 17 item 4: "✓ go go1.26.8" where go fails ("cannot find GOROOT"), and
+    /usr/local/go/bin/go listed as shadowed by itself (its folder twice on PATH)."""
+    from tests import gotools
+
+    go_bin = os.path.dirname(gotools.go())
+    home.file(".bashrc", f"export PATH={go_bin}:{go_bin}:$PATH\nexport GOROOT=$HOME/sdk/missing\n")
+    home.file(".profile", '. "$HOME/.bashrc"\n')
+    app = make_app(home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        app.query_one("#resolution-view").show("bash-nologin-interactive", "go")
+        await pilot.pause()
+        tools = app.query_one("#res-tools", OptionList)
+        label = str(tools.get_option_at_index(0).prompt)
+        assert label.startswith("✗ go") and "fails" in label, label
+        detail = text_of(app, "#res-detail")
+        assert "found, but it fails here" in detail and "GOROOT" in detail
+        assert "same file as PATH[0] (listed twice)" in detail
+        assert "shadowed" not in detail

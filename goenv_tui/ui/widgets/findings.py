@@ -56,7 +56,7 @@ class FindingsView(Horizontal):
                 continue
             options.append(Option(Text(severity_count(sev, len(items)), present.severity_style(sev) + " underline"),
                                   id=f"group:{sev.value}", disabled=True))
-            options.extend(Option(present.finding_label(f), id=f.id) for f in items)
+            options.extend(Option(present.finding_row(f), id=f.id) for f in items)
         lst = self.query_one("#finding-list", OptionList)
         lst.clear_options()
         lst.add_options([o for o in options if o is not None])
