@@ -10,9 +10,11 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
@@ -21,13 +23,10 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
-from goenv_tui.diagnose import Diagnosis, diagnose
 from goenv_tui.display import tilde
 from goenv_tui.host import Host, LocalHost
 from goenv_tui.model import ContextTrace
-from goenv_tui.probes.runner import run_probes
 from goenv_tui.shells.contexts import all_specs, is_primary
-from goenv_tui.shells.tracer import TraceOptions
 from goenv_tui.ui import no_color, present
 from goenv_tui.ui.commands import GraphNodes
 from goenv_tui.ui.messages import (
@@ -39,16 +38,16 @@ from goenv_tui.ui.messages import (
     ProbesDone,
     StageChanged,
 )
-from goenv_tui.ui.screens.fix import FixDialog
-from goenv_tui.ui.screens.graph_browser import GraphBrowser
 from goenv_tui.ui.screens.help import HelpScreen
-from goenv_tui.ui.screens.history import HistoryScreen
-from goenv_tui.ui.screens.safe_fixes import SafeFixesScreen
 from goenv_tui.ui.widgets.findings import FindingsView
 from goenv_tui.ui.widgets.init_chain import InitChainView
 from goenv_tui.ui.widgets.probes import ProbesView
 from goenv_tui.ui.widgets.resolution import ResolutionView
 from goenv_tui.ui.widgets.variables import VariablesView
+
+if TYPE_CHECKING:
+    from goenv_tui.diagnose import Diagnosis
+    from goenv_tui.shells.tracer import TraceOptions
 
 TABS = ("findings", "chain", "variables", "resolution", "probes")
 # The widget each view opens with focused: its main list, so ↑ ↓ work at once. A new view adds
@@ -136,14 +135,18 @@ class GoenvApp(App[int]):
         yield Footer()
 
     def on_mount(self) -> None:
+        no_color.fit_colours(self)
         self.query_one(InitChainView).set_home(self.opts.home)
         self._update_status()
+        self.query_one(FindingsView).show_progress([], "starting", self.total_contexts)
+        # Paint the frame first, then start the diagnosis: its worker imports the core, and a
+        # thread importing holds the interpreter the first frame needs.
         self.call_after_refresh(self._painted)
-        self.start_diagnosis()
 
     def _painted(self) -> None:
         if self.first_paint is None:
             self.first_paint = time.monotonic() - self.started
+            self.start_diagnosis()
 
     # the worker --------------------------------------------------------------------------
     def start_diagnosis(self) -> None:
@@ -162,6 +165,10 @@ class GoenvApp(App[int]):
 
     @work(thread=True, exclusive=True, group="diagnose")
     def _diagnose(self, run: int) -> None:
+        # Imported here, in the worker: the core (networkx, the checks, the tracer) takes longer
+        # to import than the frame takes to paint, and the frame comes first.
+        from goenv_tui.diagnose import diagnose
+
         try:
             d = diagnose(
                 self.host, self.opts, self.workspace,
@@ -221,6 +228,8 @@ class GoenvApp(App[int]):
     def _probe(self, run: int, d: Diagnosis, cancel: threading.Event) -> None:
         """Probe `d`'s contexts and derive its findings with the results (off the UI thread: that
         re-plans fixes, which reads files through the host)."""
+        from goenv_tui.probes.runner import run_probes
+
         results: list = []
         probed = None
         try:
@@ -309,10 +318,16 @@ class GoenvApp(App[int]):
         if action not in GLOBAL_ACTIONS or len(self.screen_stack) == 1:
             return True
         # The node browser is a full screen of the app (a view's key leaves it for that view).
-        return isinstance(self.screen, GraphBrowser) and action in BROWSER_ACTIONS
+        return self._on_browser() and action in BROWSER_ACTIONS
+
+    def _on_browser(self) -> bool:
+        """Is the node browser on top? Without importing it (and networkx) before the first paint:
+        not yet imported means not open."""
+        browser = sys.modules.get("goenv_tui.ui.screens.graph_browser")
+        return browser is not None and isinstance(self.screen, browser.GraphBrowser)
 
     def action_tab(self, tab: str) -> None:
-        if isinstance(self.screen, GraphBrowser):
+        if self._on_browser():
             # A view's key leaves the node browser for that view.
             self.call_later(self._leave_browser, tab)
             return
@@ -365,6 +380,8 @@ class GoenvApp(App[int]):
         if f is None or not plans:
             self.notify("No automatic fix for this finding; its detail says what to change.", timeout=4)
             return
+        from goenv_tui.ui.screens.fix import FixDialog
+
         self.push_screen(FixDialog(f, plans), self._after_fix)
 
     def _after_fix(self, outcome) -> None:
@@ -373,9 +390,13 @@ class GoenvApp(App[int]):
 
     def action_fix_safe(self) -> None:
         if self.diagnosis is not None:
+            from goenv_tui.ui.screens.safe_fixes import SafeFixesScreen
+
             self.push_screen(SafeFixesScreen(self.diagnosis), lambda d: d is not None and self._show_diagnosis(d))
 
     def action_history(self) -> None:
+        from goenv_tui.ui.screens.history import HistoryScreen
+
         self.push_screen(HistoryScreen(), lambda changed: changed and self.start_diagnosis())
 
     def _show_diagnosis(self, d: Diagnosis) -> None:
@@ -446,6 +467,8 @@ class GoenvApp(App[int]):
         d = self.diagnosis
         if d is None or node not in d.graph.g:
             return
+        from goenv_tui.ui.screens.graph_browser import GraphBrowser
+
         if isinstance(self.screen, GraphBrowser) and self.screen.graph is d.graph:
             self.screen.open_node(node)
             return

@@ -7,8 +7,6 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from goenv_tui.graph_export import node_label
-
 # Kinds worth offering first when the query is empty, in this order.
 DISCOVER = ("finding", "context", "file", "binary", "goroot")
 
@@ -20,6 +18,9 @@ class GraphNodes(Provider):
         d = getattr(self.app, "diagnosis", None)
         if d is None:
             return []
+        # Imported here: graph_export pulls in networkx, which the app loads after its first paint.
+        from goenv_tui.graph_export import node_label
+
         home = d.facts.home
         return [(n, node_label(n, data, home), data.get("kind", "")) for n, data in d.graph.g.nodes(data=True)]
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from goenv_tui.diagnose import Diagnosis
 from goenv_tui.model import ContextTrace
+
+if TYPE_CHECKING:  # the core is imported when the diagnosis runs, not before the first paint
+    from goenv_tui.diagnose import Diagnosis
 
 
 @dataclass

@@ -44,15 +44,16 @@ class ReadableMonochrome(LineFilter):
 
 
 def install(app) -> None:
-    """Make the app readable on whatever colours the terminal has.
-
-    NO_COLOR: swap Textual's filter for the readable one (Textual chose it in App.__init__, from
-    the NO_COLOR it also removed from the environment, so app.no_color is the only record).
-    16 colours: keep rich's ANSI colours as they are. Textual otherwise turns "red" into its theme's
-    RGB red and back into the nearest of 16, which is magenta (and yellow comes out bright red).
-    """
+    """NO_COLOR: swap Textual's filter for the readable one (Textual chose it in App.__init__, from
+    the NO_COLOR it also removed from the environment, so app.no_color is the only record)."""
     from textual.filter import Monochrome
 
     app._filters = [ReadableMonochrome() if isinstance(f, Monochrome) else f for f in app._filters]
-    if app.console.color_system == "standard":
+
+
+def fit_colours(app) -> None:
+    """16 colours: keep rich's ANSI colours as they are. Textual otherwise turns "red" into its
+    theme's RGB red and back into the nearest of 16, which is magenta (and yellow comes out bright
+    red). Called on mount, when the real terminal is known (a headless test run reports 16 colours too)."""
+    if not app.is_headless and app.console.color_system == "standard":
         app.ansi_color = True

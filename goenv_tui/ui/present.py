@@ -7,14 +7,17 @@ so that the widgets stay about layout and keys.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 from rich.text import Text
 
-from goenv_tui.diagnose import Diagnosis
 from goenv_tui.display import SEVERITY_MARK, SEVERITY_STYLE, severity_count, tilde, tilde_in, where
-from goenv_tui.fixes.engine import Outcome
 from goenv_tui.model import ContextTrace, Finding, Location, Severity, TraceStatus
+
+if TYPE_CHECKING:  # the core is imported when the diagnosis runs, not before the first paint
+    from goenv_tui.diagnose import Diagnosis
+    from goenv_tui.fixes.engine import Outcome
 
 # Without colour a severity reads from its mark and its weight: errors in reverse video, warnings
 # bold. The apps switch this on when NO_COLOR is set (see ui/no_color.py).

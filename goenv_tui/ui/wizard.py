@@ -161,6 +161,7 @@ class WizardApp(App[int]):
         yield Footer()
 
     def on_mount(self) -> None:
+        no_color.fit_colours(self)
         self.query_one("#wiz-workspace", Input).value = tilde(self.opts.home, self.state.workspace or self.default_workspace)
         if self.resumable:
             self.query_one("#wiz-resume", Static).update(Text.assemble(

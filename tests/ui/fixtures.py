@@ -60,8 +60,10 @@ def make_app(home: Home, shells: tuple[str, ...] = ("bash",), probes: bool = Fal
 
 
 async def settle(pilot) -> None:
-    """Wait until the diagnosis is on screen."""
-    await pilot.app.workers.wait_for_complete()
+    """Wait until the diagnosis is on screen (it starts once the first frame is painted)."""
+    app = pilot.app
+    await until(pilot, lambda: getattr(app, "run_id", 1) > 0, "the diagnosis to start", 30)
+    await app.workers.wait_for_complete()
     await pilot.pause()
     await pilot.pause()
 

@@ -3,17 +3,21 @@ and rows that lead to the places it names."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from goenv_tui.diagnose import Diagnosis
 from goenv_tui.display import severity_count
 from goenv_tui.model import ContextTrace, Severity
 from goenv_tui.ui import present
 from goenv_tui.ui.messages import Navigate
+
+if TYPE_CHECKING:  # the core is imported when the diagnosis runs, not before the first paint
+    from goenv_tui.diagnose import Diagnosis
 
 
 class FindingsView(Horizontal):

@@ -3,15 +3,19 @@ each file's source with the lines that set, override or never ran marked."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Select, Static, Tree
 
-from goenv_tui.diagnose import Diagnosis
 from goenv_tui.display import tilde, where
 from goenv_tui.model import ContextTrace
 from goenv_tui.ui import present
+
+if TYPE_CHECKING:  # the core is imported when the diagnosis runs, not before the first paint
+    from goenv_tui.diagnose import Diagnosis
 
 
 class InitChainView(Vertical):

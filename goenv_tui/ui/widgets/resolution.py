@@ -3,15 +3,18 @@ symlink hops, the Go installation and version each lands in, and what is shadowe
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from goenv_tui.collect.resolve import TOOLS
-from goenv_tui.diagnose import Diagnosis
 from goenv_tui.ui import present
+
+if TYPE_CHECKING:  # the core is imported when the diagnosis runs, not before the first paint
+    from goenv_tui.diagnose import Diagnosis
 
 
 class ResolutionView(Vertical):
@@ -49,6 +52,8 @@ class ResolutionView(Vertical):
         if select.value != cid:
             with select.prevent(Select.Changed):
                 select.value = cid
+        from goenv_tui.collect.resolve import TOOLS
+
         tools = self.query_one("#res-tools", OptionList)
         tools.clear_options()
         tools.add_options([Option(present.tool_label(d, cid, t), id=t) for t in TOOLS])

@@ -3,14 +3,18 @@ across the init chain of the highlighted context (PATH entry by entry)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Select, Static
 
-from goenv_tui.diagnose import Diagnosis
 from goenv_tui.display import tilde, tilde_path_list
 from goenv_tui.ui import present
+
+if TYPE_CHECKING:  # the core is imported when the diagnosis runs, not before the first paint
+    from goenv_tui.diagnose import Diagnosis
 
 
 class VariablesView(Vertical):
