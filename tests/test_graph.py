@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from goenv_tui.graph import EnvGraph
 from tests.homes import Home
 
@@ -198,3 +200,32 @@ def test_go_env_values_keep_their_source(home: Home) -> None:
     assert target == f"file:{home.p('.config/go/env')}" and edge["line"] == 1
     # A `go env -w` line affects that go env value, in every context whose go read it.
     assert (cid, "GOFLAGS") in g.affects(home.p(".config/go/env"), 1).goenv
+
+
+@pytest.mark.slow
+def test_probes_and_workspace_files_are_nodes(home: Home, tmp_path) -> None:
+    """Real gopls/dlv/go build probes: each is a node of the contexts it ran for, joined to the
+    binary it ran; the workspace's go.mod and go.work are nodes, go.work `uses` edges carry lines."""
+    import os
+
+    from tests import gotools
+
+    home.dir("go/bin").symlink("go/bin/gopls", gotools.gopls()).symlink("go/bin/dlv", gotools.dlv())
+    home.file(".bashrc", f'export PATH="{os.path.dirname(gotools.go())}:$HOME/go/bin:$PATH"\nexport GOTOOLCHAIN=local\n')
+    ws = tmp_path / "ws"
+    (ws / "app").mkdir(parents=True)
+    (ws / "app" / "go.mod").write_text("module example.com/app\n\ngo 1.21\n")
+    (ws / "app" / "main.go").write_text("package main\n\nfunc main() {}\n")
+    (ws / "go.work").write_text("go 1.21\n\nuse ./app\nuse ./gone\n")
+    d = home.diagnose(shells=("bash",), workspace=str(ws), probes=True)
+    g = d.graph
+    cid = "bash-nologin-interactive"
+    probes = {g.g.nodes[p]["tool"]: p for p, _ in g.out_of(f"ctx:{cid}", "probes")}
+    assert {"gopls", "dlv"} <= set(probes)
+    [(ran, _)] = g.out_of(probes["gopls"], "ran")
+    assert ran == f"bin:{home.p('go/bin/gopls')}" and g.g.nodes[ran]["kind"] == "binary"
+    assert g.g.nodes[probes["gopls"]]["status"] in ("ok", "fail", "timeout")
+    work = f"ws:{ws}/go.work"
+    assert g.g.nodes[work]["file"] == "go.work"
+    uses = {g.g.nodes[v]["path"]: d_["line"] for v, d_ in g.out_of(work, "uses")}
+    assert uses == {f"{ws}/app/go.mod": 3, f"{ws}/gone/go.mod": 4}
