@@ -306,3 +306,80 @@ def test_no_go_is_not_claimed_when_the_contexts_that_matter_did_not_finish(home:
     res = subprocess.run(["/bin/zsh", "-c", "path=(/usr/local/go/bin $path); whence -p go"], capture_output=True,
                          text=True, timeout=30, env={"HOME": home.path, "PATH": "/usr/bin:/bin"})
     assert res.stdout.strip() == "/usr/local/go/bin/go"
+
+
+def test_zsh_emulate_typeset_u_autoload_and_library_calls(home: Home) -> None:
+    """prezto/oh-my-zsh idioms: `typeset -gU path`, a multi-line `path=(…)`, a function that runs
+    `emulate -L zsh` (whose assignments xtrace may not show), a user function autoloaded from
+    ~/.zfunc, and calls into zsh's own library (is-at-least, add-zsh-hook) between them."""
+    home.file(".zfunc/go_setup", """
+        emulate -L zsh
+        export GOPATH=$HOME/gopath
+        path=($GOPATH/bin $path)
+    """)
+    home.file(".zshrc", """
+        typeset -gU path fpath
+        fpath=(~/.zfunc $fpath)
+        path=(
+          /usr/local/go/bin
+          $path
+          /usr/local/go/bin
+        )
+        autoload -Uz is-at-least add-zsh-hook go_setup
+        is-at-least 5.0 && export GOFLAGS=-mod=mod
+        add-zsh-hook precmd go_setup
+        go_setup
+        quiet() { emulate -LR zsh; export GOBIN=$HOME/gobin }
+        quiet
+    """)
+    t = home.trace(shells=("zsh",), login_shell="/bin/zsh", only=("zsh-nologin-interactive",))["zsh-nologin-interactive"]
+    assert t.status is TraceStatus.OK, t.error
+    real = untraced_env(home, "zsh")
+    for var in ("PATH", "GOPATH", "GOFLAGS", "GOBIN"):
+        assert t.env[var] == real[var], var
+    path = [a for a in t.assignments if a.var == "PATH" and a.location.path.startswith(home.path)]
+    assert [(a.location.path, a.location.line, a.op.value) for a in path] == [
+        (home.p(".zshrc"), 3, "prepend"),  # the multi-line path=(…), one entry kept by typeset -U
+        (home.p(".zfunc/go_setup"), 3, "prepend"),
+    ]
+    assert changes(t, "GOFLAGS", home) == [("~/.zshrc", 9, "export", "-mod=mod")]
+    gopath = [a for a in t.assignments if a.var == "GOPATH"]
+    assert [(a.location.path, a.location.line, a.via) for a in gopath] == [
+        (home.p(".zfunc/go_setup"), 2, "function go_setup")]
+    # Set with tracing off (emulate -LR): still credited to the function's line that ran it.
+    gobin = [a for a in t.assignments if a.var == "GOBIN"]
+    assert [(a.location.path, a.location.line, a.value) for a in gobin] == [(home.p(".zshrc"), 12, home.p("gobin"))]
+    # zsh's library files are not startup files.
+    assert [f.path for f in t.files if f.path.startswith(home.path)] == [home.p(".zshrc")]
+
+
+def test_change_made_inside_the_zsh_library_is_credited_to_the_calling_line(tmp_path) -> None:
+    """Lines of zsh's own function library are traced without values; a change made in there is
+    seen at the next line outside it and credited to the user's line that called in."""
+    from goenv_tui.shells import zsh
+    from goenv_tui.shells.trace import END_MARK, fold, where_time_went
+
+    lib = tmp_path / "share" / "zsh" / "functions"
+    lib.mkdir(parents=True)
+    (lib / "lib_setpath").write_text("local i\nfor i in 1 2 3; do :; done\nexport GOROOT=/lib/go\npath=(/lib/go/bin $path)\n")
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".zshrc").write_text(f"fpath=({lib} $fpath)\nautoload -Uz lib_setpath\ntrue\nlib_setpath\nexport GOFLAGS=-v\n")
+    watched = ["PATH", "GOROOT", "GOFLAGS"]
+    env = {"HOME": str(home), "PATH": "/usr/bin:/bin", **zsh.ps4(watched, library=(str(tmp_path / "share" / "zsh") + "/",))}
+    res = subprocess.run(["/bin/zsh", "-i", "-o", "xtrace", "-o", "promptsubst", "-o", "sourcetrace", "-c", f": {END_MARK}"],
+                         env=env, cwd=home, capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
+    records = zsh.parse(res.stderr.decode(), watched)
+    opaque = [r for r in records if r.opaque]
+    assert opaque and all(r.file == str(lib / "lib_setpath") for r in opaque)
+    folded = fold(records, watched, dict(records[0].values))
+    assert folded.finished
+    mine = [(a.var, a.location.path, a.location.line, a.value) for a in folded.assignments
+            if a.location.path == str(home / ".zshrc")]
+    assert mine == [
+        ("PATH", str(home / ".zshrc"), 4, "/lib/go/bin:/usr/bin:/bin"),
+        ("GOROOT", str(home / ".zshrc"), 4, "/lib/go"),
+        ("GOFLAGS", str(home / ".zshrc"), 5, "-v"),
+    ]
+    assert str(lib / "lib_setpath") not in {f.path for f in folded.files}
+    assert where_time_went(records)  # names a file
