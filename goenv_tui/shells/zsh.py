@@ -52,7 +52,8 @@ def ps4(watched: list[str], escape: bool = False, library: tuple[str, ...] = ())
     if library:
         # zsh parses the whole PS4 text on every line, even the branch it does not take, so the
         # long part lives in a variable of its own and is expanded with (e) only when needed.
-        pattern = "(" + "|".join(_pattern_quote(d.rstrip("/")) + "/*" for d in library) + ")"
+        # compinit's dump (~/.zcompdump…), sourced by compinit on later starts, is its cache too.
+        pattern = "(" + "|".join([_pattern_quote(d.rstrip("/")) + "/*" for d in library] + ["*zcompdump*"]) + ")"
         # `[@]:0:1` rather than `[1]`: the first element whatever KSH_ARRAYS says.
         short = f"${{${{${{(M)${{funcsourcetrace[@]:0:1}}:#{pattern}}}:+{_OPAQUE}}}:-${{(e){BODY_VAR}}}}}"
         return {"PS4": head + _FS + short + _END, BODY_VAR: body}
