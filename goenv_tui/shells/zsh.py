@@ -33,13 +33,15 @@ BODY_VAR = "_GOENV_TUI_PS4_BODY"
 
 
 def ps4(watched: list[str], escape: bool = False, library: tuple[str, ...] = ()) -> dict[str, str]:
-    """The variables that make the trace record (PS4, and the body it expands, BODY_VAR). Lines of functions from zsh's own function library (`library`: its
-    directories, e.g. /usr/share/zsh/; compinit runs ~60 000 lines there on a first start) carry
-    only where they are and a mark instead of the call stack and the watched values: expanding
-    those on every line is what made a traced first start several times slower. A change made
-    in there shows up on the next line outside it, credited to the line that called in."""
-    head = _FS.join([f"{_RS}%e", "%x", "%I", "$$", "${ZSH_SUBSHELL}"])
-    stack = _FS.join([
+    """The variables that make the trace record: PS4, and the body it expands (BODY_VAR).
+
+    Lines of functions from zsh's own function library (`library`: its directories, e.g.
+    /usr/share/zsh/; compinit runs ~60 000 lines there on a first start) carry only where they
+    are and a mark instead of the pid, call stack and watched values: expanding those on every
+    line is what made a traced first start several times slower. A change made in there shows
+    up on the next line outside it, credited to the line that called in."""
+    head = f"{_RS}%x{_FS}%I"
+    stack = _FS.join(["$$", "${ZSH_SUBSHELL}",
         f"${{(pj:{_JS}:)funcstack[@]}}",
         f"${{(pj:{_JS}:)funcfiletrace[@]}}",
         f"${{(pj:{_JS}:)funcsourcetrace[@]}}",
@@ -48,7 +50,7 @@ def ps4(watched: list[str], escape: bool = False, library: tuple[str, ...] = ())
         fields = [f"${{${{{v}-{_UNSET}}}//\\%/%%}}" for v in watched]
     else:
         fields = [f"${{{v}-{_UNSET}}}" for v in watched]
-    body = stack + _FS + _FS.join(fields)
+    body = stack + _FS + _FS.join(fields)  # pid, subshell, call stack, values
     if library:
         # zsh parses the whole PS4 text on every line, even the branch it does not take, so the
         # long part lives in a variable of its own and is expanded with (e) only when needed.
@@ -107,7 +109,7 @@ def parse(stderr: str, watched: list[str], initial_exported: set[str] | None = N
     last_key: str | None = None
     last_values: dict[str, VarState] = {}
     frames_of: dict[tuple[str, str, str], tuple[Frame, ...]] = {}  # the stack repeats line after line
-    want = 8 + len(watched)
+    want = 7 + len(watched)
     opaque_tail = _FS + _OPAQUE + _END
     n = len(chunks)
     run = 0
@@ -119,32 +121,35 @@ def parse(stderr: str, watched: list[str], initial_exported: set[str] | None = N
             run += 1
             continue  # of a run of lines inside zsh's library only the last one can matter
         parts = chunk[:cut].split(_FS)
-        opaque = len(parts) == 6 and parts[5] == _OPAQUE
+        opaque = len(parts) == 3 and parts[2] == _OPAQUE
         if not opaque and len(parts) != want:
             continue  # garbled (output cut at a kill, a value holding a separator)
         try:
-            lineno = int(parts[2] or 0)
-            pid = int(parts[3])
-            subshell = int(parts[4] or 0)
+            lineno = int(parts[1] or 0)
+            if not opaque:  # library lines do not say; they only mark where the shell is
+                pid = int(parts[2])
+                subshell = int(parts[3] or 0)
         except ValueError:
             continue
         command = chunk[cut + 1 :].rstrip("\n")
         if opaque:
-            rec = Record(pid, subshell, parts[1], lineno, (), last_values, command.rstrip())
+            if not records:
+                continue
+            rec = Record(records[-1].pid, records[-1].subshell, parts[0], lineno, (), last_values, command.rstrip())
             rec.opaque, rec.weight, run = True, run + 1, 0
             records.append(rec)
             continue
-        stack_key = (parts[5], parts[6], parts[7])
+        stack_key = (parts[4], parts[5], parts[6])
         frames = frames_of.get(stack_key)
         if frames is None:
             frames = frames_of[stack_key] = _frames(*stack_key)
-        raw_values = parts[8:]
+        raw_values = parts[7:]
         key = _FS.join(raw_values)
         if key != last_key:
             last_values = {var: VarState(False) if raw == _UNSET else VarState(True, False, raw)
                            for var, raw in zip(watched, raw_values, strict=False)}
             last_key = key
-        rec = Record(pid, subshell, parts[1], lineno, frames, last_values, command.rstrip())
+        rec = Record(pid, subshell, parts[0], lineno, frames, last_values, command.rstrip())
         rec.is_sourcetrace = command.strip() == "<sourcetrace>"
         records.append(rec)
     _infer_exports(records, initial_exported or set())
