@@ -14,6 +14,8 @@ from goenv_tui.checks import (  # noqa: F401  (importing a topic module register
     godirs,
     goenv,
     goroot,
+    loginshell,
+    managers,
     path,
     probes,
     ssh,
@@ -23,6 +25,7 @@ from goenv_tui.checks import (  # noqa: F401  (importing a topic module register
     workspace,
 )
 from goenv_tui.checks.base import ID_HOME, REGISTRY, CheckContext, CheckInfo, finding
+from goenv_tui.frameworks import describe, owner_of, user_call_site
 from goenv_tui.model import Finding, Severity
 
 __all__ = ["REGISTRY", "CheckContext", "CheckInfo", "run_checks"]
@@ -54,9 +57,40 @@ def _run_checks(ctx: CheckContext) -> list[Finding]:
         if f.id not in seen:
             seen.add(f.id)
             unique.append(f)
+    unique = [_framework_note(ctx, f) for f in unique]
     unique.sort(key=lambda f: (f.severity.rank, f.check, f.id))
     for f in unique:
         ctx.graph.add_finding(f.id, {"check": f.check, "severity": f.severity.value, "title": f.title,
                                          "variable": f.variable, "contexts": list(f.contexts)},
                               list(f.evidence), f.locations)
     return unique
+
+
+def _framework_note(ctx: CheckContext, f: Finding) -> Finding:
+    """A finding located in a framework's file says that no fix will edit that file, and names
+    the user's own line that reads it (where a change belongs)."""
+    import dataclasses
+
+    home = ctx.facts.home
+
+    def owner(file: str):
+        ft = ctx.facts.files.get(file)
+        return owner_of(home, file, ft.realpath if ft else None, (ft.text or "")[:2048] if ft else None)
+
+    notes = []
+    data = dict(f.data)
+    for file in dict.fromkeys(loc.path for loc in f.locations):
+        own = owner(file)
+        if own is None:
+            continue
+        files = [sf for t in ctx.facts.contexts for sf in t.files]
+        call = user_call_site(files, file, lambda p: owner(p) is not None)
+        note = f"{describe(home, file, own)}, so goenv-tui offers no edit of it"
+        note += f"; it is read from {ctx.where(call)}, the line of yours to change." if call else "."
+        notes.append(note)
+        data.setdefault("owned_by", own.framework)
+        if call is not None:
+            data.setdefault("user_line", ctx.where(call))
+    if not notes:
+        return f
+    return dataclasses.replace(f, detail=f.detail.rstrip() + " " + " ".join(notes), data=data)

@@ -76,8 +76,10 @@ def go_var_differs(ctx: CheckContext) -> Iterator[Finding]:
         return
     # Pairwise differences from the first context, then every context's value (from the graph's
     # variable nodes): a name that differs anywhere differs from the first somewhere.
+    # GOENV_ROOT, GOENV_SHELL … are goenv's own bookkeeping (GOENV_SHELL is "bash" in bash and
+    # "zsh" in zsh by design), not settings the go command reads.
     names = sorted({x.name for c in ids[1:] for x in ctx.graph.differences(ids[0], c)
-                    if x.name.startswith(("GO", "CGO_"))})
+                    if x.name.startswith(("GO", "CGO_")) and not x.name.startswith("GOENV_")})
     for name in names:
         values: dict[str | None, list[str]] = {}
         for c in ids:

@@ -15,6 +15,7 @@ from goenv_tui.checks.base import (
     relevant_contexts,
     source_phrase,
 )
+from goenv_tui.frameworks import owned_line, owner_of
 from goenv_tui.model import Finding, Severity
 
 
@@ -23,6 +24,15 @@ def _real(ctx: CheckContext, path: str) -> str:
         return ctx.host_realpath(path)
     except Exception:
         return posixpath.normpath(path)
+
+
+def same_goroot(ctx: CheckContext, a: str, b: str) -> bool:
+    """Two GOROOTs are one Go when they are one folder, or when the go each provides is the same
+    file: g's ~/.go is a folder of links into ~/.go/.versions/X, which may itself link elsewhere."""
+    if _real(ctx, a) == _real(ctx, b):
+        return True
+    go_a, go_b = posixpath.join(a, "bin", "go"), posixpath.join(b, "bin", "go")
+    return ctx.is_file(go_a) and _real(ctx, go_a) == _real(ctx, go_b)
 
 
 def _version_at(ctx: CheckContext, root: str) -> str | None:
@@ -40,7 +50,7 @@ def goroot_mismatch(ctx: CheckContext) -> Iterator[Finding]:
         value = goenv_value(ctx, cid, "GOROOT")
         if cand is None or cand.goroot is None or value is None or value.source == "default":
             continue
-        if _real(ctx, value.value) != _real(ctx, cand.goroot):
+        if not same_goroot(ctx, value.value, cand.goroot):
             groups.setdefault((value.value, cand.path), []).append(cid)
     for (goroot, go), ids in groups.items():
         cand, version = context_go(ctx, ids[0])
@@ -60,6 +70,22 @@ def goroot_mismatch(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
+def _set_by_manager(ctx: CheckContext, cand, value) -> bool:
+    """A GOROOT a version manager sets on purpose (goenv's init, asdf's exec-env, g's installer
+    line, gvm's environment file): removing it is not safe, the manager relies on it."""
+    if cand.shim_target:
+        return True
+    loc = value.location
+    if loc is None:
+        return False
+    ft = ctx.facts.files.get(loc.path)
+    text = ft.text if ft else None
+    if owner_of(ctx.facts.home, loc.path, ft.realpath if ft else None, text[:2048] if text else None):
+        return True
+    lines = text.splitlines() if text else []
+    return bool(loc.line) and 0 < (loc.line or 0) <= len(lines) and owned_line(lines[(loc.line or 1) - 1])
+
+
 @check("GOENV-GOROOT-002", Severity.INFO, "GOROOT set although go finds it itself")
 def goroot_not_needed(ctx: CheckContext) -> Iterator[Finding]:
     """An explicit GOROOT that matches the go on PATH works today and breaks on the next upgrade
@@ -68,7 +94,8 @@ def goroot_not_needed(ctx: CheckContext) -> Iterator[Finding]:
     for cid in relevant_contexts(ctx):
         cand, _ = context_go(ctx, cid)
         value = goenv_value(ctx, cid, "GOROOT")
-        if cand and cand.goroot and value and value.source != "default" and _real(ctx, value.value) == _real(ctx, cand.goroot):
+        if (cand and cand.goroot and value and value.source != "default"
+                and same_goroot(ctx, value.value, cand.goroot) and not _set_by_manager(ctx, cand, value)):
             found.setdefault(value.value, []).append(cid)
     for goroot, ids in found.items():
         value = goenv_value(ctx, ids[0], "GOROOT")

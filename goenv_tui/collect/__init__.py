@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from goenv_tui.collect.goenv import collect_goenvs
-from goenv_tui.collect.resolve import resolve_all
+from goenv_tui.collect.resolve import resolve_all, through_shims
 from goenv_tui.collect.workspace import WorkspaceFacts, collect_workspace
 from goenv_tui.host import FileInfo, Host
 from goenv_tui.host.ssh import ConnectionLost
@@ -145,6 +145,7 @@ def _rest(host: Host, opts: TraceOptions, workspace: str | None, facts: Facts, t
     t3 = time.monotonic()
     stage("running go env")
     facts.goenvs = collect_goenvs(host, traces, facts.resolutions, opts.home)
+    facts.resolutions = through_shims(host, facts.resolutions, facts.goenvs)
     t4 = time.monotonic()
     stage("reading editor settings")
     facts.editor = collect_vscode(host, opts.home, workspace, tracer.os_name)

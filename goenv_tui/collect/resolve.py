@@ -14,9 +14,10 @@ import contextlib
 import posixpath
 import re
 import threading
+from dataclasses import replace
 
 from goenv_tui.host import Host
-from goenv_tui.model import BinaryInfo, Candidate, ContextTrace, Resolution, TraceStatus
+from goenv_tui.model import BinaryInfo, Candidate, ContextTrace, GoEnv, Resolution, TraceStatus
 
 TOOLS = ("go", "gofmt", "gopls", "dlv", "staticcheck", "golangci-lint")
 MAX_HOPS = 40
@@ -27,14 +28,15 @@ _SHIMS: list[tuple[str, re.Pattern[str]]] = [
     ("mise", re.compile(r"/mise/shims/|/\.local/share/mise/installs/|/\.local/share/rtx/")),
     ("goenv", re.compile(r"/\.goenv/(shims|versions)/")),
     ("gvm", re.compile(r"/\.gvm/")),
+    ("rbenv", re.compile(r"/\.rbenv/(shims|versions)/")),
     ("homebrew", re.compile(r"/Cellar/|^/opt/homebrew/|^/home/linuxbrew/\.linuxbrew/")),
     ("debian-alternatives", re.compile(r"^/etc/alternatives/")),
     ("nix", re.compile(r"^/nix/store/|/\.nix-profile/")),
     ("snap", re.compile(r"^/snap/")),
     ("golang.org/dl", re.compile(r"/sdk/go\d+\.\d+[^/]*/bin/")),
-    ("usr-local-go", re.compile(r"^/usr/local/go/")),
-    ("distro-package", re.compile(r"^/usr/lib/go(-\d+\.\d+)?/")),
 ]
+# /usr/local/go (the official tarball) and /usr/lib/go-X (Debian) are plain installs: the file on
+# PATH is the real go, nothing stands between, so they are not named as a shim or manager.
 
 
 def shim_of(chain: tuple[str, ...]) -> str | None:
@@ -95,7 +97,11 @@ class BinaryCache:
 
 
 def follow(host: Host, path: str) -> tuple[tuple[str, ...], str | None, str | None]:
-    """Follow `path` hop by hop. Returns (chain, realpath or None, problem or None)."""
+    """Follow `path` hop by hop. Returns (chain, realpath or None, problem or None).
+
+    Each hop is a symlink of the last component; a folder on the way may be a symlink too
+    (goenv's and g's versions/X → /usr/local/go, g's ~/.go/bin): the real path is where the
+    last hop really lives, with every folder resolved, and it ends the chain when it differs."""
     chain = [path]
     seen = {path}
     cur = path
@@ -104,7 +110,12 @@ def follow(host: Host, path: str) -> tuple[tuple[str, ...], str | None, str | No
         if not info.exists:
             return tuple(chain), None, ("broken-link" if len(chain) > 1 else "missing")
         if not info.is_symlink:
-            return tuple(chain), cur, None
+            real = cur
+            with contextlib.suppress(OSError):
+                real = host.realpath(cur)
+            if real != cur:
+                chain.append(real)
+            return tuple(chain), real, None
         target = info.link_target or ""
         base = posixpath.dirname(cur)
         with contextlib.suppress(OSError):
@@ -178,3 +189,40 @@ def resolve_all(host: Host, traces: list[ContextTrace], cwd: str) -> dict[str, d
     with ThreadPoolExecutor(max_workers=max(1, min(8, len(ok)))) as pool:
         results = list(pool.map(lambda t: resolve_context(host, cache, t, cwd), ok))
     return {t.id: r for t, r in zip(ok, results, strict=True)}
+
+
+def through_shims(host: Host, resolutions: dict[str, dict[str, Resolution]],
+                  goenvs: dict[str, GoEnv]) -> dict[str, dict[str, Resolution]]:
+    """What a shim really runs, from the truth rather than a guess.
+
+    A shim (goenv's, asdf's, mise's … a script that execs the chosen Go) says nothing about
+    which Go it starts: that depends on version files and on the context's environment. `go env`
+    was run through the shim in that context's exact environment, so its GOROOT and GOVERSION are
+    the Go that context really gets; gofmt's shim beside it runs the same Go."""
+    out: dict[str, dict[str, Resolution]] = {}
+    for cid, by_tool in resolutions.items():
+        ge = goenvs.get(cid)
+        go = by_tool.get("go")
+        cand = go.resolved if go else None
+        root = ge.values.get("GOROOT") if ge and not ge.error else None
+        if cand is None or cand.goroot is not None or root is None or not root.value:
+            out[cid] = by_tool
+            continue
+        version = ge.values["GOVERSION"].value if ge and "GOVERSION" in ge.values else None
+        target_go = posixpath.join(root.value, "bin", "go")
+        target = target_go
+        with contextlib.suppress(OSError):
+            target = host.realpath(target_go)
+        shim_dir = posixpath.dirname(cand.path)
+        updated = dict(by_tool)
+        for tool in ("go", "gofmt"):
+            res = by_tool.get(tool)
+            if res is None or res.resolved is None or posixpath.dirname(res.resolved.path) != shim_dir:
+                continue
+            tool_target = target if tool == "go" else posixpath.join(posixpath.dirname(target), tool)
+            new = replace(res.resolved, goroot=root.value, go_install_version=version,
+                          shim_target=tool_target, shim=res.resolved.shim or "shim")
+            updated[tool] = replace(res, resolved=new,
+                                    candidates=tuple(new if c is res.resolved else c for c in res.candidates))
+        out[cid] = updated
+    return out

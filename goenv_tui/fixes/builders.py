@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import posixpath
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -24,6 +25,7 @@ from goenv_tui.fixes.plan import (
     lines_of,
     unified_diff,
 )
+from goenv_tui.frameworks import Ownership, describe, owned_line, owner_of
 from goenv_tui.host import Host, HostError
 from goenv_tui.model import REINSTALL_CURES, TOOL_MODULES, Finding, Fix, Location, TraceStatus
 
@@ -48,6 +50,7 @@ class FixContext:
     _texts: dict[str, str | None] = field(default_factory=dict)
     # finding id → why an edit it would need was not planned (shown instead of a fix)
     refused: dict[str, list[str]] = field(default_factory=dict)
+    _owners: dict[str, Ownership | None] = field(default_factory=dict)
 
     @property
     def home(self) -> str:
@@ -72,6 +75,20 @@ class FixContext:
         except EditRefused as exc:
             self.refuse(finding, str(exc))
             return None
+        for c in changes:
+            # Never a framework's file (gvm's generated environment, oh-my-zsh …), nor a line an
+            # installer marked as its own (g's "do NOT edit" line): the user's line that calls
+            # into them is where a change belongs.
+            for path in dict.fromkeys(p for p in (c.link, c.path) if p):
+                own = self.owner(path)
+                if own is not None:
+                    self.refuse(finding, f"{describe(self.home, path, own)}; goenv-tui does not edit it")
+                    return None
+            marked = self._owned_line_touched(c)
+            if marked is not None:
+                self.refuse(finding, f"{tilde(self.home, c.link or c.path)}:{marked} was written by an installer that "
+                                     "marked it as its own (\"do not edit\"); goenv-tui does not edit it")
+                return None
         preview = unified_diff(tuple(changes), self.home)
         return PlannedFix(Fix(fix_id, title, "edit", preview, needs_confirmation=True, verifies=finding.check),
                           finding.id, finding.check, tuple(changes), contexts=tuple(contexts or finding.contexts),
@@ -107,6 +124,38 @@ class FixContext:
     def home_file(self, path: str) -> bool:
         return path.startswith(self.home.rstrip("/") + "/")
 
+    def owner(self, path: str) -> Ownership | None:
+        """The framework that owns a file of the home (oh-my-zsh, gvm, a generated file …)."""
+        if path not in self._owners:
+            real = None
+            with contextlib.suppress(OSError, HostError):
+                real = self.host.realpath(path)
+            text = self.text(path)
+            self._owners[path] = owner_of(self.home, path, real, text[:2048] if text else None)
+        return self._owners[path]
+
+    def editable(self, path: str) -> bool:
+        """A file of the user's own that a fix may change: under the home, not a framework's."""
+        return self.home_file(path) and self.owner(path) is None
+
+    @staticmethod
+    def _owned_line_touched(change: FileEdit) -> int | None:
+        """The first line (1-based) an edit changes or removes that an installer marked as its
+        own. The lines between the common head and tail are the changed ones (linear: files
+        can be huge)."""
+        old = (change.before or "").split("\n")
+        new = (change.after or "").split("\n")
+        head = 0
+        while head < min(len(old), len(new)) and old[head] == new[head]:
+            head += 1
+        tail = 0
+        while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+            tail += 1
+        for n in range(head, len(old) - tail):
+            if owned_line(old[n]):
+                return n + 1
+        return None
+
     def context_env(self, cid: str) -> dict[str, str]:
         t = self.d.graph.contexts.get(cid)
         return dict(t.full_env) if t else {}
@@ -127,7 +176,7 @@ def _is_fish(path: str) -> bool:
 
 def _disable(fc: FixContext, f: Finding, loc: Location, why: str, fix_id: str, title: str,
              var: str | None = None, dead_value: bool = False) -> PlannedFix | None:
-    if not fc.home_file(loc.path) or loc.line is None:
+    if not fc.editable(loc.path) or loc.line is None:
         return None
     text = fc.text(loc.path)
     if text is None:
@@ -174,7 +223,7 @@ def override(fc: FixContext, f: Finding) -> list[PlannedFix]:
 def _move_to_profile(fc: FixContext, f: Finding, loc: Location,
                      targets: tuple[str, ...] = (".zprofile", ".zshenv")) -> list[PlannedFix]:
     """zsh: move an export from ~/.zshrc (interactive only) to ~/.zshenv or ~/.zprofile."""
-    if posixpath.basename(loc.path) != ".zshrc" or not fc.home_file(loc.path) or loc.line is None:
+    if posixpath.basename(loc.path) != ".zshrc" or not fc.editable(loc.path) or loc.line is None:
         return []
     text = fc.text(loc.path)
     if text is None:
@@ -231,7 +280,7 @@ def path_entry_to_zshenv(fc: FixContext, f: Finding) -> list[PlannedFix]:
 def guard(fc: FixContext, f: Finding) -> list[PlannedFix]:
     ret = _loc_of(f, 0)
     rest = [loc for loc in f.locations[1:] if loc.line]
-    if ret is None or not rest or not fc.home_file(ret.path):
+    if ret is None or not rest or not fc.editable(ret.path):
         return []
     text = fc.text(ret.path)
     if text is None:
@@ -318,7 +367,7 @@ def literal_tilde(fc: FixContext, f: Finding) -> list[PlannedFix]:
     out = []
     for loc in {loc for loc in f.locations if loc.line}:
         text = fc.text(loc.path)
-        if text is None or not fc.home_file(loc.path):
+        if text is None or not fc.editable(loc.path):
             continue
         new = edits.replace_in(text, loc.line, '"~/', '"$HOME/')
         new = edits.replace_in(new, loc.line, ':~/', ':$HOME/')
@@ -342,7 +391,7 @@ def duplicate(fc: FixContext, f: Finding) -> list[PlannedFix]:
 @builds("GOENV-EXPORT-001")
 def not_exported(fc: FixContext, f: Finding) -> list[PlannedFix]:
     loc = _loc_of(f)
-    if loc is None or not fc.home_file(loc.path):
+    if loc is None or not fc.editable(loc.path):
         return []
     text = fc.text(loc.path)
     if text is None:
@@ -357,7 +406,7 @@ def not_exported(fc: FixContext, f: Finding) -> list[PlannedFix]:
 def goroot_line(fc: FixContext, f: Finding) -> list[PlannedFix]:
     out = []
     for loc in f.locations:
-        if loc.line and fc.home_file(loc.path) and not loc.path.endswith("/go/env"):
+        if loc.line and fc.editable(loc.path) and not loc.path.endswith("/go/env"):
             p = _disable(fc, f, loc, "go finds its own GOROOT; a fixed one breaks when Go moves or upgrades",
                          "unset-goroot", f"Comment out GOROOT at {where(fc.home, loc)} (go finds its own)",
                          dead_value=f.check == "GOENV-GODIR-001")
@@ -379,13 +428,35 @@ def _read_by_all(fc: FixContext, contexts: list[str]) -> str | None:
             return None
         read = set()
         for sf in t.files:
-            if fc.home_file(sf.path) and "/.bashrc.d/" not in sf.path:
+            if fc.editable(sf.path) and "/.bashrc.d/" not in sf.path:
                 read.add(sf.path)
                 order.setdefault(sf.path, sf.order)
         common = read if common is None else common & read
     if not common:
         return None
     return min(common, key=lambda p: order[p])
+
+
+# A path component that names one version: 1.26.8, go1.22.5, 1.21rc2.
+_VERSIONED = re.compile(r"/(go)?\d+\.\d+(\.\d+)?([a-z]+\d*)?(/|$)")
+
+
+def _managed_var(fc: FixContext, contexts: list[str], directory: str) -> str | None:
+    """`$GOBIN` or `$GOPATH/bin` when, in every one of these shells, that variable is exported
+    with the value that gives `directory` (then the line follows the manager's version switch)."""
+    traces = [fc.d.graph.contexts[c] for c in contexts if c in fc.d.graph.contexts]
+    if not traces:
+        return None
+    for var, form in (("GOBIN", "$GOBIN"), ("GOPATH", "$GOPATH/bin")):
+        values = {t.env.get(var) for t in traces}
+        if len(values) != 1 or None in values:
+            continue
+        value = values.pop() or ""
+        if ":" in value:
+            continue
+        if (value if var == "GOBIN" else posixpath.join(value, "bin")).rstrip("/") == directory.rstrip("/"):
+            return form
+    return None
 
 
 @builds("GOENV-GOBIN-001", "GOENV-TOOLS-001", "GOENV-GO-002")
@@ -396,6 +467,13 @@ def add_to_path(fc: FixContext, f: Finding) -> list[PlannedFix]:
     affected = f.data["missing_in"].split(",") if f.data.get("missing_in") else list(f.contexts or ())
     ok = [c for c in affected if fc.d.graph.contexts.get(c) and fc.d.graph.contexts[c].status is TraceStatus.OK]
     if not ok:
+        return []
+    by_var = _managed_var(fc, ok, directory) if _VERSIONED.search(directory) else None
+    if by_var is None and _VERSIONED.search(directory) and fc.owner(directory) is not None:
+        # ~/.asdf/installs/golang/1.26.8/…, ~/.gvm/gos/go1.26.8/bin: the manager's own version
+        # folder, which its shims or its `use` command stand for; pinning it would bypass them.
+        fc.refuse(f, f"Add {tilde(fc.home, directory)} to PATH: that folder belongs to one version of "
+                     f"{fc.owner(directory).framework}'s Go; pinning it would bypass the manager's switch")
         return []
     by_shell: dict[str, list[str]] = {}
     for c in ok:
@@ -419,11 +497,17 @@ def add_to_path(fc: FixContext, f: Finding) -> list[PlannedFix]:
         returns = [r.line for c in cids for r in fc.d.graph.contexts[c].early_returns if r.path == rc and r.line]
         guard = min(returns) if returns else None
         fish = shell == "fish" or _is_fish(rc)
-        line = edits.add_path_line(directory, fc.home, fish=fish)
+        if by_var is not None:
+            # ~/go/1.26.8/bin (goenv's GOPATH per version) stops being right at the next
+            # `goenv global`; the variable the manager keeps up to date follows it.
+            line = f"set -gx PATH $PATH {by_var}" if fish else f'export PATH="$PATH:{by_var}"'
+        else:
+            line = edits.add_path_line(directory, fc.home, fish=fish)
         why = "go lives here" if f.check == "GOENV-GO-002" else "tools installed with `go install` land here"
         changes.append(FileEdit(rc, fc.text(rc), edits.insert_before(text, guard, [line], why, fc.today)))
     where_ = ", ".join(tilde(fc.home, c.path) for c in changes)
-    p = fc.edit_fix(f, "add-to-path", f"Add {tilde(fc.home, directory)} to PATH in {where_}", changes,
+    named = by_var or tilde(fc.home, directory)
+    p = fc.edit_fix(f, "add-to-path", f"Add {named} to PATH in {where_}", changes,
                     contexts=ok)
     return [p] if p else []
 
@@ -446,7 +530,7 @@ def go_setting(fc: FixContext, f: Finding) -> list[PlannedFix]:
     name = f.variable or ""
     out = _go_env_unset(fc, f, name)
     for loc in f.locations:
-        if loc.line and fc.home_file(loc.path) and not loc.path.endswith("/go/env"):
+        if loc.line and fc.editable(loc.path) and not loc.path.endswith("/go/env"):
             p = _disable(fc, f, loc, f"{name} breaks module builds and gopls", f"remove-{name.lower()}",
                          f"Comment out {name} at {where(fc.home, loc)}")
             if p:

@@ -469,6 +469,9 @@ def resolution_detail(d: Diagnosis, cid: str, tool: str) -> Text:
             facts.append(f"GOROOT {tilde(home, c.goroot)} ({c.go_install_version or '?'})")
         if c.shim:
             facts.append(f"via {c.shim}")
+        if c.shim_target:
+            # What the shim really runs, as `go env` run through it in this context said.
+            facts.append(f"runs {tilde(home, c.shim_target)}")
         if facts:
             t.append("      " + ", ".join(facts) + "\n", "cyan" if chosen else "dim")
     if res.resolved is not None:
