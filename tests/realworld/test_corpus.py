@@ -16,26 +16,20 @@ from goenv_tui.model import Severity, TraceStatus
 from tests.homes import Home
 from tests.realworld import corpus, untraced
 
-# i10a's tracer fixes (issue 10 items 1 and 3) are what these homes wait for; strict, so the
-# marker must go as soon as the fix is on main.
-COMPINIT = pytest.mark.xfail(strict=True, reason="first-run compinit traced as a hang (issue 10 item 1, i10a)")
-EVAL = pytest.mark.xfail(strict=True, reason="bash credits eval-in-function lines past the end of ~/.bashrc (issue 10 item 2, i10a)")
-IFS = pytest.mark.xfail(strict=True, reason="`local IFS` in a function breaks the bash trace (issue 10 item 3, i10a)")
-
 
 def _homes() -> list:
     def p(name: str, build: Callable[[Home], object], login: str = "/bin/bash", shells=("bash", "zsh"), marks=()):
         return pytest.param(build, login, shells, id=name, marks=marks)
 
     return [
-        p("goenv", lambda h: corpus.goenv(corpus.skeleton(h)), marks=EVAL),
+        p("goenv", lambda h: corpus.goenv(corpus.skeleton(h))),
         p("goenv-zsh-login", lambda h: corpus.goenv(h, rc_files=(".zshrc",)), login="/bin/zsh"),
-        p("gvm", lambda h: corpus.gvm(corpus.skeleton(h)), marks=IFS),
+        p("gvm", lambda h: corpus.gvm(corpus.skeleton(h))),
         p("gvm-zsh", lambda h: corpus.gvm(h, rc_files=(".zshrc",)), login="/bin/zsh", shells=("zsh",)),
         p("asdf", lambda h: corpus.asdf(corpus.skeleton(h))),
         p("g", lambda h: corpus.g(corpus.skeleton(h))),
-        p("prezto", corpus.prezto, login="/bin/zsh", marks=COMPINIT),
-        p("oh-my-zsh", corpus.ohmyzsh, login="/bin/zsh", marks=COMPINIT),
+        p("prezto", corpus.prezto, login="/bin/zsh"),
+        p("oh-my-zsh", corpus.ohmyzsh, login="/bin/zsh"),
         p("nvm", lambda h: corpus.append(corpus.nvm(corpus.skeleton(h)), ".bashrc", corpus.GO_LINES)),
         p("stow", corpus.stow),
         p("zsh-idioms", corpus.zsh_idioms, login="/bin/zsh"),

@@ -10,7 +10,7 @@ import pytest
 from tests import gotools
 from tests.homes import Home
 from tests.realworld import corpus, debian
-from tests.realworld.test_corpus import COMPINIT, check_against_real_shells
+from tests.realworld.test_corpus import check_against_real_shells
 
 
 def _homes() -> list:
@@ -23,8 +23,8 @@ def _homes() -> list:
         p("direnv", lambda h: debian.direnv(corpus.skeleton(h))),
         p("fzf", lambda h: debian.fzf(corpus.skeleton(h))),
         p("zsh-autosuggestions+syntax-highlighting", debian.zsh_plugins, login="/bin/zsh", shells=("zsh",)),
-        p("zsh-antigen", debian.antigen, login="/bin/zsh", shells=("zsh",), marks=COMPINIT),
-        p("zplug", debian.zplug, login="/bin/zsh", shells=("zsh",), marks=COMPINIT),
+        p("zsh-antigen", debian.antigen, login="/bin/zsh", shells=("zsh",)),
+        p("zplug", debian.zplug, login="/bin/zsh", shells=("zsh",)),
         p("bash-completion", lambda h: debian.bash_completion(corpus.skeleton(h)), shells=("bash",)),
         p("golang-go-link", lambda h: debian.golang_go_link(corpus.skeleton(h)), shells=("bash",)),
     ]
