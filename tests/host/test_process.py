@@ -88,3 +88,18 @@ def test_setsid_daemon_never_escapes_under_fork_load() -> None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
     assert leaked == 0
+
+
+def test_idle_deadline_tells_stuck_from_slow() -> None:
+    """Silence on stderr for idle_timeout is stuck; a child that keeps writing runs on."""
+    stuck = LocalHost().run(["/bin/sh", "-c", "echo start >&2; sleep 6096"], env={"PATH": "/usr/bin:/bin"},
+                            timeout=20, idle_timeout=0.5)
+    assert stuck.timed_out and stuck.stalled and stuck.duration_ms < 10_000
+    assert "no progress for 0.5s" in (stuck.error or "") and "sleep 6096" in (stuck.error or "")
+    assert _alive("sleep 6096") == []
+    busy = LocalHost().run(["/bin/sh", "-c", "i=0; while [ $i -lt 15 ]; do echo $i >&2; sleep 0.1; i=$((i+1)); done; echo ok"],
+                           env={"PATH": "/usr/bin:/bin"}, timeout=20, idle_timeout=0.5)
+    assert busy.ok and not busy.stalled and busy.stdout == b"ok\n"
+    ceiling = LocalHost().run(["/bin/sh", "-c", "while :; do echo x >&2; sleep 0.05; done"], env={"PATH": "/usr/bin:/bin"},
+                              timeout=1.5, idle_timeout=0.5)
+    assert ceiling.timed_out and not ceiling.stalled and "timed out after 1.5s" in (ceiling.error or "")

@@ -174,3 +174,16 @@ def test_unreachable_host_is_a_clear_error() -> None:
 
 def test_local_host_is_still_local() -> None:
     assert LocalHost().remote is False
+
+
+def test_idle_deadline_over_ssh_tells_stuck_from_slow(sshd) -> None:
+    """The agent applies the same rule as a local run: silence on stderr for idle_timeout is
+    stuck; a child that keeps writing runs on to the overall deadline."""
+    with SSHHost(sshd.target(), sshd.options()) as host:
+        stuck = host.run(["/bin/sh", "-c", "echo start >&2; sleep 6097"], env={"PATH": "/usr/bin:/bin"},
+                         timeout=20, idle_timeout=1.0)
+        busy = host.run(["/bin/sh", "-c", "i=0; while [ $i -lt 25 ]; do echo $i >&2; sleep 0.1; i=$((i+1)); done; echo done"],
+                        env={"PATH": "/usr/bin:/bin"}, timeout=20, idle_timeout=1.0)
+    assert stuck.timed_out and stuck.stalled and stuck.duration_ms < 10_000
+    assert "no progress for 1s" in (stuck.error or "")
+    assert busy.ok and not busy.stalled and busy.stdout == b"done\n" and busy.duration_ms > 2000
