@@ -15,6 +15,7 @@ from goenv_tui import __version__
 from goenv_tui.diagnose import Diagnosis
 from goenv_tui.display import SEVERITY_MARK, SEVERITY_STYLE, severity_count, tilde
 from goenv_tui.model import Location, Severity, TraceStatus
+from goenv_tui.summary import tool_summary
 
 SCHEMA_ID = "goenv-tui/report/v1"
 
@@ -119,6 +120,8 @@ def to_json(d: Diagnosis) -> dict[str, Any]:
         "dormant": dormant,
         "unread_files": [{"path": u.path, "reason": u.reason} for u in f.unread],
         "timings": {k: round(v, 1) for k, v in d.timings.items()},
+        # Extension: the per-tool summary the text report and the app open with.
+        "tools": [line.to_json() for line in tool_summary(d)],
     }
 
 
@@ -169,6 +172,10 @@ def render_text(d: Diagnosis, verbose: bool = False, color: bool | None = None, 
             parts.append(f"{len(status[st])} {st}")
     console.print(f"Traced {len(f.contexts)} launch contexts in {d.timings.get('total_ms', 0) / 1000:.1f}s: "
                   + ", ".join(parts))
+    console.print()
+    for line in tool_summary(d):
+        style = {"ok": "green", "warning": "yellow", "error": "red"}[line.status]
+        console.print(f"[{style}]{line.mark}[/] {escape(line.text)}")
     if verbose:
         console.print()
         for t in f.contexts:

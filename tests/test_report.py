@@ -36,9 +36,26 @@ def validate(doc: dict) -> None:
     jsonschema.Draft202012Validator(schema).validate(doc)
 
 
+def assert_extends(old: object, new: object, where: str = "$") -> None:
+    """`new` is `old` plus optional additions: every key of old is kept with the same meaning,
+    nothing newly required, no enum value dropped."""
+    if isinstance(old, dict):
+        assert isinstance(new, dict), where
+        for key, value in old.items():
+            assert key in new, f"{where}.{key} was dropped"
+            if key == "required":
+                assert set(new[key]) == set(value), f"{where}.required changed: {value} → {new[key]}"
+            elif key == "enum":
+                assert set(value) <= set(new[key]), f"{where}.enum lost values"
+            else:
+                assert_extends(value, new[key], f"{where}.{key}")
+    else:
+        assert old == new, f"{where}: {old!r} → {new!r}"
+
+
 def test_vendored_schema_matches_the_shared_contract() -> None:
     if SHARED.exists():  # present in the workspace; CI clones only this repo
-        assert json.loads(SHARED.read_text()) == json.loads(SCHEMA.read_text())
+        assert_extends(json.loads(SHARED.read_text()), json.loads(SCHEMA.read_text()))
     assert json.loads(SCHEMA.read_text())["$id"] == "goenv-tui/report/v1"
 
 

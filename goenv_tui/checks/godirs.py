@@ -21,6 +21,25 @@ _WHY = {
 }
 
 
+def _dangling(ctx: CheckContext, path: str) -> str | None:
+    """Where a dangling symbolic link on the way to `path` points (the first link whose target is
+    missing), else None."""
+    if ctx.host is None:
+        return None
+    import posixpath
+
+    parts = path.rstrip("/").split("/")
+    for i in range(2, len(parts) + 1):
+        prefix = "/".join(parts[:i])
+        info = ctx.host.lstat(prefix)
+        if info.is_symlink and not ctx.host.stat(prefix).exists:
+            target = info.link_target or ""
+            return posixpath.normpath(posixpath.join(posixpath.dirname(prefix), target))
+        if not info.exists:
+            return None
+    return None
+
+
 def _check(ctx: CheckContext, var: str) -> Iterator[Finding]:
     check_id, severity, why = _WHY[var]
     missing: dict[str, dict[str, Location | None]] = {}
@@ -29,18 +48,23 @@ def _check(ctx: CheckContext, var: str) -> Iterator[Finding]:
         if not value:
             continue
         for d in value.split(":") if var == "GOPATH" else [value]:
-            if not d.startswith("/"):
-                continue
+            if not d.startswith("/") or "\r" in d:
+                continue  # a value ending in \r is GOENV-CRLF-001's: the file's line endings are the cause
             info = ctx.facts.dirs.get(d)
             if info is not None and not info.is_dir:
                 last, _ = ctx.graph.who_set(var, t.id)
                 missing.setdefault(d, {})[t.id] = last.assignment.location if last else None
     for d, where in missing.items():
         locs = [loc for loc in where.values() if loc]
+        link = _dangling(ctx, d)
         yield finding(
             check_id, f"{var}|{d}", severity,
-            f"{var} points to {ctx.tilde(d)}, which does not exist",
-            f"{var}={d} in {ctx.contexts_phrase(sorted(where))}, but there is no such directory. {why}",
+            f"{var} points to {ctx.tilde(d)}, which does not exist"
+            + (f" (a symbolic link to {ctx.tilde(link)}, which is gone)" if link else ""),
+            f"{var}={d} in {ctx.contexts_phrase(sorted(where))}, but there is no such directory"
+            + (f": {ctx.tilde(d)} is a symbolic link to {ctx.tilde(link)}, and nothing is there (a Go that was "
+               "removed or moved; re-point the link or set it to an installed Go)" if link else "")
+            + f". {why}",
             variable=var, contexts=list(where), locations=locs,
             evidence=[var_node(c, var) for c in where],
             chain=[f"{c}: {var} set at {ctx.where(loc)}" for c, loc in where.items()],

@@ -138,3 +138,30 @@ def gopath_vs_goroot(ctx: CheckContext) -> Iterator[Finding]:
             "Use the default (~/go) or another directory outside GOROOT.",
             variable="GOPATH", contexts=ids, locations=[path.location] if path and path.location else [],
         )
+
+
+@check("GOENV-GOBIN-003", Severity.WARNING, "GOBIN inside GOROOT")
+def gobin_in_goroot(ctx: CheckContext) -> Iterator[Finding]:
+    """GOBIN=$GOROOT/bin (an old tutorial's advice): `go install` puts gopls and dlv among Go's own
+    commands, the next Go upgrade (which replaces GOROOT) deletes them, and a copy left in another
+    Go's bin shadows the new one."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for cid in relevant_contexts(ctx):
+        gobin, root = goenv_value(ctx, cid, "GOBIN"), goenv_value(ctx, cid, "GOROOT")
+        if not gobin or not gobin.value or not root or not root.value or not gobin.value.startswith("/"):
+            continue
+        b, r = _real(ctx, gobin.value), _real(ctx, root.value)
+        if b == r or b.startswith(r.rstrip("/") + "/"):
+            found.setdefault((gobin.value, root.value), []).append(cid)
+    for (gobin, root), ids in found.items():
+        value = goenv_value(ctx, ids[0], "GOBIN")
+        yield finding(
+            "GOENV-GOBIN-003", f"{gobin}|{root}", Severity.WARNING,
+            f"GOBIN {ctx.tilde(gobin)} is inside GOROOT {ctx.tilde(root)}",
+            f"GOBIN{source_phrase(ctx, value)} puts every tool you `go install` (gopls, dlv, staticcheck) into the Go "
+            "installation itself. Upgrading Go replaces that directory and your tools disappear with it; an older copy "
+            "left in another Go's bin then shadows the new one. Remove GOBIN (tools go to ~/go/bin) or point it outside "
+            "GOROOT, and put it on PATH.",
+            variable="GOBIN", contexts=ids, locations=[value.location] if value and value.location else [],
+            chain=[f"GOBIN={ctx.tilde(gobin)}{source_phrase(ctx, value)}", f"GOROOT={ctx.tilde(root)}"],
+        )

@@ -105,7 +105,9 @@ def missing_dir(ctx: CheckContext) -> Iterator[Finding]:
 
     def bad(e: str) -> bool:
         info = ctx.facts.dirs.get(e)
-        return bool(e) and e.startswith("/") and e not in seed and info is not None and not info.is_dir
+        # An entry with a carriage return is GOENV-CRLF-001's (the file's line endings are the cause).
+        return (bool(e) and e.startswith("/") and e not in seed and "\r" not in e and info is not None
+                and not info.is_dir)
 
     found = _per_entry(ctx, bad)
     for entry, where in found.items():

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from goenv_tui.checks.base import CheckContext, check, finding
-from goenv_tui.model import REINSTALL_CURES, TOOL_MODULES, Finding, Fix, Severity
+from goenv_tui.checks.base import CheckContext, check, finding, goenv_value, source_phrase
+from goenv_tui.model import REINSTALL_CURES, TOOL_MODULES, Finding, Fix, Location, Severity
 
 WHAT = {
     "gopls": ("GOENV-PROBE-001", "gopls does not work"),
@@ -26,11 +26,29 @@ def _fixes(p) -> list[Fix]:
     return fixes
 
 
+def _cause(ctx: CheckContext, classification: str, ids: list[str]) -> tuple[list[Location], list[str]]:
+    """The assignment or file behind a probe failure, so that the finding points at it (and its
+    fix, not a reinstall, is offered): GOROOT set at file:line, the go.work line that asks for a
+    newer Go."""
+    if classification == "goroot-mismatch":
+        for cid in ids:
+            v = goenv_value(ctx, cid, "GOROOT")
+            if v is not None and v.source != "default":
+                return ([v.location] if v.location else []), [f"cause: GOROOT={ctx.tilde(v.value)}{source_phrase(ctx, v)}"]
+    if classification == "gowork-version":
+        ws = ctx.facts.workspace_facts
+        gowork = ws.gowork if ws is not None else None
+        if gowork:
+            line = ws.gowork_go_line or 1
+            return [Location(gowork, line)], [f"cause: {ctx.tilde(gowork)}:{line} says go {ws.gowork_go or '?'}"]
+    return [], []
+
+
 def _probe_check(ctx: CheckContext, tool: str) -> Iterator[Finding]:
     check_id, title = WHAT[tool]
     for p in ctx.facts.probes:
-        if p.tool != tool or p.status not in ("fail", "timeout") or p.classification == "cancelled":
-            continue
+        if p.tool != tool or p.status not in ("fail", "timeout") or p.classification in ("cancelled", "go-too-old"):
+            continue  # a Go too old for the tool is GOENV-TOOLS-006, with the PATH entry that picks it
         ids = list(p.contexts or (p.context,))
         primary = any(c in ctx.facts.primary for c in ids)
         words = p.classification or p.status
@@ -38,11 +56,13 @@ def _probe_check(ctx: CheckContext, tool: str) -> Iterator[Finding]:
         # On one line each, and once: gopls repeats its error as a message and a diagnostic.
         said = dict.fromkeys(" ".join(m.split())[:240] for m in p.messages)
         chain += [f"it said: {m}" for m in list(said)[:3] if m]
+        locations, cause = _cause(ctx, p.classification or "", ids)
+        chain += cause
         yield finding(
             check_id, f"{tool}|{'|'.join(ids)}|{words}", Severity.ERROR if primary else Severity.WARNING,
             f"{title} in {ids[0]}" + (f" (+{len(ids) - 1})" if len(ids) > 1 else "") + f": {words}",
             f"Started the way an editor starts it, in {ctx.contexts_phrase(ids)}: {p.detail or words}",
-            contexts=ids, chain=chain, fixes=_fixes(p), evidence=[f"ctx:{c}" for c in ids],
+            contexts=ids, chain=chain, fixes=_fixes(p), evidence=[f"ctx:{c}" for c in ids], locations=locations,
             data={"tool": tool, "classification": p.classification or ""},
         )
 

@@ -4,6 +4,7 @@ does not look, stale copies shadowing new ones, built with an old Go or for anot
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterator
 
 from goenv_tui.checks.base import (
@@ -282,4 +283,131 @@ def wrong_arch(ctx: CheckContext) -> Iterator[Finding]:
              "debug native programs." if mac else f"{ctx.tilde(path)} cannot run here (\"exec format error\").")
             + f" Reinstall it with a Go for {host_arch}.",
             contexts=ids,
+        )
+
+
+# --- not installed, Go too old ------------------------------------------------------------------
+
+# The tools whose absence breaks the editor: gopls is every language feature, dlv every debug session.
+REQUIRED_TOOLS = ("gopls", "dlv")
+
+
+def _setting(ctx: CheckContext, key: str):
+    return next((s for s in ctx.facts.editor.settings if s.key == key), None)
+
+
+def _installed_somewhere(ctx: CheckContext, tool: str) -> bool:
+    """Whether a copy exists where `go install` (or go.toolsGopath) puts it: then TOOLS-001 says
+    why it is not found, and "not installed" would be wrong."""
+    dirs: set[str] = set()
+    for t in ctx.graph.ok_contexts():
+        res = ctx.facts.resolutions.get(t.id, {}).get(tool)
+        if res is not None and res.resolved is not None:
+            return True
+        directory, _ = _install_dir(ctx, t.id)
+        if directory:
+            dirs.add(directory)
+        gopath = goenv_value(ctx, t.id, "GOPATH")
+        dirs.update(posixpath.join(e, "bin") for e in (gopath.value.split(":") if gopath else []) if e)
+    tools_gopath = _setting(ctx, "go.toolsGopath")
+    if tools_gopath and isinstance(tools_gopath.value, str) and tools_gopath.value.startswith("/"):
+        dirs.add(posixpath.join(tools_gopath.value, "bin"))
+    return any(ctx.is_file(posixpath.join(d, tool)) for d in dirs if d.startswith("/"))
+
+
+@check("GOENV-TOOLS-005", Severity.ERROR, "gopls or dlv is not installed")
+def not_installed(ctx: CheckContext) -> Iterator[Finding]:
+    """The Go extension's "Install/Update Tools" fails silently (a proxy, an old Go, GOBIN not
+    writable) and nothing says so: no gopls means no completion, no go-to-definition, no
+    diagnostics; no dlv means every debug session fails with "dlv not found"."""
+    lsp = _setting(ctx, "go.useLanguageServer")
+    for tool in REQUIRED_TOOLS:
+        if (tool == "gopls" and lsp is not None and lsp.value is False) or _setting(ctx, f"go.alternateTools.{tool}"):
+            continue  # turned off on purpose, or VSCODE-005 judges the path the user gave
+        ids = relevant_contexts(ctx)
+        if not ids or _installed_somewhere(ctx, tool):
+            continue
+        have_go = [c for c in ids if context_go(ctx, c)[0] is not None]
+        directory, what = _install_dir(ctx, (have_go or ids)[0])
+        what_for = ("completion, go-to-definition, hover and diagnostics in the editor" if tool == "gopls"
+                    else "debugging (F5, \"Debug test\") in the editor")
+        yield finding(
+            "GOENV-TOOLS-005", tool, Severity.ERROR, f"{tool} is not installed",
+            f"No {tool} on PATH in {ctx.contexts_phrase(ids)}, and none in "
+            + (f"{ctx.tilde(directory)} ({what}), where `go install` puts it" if directory else "the Go install directory")
+            + f". Without it there is no {what_for}. The Go extension's tool installer often fails without a word "
+            "(the newest release needs a newer Go, a proxy blocks the download); the fix picks the release your Go "
+            "can build.",
+            contexts=ids, evidence=[f"var:{c}:PATH" for c in ids],
+            chain=[f"{c}: PATH has no {tool}" for c in ids[:3]]
+            + ([f"{ctx.tilde(directory)}/{tool} does not exist"] if directory else []),
+            data={"tool": tool, "dir": directory or ""},
+        )
+
+
+def path_entry_origin(ctx: CheckContext, cid: str, entry: str):
+    """Where the PATH entry `entry` was added in a context (the first assignment that added it)."""
+    for s in ctx.graph.chain("PATH", cid):
+        before = (s.assignment.before or "").split(":") if s.assignment.before is not None else []
+        after = (s.assignment.value or "").split(":") if s.assignment.value is not None else []
+        if entry in after and entry not in before:
+            return s.assignment.location
+    return None
+
+
+def newer_go(ctx: CheckContext, than: str | None, minimum: str | None = None):
+    """The newest Go installed on this machine that is newer than `than` (and at least `minimum`)."""
+    from goenv_tui.collect.goinstalls import newer_go as find
+
+    return find(ctx.host, ctx.facts.home, ctx.facts.resolutions, than, minimum) if ctx.host else None
+
+
+_MINIMUM = re.compile(r"minimum supported version (\d+\.\d+)|upgrade to Go (\d+\.\d+)", re.I)
+
+
+@check("GOENV-TOOLS-006", Severity.ERROR, "The Go on PATH is too old for gopls or dlv")
+def go_too_old(ctx: CheckContext) -> Iterator[Finding]:
+    """dlv refuses to debug with a Go older than it supports ("Go version go1.19.8 is too old for
+    this version of Delve"), gopls warns that it no longer supports it; the editor shows it as a
+    broken tool or a GOROOT problem, while the cause is the PATH entry that picks the old Go."""
+    groups: dict[tuple[str, str | None, str | None], list] = {}
+    for p in ctx.facts.probes:
+        if p.classification != "go-too-old" or p.tool not in ("gopls", "dlv"):
+            continue
+        # Probes run once per distinct environment; one Go too old for one tool is one finding.
+        _, version = context_go(ctx, (p.contexts or (p.context,))[0])
+        groups.setdefault((p.tool, version, p.version), []).append(p)
+    for probes in groups.values():
+        p = probes[0]
+        ids = sorted({c for q in probes for c in (q.contexts or (q.context,))},
+                     key=lambda c: (c not in ctx.facts.primary, c))
+        cand, version = context_go(ctx, ids[0])
+        said = next((m for m in p.messages if m), p.detail or "")
+        m = _MINIMUM.search(said)
+        minimum = (m.group(1) or m.group(2)) if m else None
+        short = (version or "?").removeprefix("go")
+        origins = [path_entry_origin(ctx, c, cand.entry) for c in ids] if cand else []
+        where_from = next((loc for loc in origins if loc), None)
+        newer = newer_go(ctx, version, minimum)
+        sev = Severity.ERROR if p.tool == "dlv" and any(c in ctx.facts.primary for c in ids) else Severity.WARNING
+        what = f"{p.tool} {p.version or ''}".strip()
+        detail = (f"{what} does not support Go {short}" + (f" (it needs Go {minimum} or newer)" if minimum else "")
+                  + f": in {ctx.contexts_phrase(ids)} PATH runs {ctx.tilde(cand.path) if cand else 'go'}"
+                  + (f", from the PATH entry {ctx.tilde(cand.entry)} added at {ctx.where(where_from)}" if cand and where_from
+                     else f", from the PATH entry {ctx.tilde(cand.entry)}" if cand else "") + ". "
+                  + (f"Go {newer.version.removeprefix('go')} is already installed at {ctx.tilde(newer.root)}: put "
+                     f"{ctx.tilde(posixpath.dirname(newer.go))} on PATH instead."
+                     if newer else "Install a newer Go (https://go.dev/dl) and put it first on PATH."))
+        yield finding(
+            "GOENV-TOOLS-006", f"{p.tool}|{version}|{'|'.join(ids)}", sev,
+            f"Go {short} is not supported by this {p.tool}" + (f" ({p.version})" if p.version else "")
+            + f" in {ids[0]}" + (f" (+{len(ids) - 1})" if len(ids) > 1 else ""),
+            detail, variable="PATH", contexts=ids, locations=[loc for loc in origins if loc],
+            evidence=[f"var:{c}:PATH" for c in ids],
+            chain=[f"{p.tool} said: {' '.join(said.split())[:200]}"]
+            + ([f"PATH entry {ctx.tilde(cand.entry)} → {ctx.tilde(cand.path)} ({version})"] if cand else [])
+            + ([f"newer Go on this machine: {ctx.tilde(newer.go)} ({newer.version})"] if newer else []),
+            data={"tool": p.tool, "entry": cand.entry if cand else "", "go_version": version or "",
+                  "newer_go": newer.go if newer else "", "newer_version": newer.version if newer else "",
+                  "minimum": minimum or ""},
         )

@@ -583,17 +583,100 @@ def reinstall(fc: FixContext, f: Finding) -> list[PlannedFix]:
     tool = f.data.get("tool")
     if tool not in TOOL_MODULES or not f.contexts:
         return []
-    cid = f.contexts[0]
-    go = fc.context_go(cid)
-    ge = fc.d.facts.goenvs.get(cid)
-    if go is None or ge is None:
+    return install_tool(fc, f, tool, f.contexts[0])
+
+
+@builds("GOENV-TOOLS-005")
+def install_missing(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    tool = f.data.get("tool")
+    cid = next((c for c in f.contexts if fc.context_go(c)), None)
+    if tool not in TOOL_MODULES or cid is None:
         return []
+    return install_tool(fc, f, tool, cid)
+
+
+def _install_dir(fc: FixContext, cid: str) -> str:
+    ge = fc.d.facts.goenvs[cid]
     gobin = ge.values.get("GOBIN")
     gopath = ge.values.get("GOPATH")
-    target_dir = gobin.value if gobin and gobin.value else posixpath.join((gopath.value if gopath else "").split(":")[0], "bin")
-    return [fc.command_fix(f, f"install-{tool}", f"Install {tool} with {tilde(fc.home, go)} ({ge.values.get('GOVERSION').value if 'GOVERSION' in ge.values else 'this go'})",
-                           [go, "install", TOOL_MODULES[tool]], fc.context_env(cid), fc.home,
-                           [posixpath.join(target_dir, tool)])]
+    return gobin.value if gobin and gobin.value else posixpath.join((gopath.value if gopath else "").split(":")[0], "bin")
+
+
+def install_tool(fc: FixContext, f: Finding, tool: str, cid: str) -> list[PlannedFix]:
+    """`go install TOOL@VERSION` with the newest release the context's Go can build, asked of the
+    module proxy first; when no release builds with that Go, with a newer Go found on the machine.
+    Nothing is offered when the proxy cannot be asked (the install would fail the same way)."""
+    from goenv_tui.collect.goinstalls import newer_go
+    from goenv_tui.collect.toolversions import pick
+
+    go = fc.context_go(cid)
+    ge = fc.d.facts.goenvs.get(cid)
+    if go is None or ge is None or ge.error:
+        return []
+    version = ge.values["GOVERSION"].value if "GOVERSION" in ge.values else None
+    proxy = ge.values["GOPROXY"].value if "GOPROXY" in ge.values else ""
+    env = fc.context_env(cid)
+    target = posixpath.join(_install_dir(fc, cid), tool)
+    chosen = pick(fc.host, go, version, tool, env, proxy, ge.file)
+    if chosen.error or chosen.latest is None:
+        return []
+    short = (version or "?").removeprefix("go")
+    if chosen.spec:
+        note = "" if chosen.version == chosen.latest else f"; {chosen.latest} needs Go {chosen.latest_needs}"
+        return [fc.command_fix(f, f"install-{tool}", f"Install {tool} {chosen.version} with {tilde(fc.home, go)} "
+                               f"(the newest release Go {short} can build{note})",
+                               [go, "install", chosen.spec], env, fc.home, [target])]
+    other = newer_go(fc.host, fc.home, fc.d.facts.resolutions, version)
+    if other is None:
+        return []
+    # The newer Go builds it: its own GOROOT, never a toolchain download.
+    env2 = {k: v for k, v in env.items() if k != "GOROOT"}
+    env2["GOTOOLCHAIN"] = "local"
+    alt = pick(fc.host, other.go, other.version, tool, env2, proxy, ge.file)
+    if not alt.spec:
+        return []
+    return [fc.command_fix(f, f"install-{tool}-newer-go",
+                           f"Install {tool} {alt.version} with Go {other.version.removeprefix('go')} at "
+                           f"{tilde(fc.home, other.go)} (no {tool} release builds with Go {short}; "
+                           f"the oldest checked needs Go {chosen.oldest_needs})",
+                           [other.go, "install", alt.spec], env2, fc.home, [target],
+                           env_changes={"GOTOOLCHAIN": "local"})]
+
+
+@builds("GOENV-TOOLS-006")
+def use_newer_go(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    """Put the newer Go's bin directory where the PATH entry of the old one is written."""
+    entry, newer = f.data.get("entry", ""), f.data.get("newer_go", "")
+    loc = _loc_of(f)
+    if not entry or not newer or loc is None or not fc.home_file(loc.path):
+        return []
+    text = fc.text(loc.path)
+    if text is None:
+        return []
+    start, end = edits.span(text, loc.line or 1)
+    lines = text.splitlines()[start - 1:end]
+    shown = ["$HOME" + entry[len(fc.home.rstrip("/")):]] if fc.home_file(entry) else []
+    old = next((e for e in [entry, *shown] if any(e in ln for ln in lines)), None)
+    if old is None:
+        return []
+    new_dir = posixpath.dirname(newer)
+    new = edits.replace_in(text, loc.line or 1, old, new_dir)
+    p = fc.edit_fix(f, "use-newer-go", f"Use Go {f.data.get('newer_version', '').removeprefix('go')} "
+                    f"({tilde(fc.home, new_dir)}) instead of {tilde(fc.home, entry)} at {where(fc.home, loc)}",
+                    [FileEdit(loc.path, text, new)])
+    return [p] if p else []
+
+
+@builds("GOENV-CRLF-001")
+def crlf_to_lf(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    """Convert the file's line endings to LF: an edit like any other (trialled, backed up, undone)."""
+    path = f.data.get("path", "")
+    text = fc.text(path) if path and fc.home_file(path) else None
+    if text is None or "\r\n" not in text:
+        return []
+    p = fc.edit_fix(f, "crlf-to-lf", f"Convert {tilde(fc.home, path)} to Unix (LF) line endings",
+                    [FileEdit(path, text, text.replace("\r\n", "\n"))], safe=True)
+    return [p] if p else []
 
 
 # --- workspace -----------------------------------------------------------------------------------

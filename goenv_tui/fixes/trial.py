@@ -83,6 +83,8 @@ def same_problem(a: Finding, b: Finding) -> bool:
     """Whether b is a still-open a: ids hash locations, and fixing a file shifts line numbers."""
     if a.check != b.check or a.variable != b.variable:
         return False
+    if a.data.get("tool") != b.data.get("tool"):
+        return False  # one check, several tools (gopls missing is not dlv missing)
     if a.check.startswith("GOENV-VSCODE") and a.title != b.title:
         # Several settings can trip one check (two missing alternate tools, user and workspace
         # go.goroot); the title names the setting and its file.

@@ -13,6 +13,7 @@ import posixpath
 import re
 import threading
 from collections.abc import Callable
+from urllib.parse import quote, unquote
 
 import pexpect
 
@@ -24,11 +25,17 @@ from goenv_tui.probes.session import Cancelled, Session
 
 # (classification, pattern over gopls's messages, diagnostics and stderr), first match wins.
 CLASSES: list[tuple[str, re.Pattern[str]]] = [
+    # "Found Go version 1.19, which will be unsupported by gopls v0.17.0. Please upgrade to Go 1.21
+    # or later and reinstall gopls" (a showMessage warning: gopls still starts).
+    ("go-too-old", re.compile(r"Found Go version \S+, which (will be |is )?(no longer )?(un)?supported|"
+                              r"Go version \S+ is (no longer|not) supported by", re.I)),
     ("go-not-found", re.compile(r'exec: "go": executable file not found|go command (is )?required|'
                                 r"cannot find (the )?go (command|binary)|go: not found", re.I)),
     ("goroot-mismatch", re.compile(r"does not match go tool version|cannot find GOROOT directory|"
                                    r"package \w+ is not in (std|GOROOT)|could not import (fmt|runtime)|"
                                    r"go: cannot find GOROOT", re.I)),
+    # "go: go.work requires go >= 1.27 (running go 1.26.8…)": the workspace file, not gopls.
+    ("gowork-version", re.compile(r"go\.work requires go >=|go\.work file .*requires go", re.I)),
     ("go-version", re.compile(r"go\.mod requires go >=|requires go >= |gopls was (not )?built with|"
                               r"unsupported (go )?version|too (old|new) for|please (upgrade|rebuild)|"
                               r"Go version .* is not supported", re.I)),
@@ -41,6 +48,8 @@ CLASSES: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 ADVICE = {
+    "gowork-version": "go.work asks for a newer Go than the go on this context's PATH.",
+    "go-too-old": "The go on this context's PATH is older than this gopls supports.",
     "go-not-found": "gopls runs `go list`; this context's PATH has no go.",
     "goroot-mismatch": "GOROOT and the go on PATH are different Go installations.",
     "go-version": "The go that runs and gopls (or the module's go line) disagree on versions.",
@@ -60,7 +69,7 @@ def classify(texts: list[str]) -> tuple[str | None, list[str]]:
 
 
 def uri(path: str) -> str:
-    return "file://" + path
+    return "file://" + quote(path)
 
 
 def probe_gopls(host: Host, gopls: str, env: dict[str, str], context: str, workspace: str | None = None,
@@ -131,8 +140,11 @@ def probe_gopls(host: Host, gopls: str, env: dict[str, str], context: str, works
         texts = client.messages + [str(d.get("message", "")) for d in problems] + client.stderr
         cls, hits = classify(texts)
         real_target = host.realpath(target) if target else None
+        # Compared as real paths: Debian's /usr/lib/go-1.19/src is a link into /usr/share/go-1.19,
+        # Homebrew's opt/go/libexec one into the Cellar; neither is another Go.
+        real_root = host.realpath(expected_goroot) if expected_goroot else None
         messages = tuple(hits or texts[:5])
-        if real_target and expected_goroot and not real_target.startswith(expected_goroot.rstrip("/") + "/"):
+        if real_target and real_root and not _inside(real_target, real_root) and not _inside(target, expected_goroot):
             status, classification = "fail", "goroot-mismatch"
             detail = (f"gopls resolves the standard library in {target.rsplit('/src/', 1)[0]}, but the go on PATH "
                       f"belongs to {expected_goroot}: GOROOT points at another Go installation.")
@@ -146,6 +158,8 @@ def probe_gopls(host: Host, gopls: str, env: dict[str, str], context: str, works
         else:
             status = "ok"
             detail = f"definition of fmt.Println → {target}; first diagnostics after {timings['first_diagnostics_ms']:.0f} ms"
+            if cls == "go-too-old":
+                classification = cls  # works today, unsupported: the checks say which Go to use
             if cls:
                 detail += f"; gopls also said: {hits[0][:200]}"
     except Cancelled:
@@ -182,6 +196,10 @@ def probe_gopls(host: Host, gopls: str, env: dict[str, str], context: str, works
                        messages, tuple(session.transcript) if session else (), leftover=leftover)
 
 
+def _inside(path: str, root: str) -> bool:
+    return path.startswith(root.rstrip("/") + "/")
+
+
 def _drain(session: Session) -> list[str]:
     """Whatever the server printed after the last frame (its dying words, usually)."""
     try:
@@ -200,7 +218,8 @@ def _first_uri(definition) -> str | None:
         definition = definition[0]
     if isinstance(definition, dict):
         u = definition.get("uri") or definition.get("targetUri")
-        return u[7:] if isinstance(u, str) and u.startswith("file://") else u
+        # gopls percent-encodes URIs: "/Users/me/Go%20SDK/src/fmt/print.go".
+        return unquote(u[7:]) if isinstance(u, str) and u.startswith("file://") else u
     return None
 
 

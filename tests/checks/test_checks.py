@@ -17,8 +17,12 @@ def locs(f, home: Home) -> list[tuple[str, int | None]]:
 
 
 def healthy(home: Home) -> Home:
-    """Go set up the way the Go docs say: in ~/.profile, which every bash context path reads."""
+    """Go set up the way the Go docs say: in ~/.profile, which every bash context path reads, with
+    the editor's tools (the real gopls and dlv) installed in ~/go/bin."""
+    from tests import gotools
+
     home.dir("go/bin")
+    home.symlink("go/bin/gopls", gotools.gopls()).symlink("go/bin/dlv", gotools.dlv())
     home.file(".profile", """
         export GOPATH="$HOME/go"
         export PATH="$PATH:/usr/local/go/bin:$HOME/go/bin"

@@ -24,7 +24,11 @@ def go_home(home: Home) -> Home:
     """go on PATH from ~/.bashrc (sourced by ~/.profile, so VS Code's `bash -i -l -c` gets it too),
     and an old Go 1.19 installation under ~/sdk that the shell does not use."""
     home.file(".profile", '[ -f "$HOME/.bashrc" ] && . "$HOME/.bashrc"\n')
-    home.file(".bashrc", 'export PATH="/usr/local/go/bin:$PATH"\n')
+    from tests import gotools
+
+    home.file(".bashrc", 'export PATH="/usr/local/go/bin:$HOME/go/bin:$PATH"\n')
+    # The editor's tools installed, so that a fix that removes a setting reveals nothing missing.
+    home.dir("go/bin").symlink("go/bin/gopls", gotools.gopls()).symlink("go/bin/dlv", gotools.dlv())
     home.file("sdk/go1.19/bin/go", "#!/bin/sh\n", mode=0o755)
     home.file("sdk/go1.19/VERSION", "go1.19.13\ntime 2023-08-01T00:00:00Z\n")
     return home

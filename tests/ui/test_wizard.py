@@ -214,3 +214,39 @@ async def test_ctrl_n_on_the_workspace_step_goes_on() -> None:
         assert app.current in ("diagnose", "problems", "verify")
         await until(pilot, lambda: not app.busy, "the diagnosis")
         assert app.state.workspace == str(WS)
+
+
+async def test_wizard_offers_to_install_gopls_the_go_can_build(tmp_path: Path) -> None:
+    """No gopls, no dlv: the wizard does not end "1 of 3 checks pass" — it offers the install, pinned
+    to the release the context's Go can build (asked of a local module proxy), and it works."""
+    from goenv_tui.collect import toolversions
+    from tests.modproxy import NOSUMDB, tools_proxy
+
+    toolversions.clear_cache()
+    proxy = tools_proxy(tmp_path / "proxy", {"v0.10.0": "1.19", "v0.11.0": "1.27.0"}, {"v1.27.2": "1.25.0"})
+    gocache = subprocess.run([gotools.go(), "env", "GOCACHE"], capture_output=True, text=True).stdout.strip()
+    home = Home(tmp_path / "home")
+    home.file(".profile", '[ -f "$HOME/.bashrc" ] && . "$HOME/.bashrc"\n')
+    home.file(".bashrc", f'export PATH="{os.path.dirname(gotools.go())}:$HOME/go/bin:$PATH"\nexport GOTOOLCHAIN=local\n'
+                         f"export GOPROXY={proxy.url}\nexport GONOSUMDB={NOSUMDB}\nexport GOCACHE={gocache}\n"
+                         f"export GOMODCACHE={tmp_path}/modcache\nexport GOFLAGS=-modcacherw\n")
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "go.mod").write_text("module example.com/w\n\ngo 1.21\n")
+    (ws / "main.go").write_text('package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hi") }\n')
+    app = WizardApp(TraceOptions(home=home.path, shells=("bash",), login_shell="/bin/bash"), str(ws),
+                    stable=True, fresh=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await to_problems(app, pilot, editor="vscode-gui")
+        tools = [f for f in app.problems if f.check == "GOENV-TOOLS-005"]
+        assert {f.data["tool"] for f in tools} == {"gopls", "dlv"}
+        while app.problems[app.state.index].check != "GOENV-TOOLS-005" or app.problems[app.state.index].data["tool"] != "gopls":
+            await pilot.press("s")
+            await pilot.pause()
+        shown = str(app.query_one("#wiz-problem", Static).render())
+        assert "gopls is not installed" in shown and "gopls@v0.10.0" in shown
+        await pilot.press("a")
+        await until(pilot, lambda: app.last_outcome is not None and not app.busy, "the install", timeout=120)
+        assert app.last_outcome.cleared, (app.last_outcome.verdict, app.last_outcome.output)
+    assert os.path.exists(home.p("go/bin/gopls"))
+    toolversions.clear_cache()

@@ -13,11 +13,22 @@ from textual.widgets.option_list import Option
 
 from goenv_tui.display import severity_count
 from goenv_tui.model import ContextTrace, Severity
+from goenv_tui.summary import tool_summary
 from goenv_tui.ui import present
 from goenv_tui.ui.messages import Navigate
 
 if TYPE_CHECKING:  # the core is imported when the diagnosis runs, not before the first paint
     from goenv_tui.diagnose import Diagnosis
+
+
+def tool_summary_text(d: Diagnosis) -> Text:
+    """go, gopls, dlv in one line each (as `report --text` opens): what works, what does not."""
+    out = Text(no_wrap=True, overflow="ellipsis")
+    for n, line in enumerate(tool_summary(d)):
+        style = {"ok": "green", "warning": "yellow", "error": "red"}[line.status]
+        out.append(("\n" if n else "") + line.mark, style + " bold")
+        out.append(" " + line.text)
+    return out
 
 
 class FindingsView(Horizontal):
@@ -31,6 +42,7 @@ class FindingsView(Horizontal):
     def compose(self) -> ComposeResult:
         with Vertical(id="findings-left"):
             yield Static(id="findings-counts")
+            yield Static(id="tool-summary")
             yield OptionList(id="finding-list")
         with Vertical(id="findings-right"):
             with VerticalScroll(id="finding-detail-scroll"):
@@ -41,6 +53,7 @@ class FindingsView(Horizontal):
         counts = self.query_one("#findings-counts", Static)
         counts.display = True
         counts.update(Text(f"Diagnosing… {stage}", "italic"))
+        self.query_one("#tool-summary", Static).display = False
         t = Text()
         t.append("Tracing every way your shells get started.\n", "bold")
         t.append("Findings appear here when all contexts are traced.\n\n", "dim")
@@ -53,6 +66,9 @@ class FindingsView(Horizontal):
     def show(self, d: Diagnosis) -> None:
         self.diagnosis = d
         self.query_one("#findings-counts", Static).display = False  # the status line has the counts
+        summary = self.query_one("#tool-summary", Static)
+        summary.display = True
+        summary.update(tool_summary_text(d))
         options: list[Option | None] = []
         for sev in (Severity.ERROR, Severity.WARNING, Severity.INFO):
             items = [f for f in d.findings if f.severity is sev]
