@@ -17,6 +17,7 @@ from goenv_tui.checks import (  # noqa: F401  (importing a topic module register
     goroot,
     loginshell,
     managers,
+    modules,
     path,
     probes,
     ssh,

@@ -53,6 +53,8 @@ class Facts:
     goenvs: dict[str, GoEnv] = field(default_factory=dict)
     editor: EditorFacts = field(default_factory=EditorFacts)
     workspace_facts: WorkspaceFacts | None = None
+    # The workspace's required modules per context: downloaded yet, or blocked (collect/modules.py).
+    modules: list = field(default_factory=list)
     probes: list[ProbeResult] = field(default_factory=list)
     probes_ran: bool = False
     lost: str | None = None  # the remote connection dropped mid-run: later stages are missing
@@ -151,6 +153,13 @@ def _rest(host: Host, opts: TraceOptions, workspace: str | None, facts: Facts, t
     facts.editor = collect_vscode(host, opts.home, workspace, tracer.os_name)
     gowork = next((t.env.get("GOWORK") for t in traces if t.env.get("GOWORK")), None)
     facts.workspace_facts = collect_workspace(host, workspace, gowork) if workspace else None
+    ws = facts.workspace_facts
+    if ws is not None and ws.gomod is not None:
+        from goenv_tui.collect.modules import collect_modules
+
+        ok = {t.id for t in traces if t.status is TraceStatus.OK}
+        facts.modules = collect_modules(host, traces, facts.resolutions, facts.goenvs, ws.root,
+                                        (facts.primary & ok) or ok)
     t5 = time.monotonic()
     facts.timings.update({"static_ms": (t2 - t1) * 1000, "resolve_ms": (t3 - t2) * 1000,
                           "goenv_ms": (t4 - t3) * 1000, "editor_ms": (t5 - t4) * 1000})

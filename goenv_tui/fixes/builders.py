@@ -544,7 +544,7 @@ def go_setting(fc: FixContext, f: Finding) -> list[PlannedFix]:
 CAUSES = {
     "go-not-found": ("GOENV-GO-002",),
     "goroot-mismatch": ("GOENV-GOROOT-001", "GOENV-GODIR-001", "GOENV-GOROOT-002"),
-    "module-blocked": ("GOENV-PROXY-001", "GOENV-MOD-002"),
+    "module-blocked": ("GOENV-MODDL-001", "GOENV-MODDL-003", "GOENV-PROXY-001", "GOENV-MOD-002"),
     "no-module": ("GOENV-MOD-001", "GOENV-WORKSPACE-001"),
 }
 
@@ -677,6 +677,20 @@ def crlf_to_lf(fc: FixContext, f: Finding) -> list[PlannedFix]:
     p = fc.edit_fix(f, "crlf-to-lf", f"Convert {tilde(fc.home, path)} to Unix (LF) line endings",
                     [FileEdit(path, text, text.replace("\r\n", "\n"))], safe=True)
     return [p] if p else []
+
+
+@builds("GOENV-MODDL-001")
+def mod_download(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    """`go mod download` in the workspace, with the context's go and environment (fills the module
+    cache: nothing in the home's files changes, so there is nothing to undo)."""
+    gomod = f.data.get("gomod", "")
+    cid = next((c for c in f.contexts if fc.context_go(c)), None)
+    go = fc.context_go(cid) if cid else None
+    if not gomod or go is None or cid is None:
+        return []
+    return [fc.command_fix(f, "go-mod-download", "Download the required modules (`go mod download`)",
+                           [go, "mod", "download"], fc.context_env(cid), posixpath.dirname(gomod), [],
+                           undoable=False)]
 
 
 # --- workspace -----------------------------------------------------------------------------------
