@@ -18,6 +18,7 @@ from goenv_tui.checks import (  # noqa: F401  (importing a topic module register
     loginshell,
     managers,
     modules,
+    network,
     path,
     probes,
     ssh,

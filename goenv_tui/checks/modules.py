@@ -73,7 +73,7 @@ def downloads_blocked(ctx: CheckContext) -> Iterator[Finding]:
             continue  # GOENV-MODDL-003 says which modules need GOPRIVATE
         r, why = st.blocked[0]
         proxy = goenv_value(ctx, cid, "GOPROXY")
-        causes = [f"GOPROXY={proxy.value}{source_phrase(ctx, proxy)}"] if proxy else []
+        causes = [f"GOPROXY={_redact(proxy.value)}{source_phrase(ctx, proxy)}"] if proxy else []
         t = ctx.graph.contexts.get(cid)
         for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
             if t is not None and t.full_env.get(name):

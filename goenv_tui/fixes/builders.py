@@ -193,7 +193,8 @@ def _disable(fc: FixContext, f: Finding, loc: Location, why: str, fix_id: str, t
 # --- startup-file fixes ------------------------------------------------------------------------
 
 # Checks that say a variable's value is itself wrong: a context that lacks it is the healthy one.
-HARMFUL_VALUE = ("GOENV-MOD-001", "GOENV-MOD-002", "GOENV-PROXY-001", "GOENV-GOROOT-001", "GOENV-GODIR-001")
+HARMFUL_VALUE = ("GOENV-MOD-001", "GOENV-MOD-002", "GOENV-PROXY-001", "GOENV-GOROOT-001", "GOENV-GODIR-001",
+                 "GOENV-NET-001", "GOENV-NET-002")
 
 
 def _wrong_here(fc: FixContext, loc: Location) -> bool:
@@ -525,13 +526,15 @@ def _go_env_unset(fc: FixContext, f: Finding, name: str) -> list[PlannedFix]:
     return []
 
 
-@builds("GOENV-MOD-001", "GOENV-MOD-002", "GOENV-PROXY-001")
+@builds("GOENV-MOD-001", "GOENV-MOD-002", "GOENV-PROXY-001", "GOENV-NET-001", "GOENV-NET-004")
 def go_setting(fc: FixContext, f: Finding) -> list[PlannedFix]:
     name = f.variable or ""
     out = _go_env_unset(fc, f, name)
     for loc in f.locations:
         if loc.line and fc.editable(loc.path) and not loc.path.endswith("/go/env"):
-            p = _disable(fc, f, loc, f"{name} breaks module builds and gopls", f"remove-{name.lower()}",
+            why = {"GOSUMDB": "it turned off checksum verification", "GOINSECURE": "it skipped HTTPS checks"}.get(
+                name, f"{name} breaks module builds and gopls")
+            p = _disable(fc, f, loc, why, f"remove-{name.lower()}",
                          f"Comment out {name} at {where(fc.home, loc)}")
             if p:
                 out.append(p)
