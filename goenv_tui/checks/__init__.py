@@ -11,6 +11,7 @@ import traceback
 from goenv_tui.checks import (  # noqa: F401  (importing a topic module registers its checks)
     contexts,
     dormant,
+    editor_tools,
     files,
     godirs,
     goenv,

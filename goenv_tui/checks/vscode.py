@@ -304,6 +304,8 @@ def tools_env_differs(ctx: CheckContext) -> Iterator[Finding]:
         value = _path_value(ctx, s, gui) if isinstance(s.value, str) else None
         if not name.startswith("GO") or value is None:
             continue
+        if name == "GO111MODULE" and value.strip().lower() == "off":
+            continue  # GOENV-VSCODE-014 (a warning: it switches module mode off for gopls)
         shell = _shell_value(ctx, gui, name) or ""
         if value == shell:
             continue

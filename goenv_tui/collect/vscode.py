@@ -33,7 +33,7 @@ EXTENSION_DIRS = (
 # Settings read as they are.
 PLAIN_KEYS = (
     "go.goroot", "go.gopath", "go.toolsGopath", "go.useLanguageServer", "go.inferGopath",
-    "go.toolsManagement.go", "terminal.integrated.inheritEnv", "gopls",
+    "go.toolsManagement.go", "terminal.integrated.inheritEnv", "gopls", "go.languageServerFlags",
 )
 # Objects kept whole and also flattened one level: `go.toolsEnvVars.GOFLAGS`, …
 OBJECT_KEYS = (

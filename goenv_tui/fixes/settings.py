@@ -170,3 +170,36 @@ def enable_language_server(fc: FixContext, f: Finding) -> list[PlannedFix]:
                      f"Set go.useLanguageServer to true in {tilde(fc.home, loc.path)} (turns gopls back on)",
                      loc.path, text, new)
     return [p] if p else []
+
+
+@builds("GOENV-VSCODE-014")
+def remove_module_off(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    loc = _location(fc, f)
+    if loc is None:
+        return []
+    return _remove(fc, f, ("go.toolsEnvVars", "GO111MODULE"), "remove-go111module-off",
+                   f"Remove GO111MODULE=off from go.toolsEnvVars in {tilde(fc.home, loc.path)} (module mode is the default)")
+
+
+@builds("GOENV-VSCODE-015")
+def remove_terminal_goroot(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    loc = _location(fc, f)
+    parsed = _parsed(fc, loc) if loc else None
+    if loc is None or parsed is None:
+        return []
+    _, _, lines = parsed
+    keys = [k for k, line in lines.items() if len(k) == 2 and k[1] == "GOROOT" and line == loc.line
+            and str(k[0]).startswith("terminal.integrated.env.")]
+    if len(keys) != 1:
+        return []
+    return _remove(fc, f, keys[0], "remove-terminal-goroot",
+                   f"Remove GOROOT from {keys[0][0]} in {tilde(fc.home, loc.path)} (go finds its own)")
+
+
+@builds("GOENV-VSCODE-016")
+def remove_language_server_flags(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    loc = _location(fc, f)
+    if loc is None:
+        return []
+    return _remove(fc, f, ("go.languageServerFlags",), "remove-language-server-flags",
+                   f"Remove go.languageServerFlags from {tilde(fc.home, loc.path)} (gopls starts with none)", safe=False)
