@@ -97,3 +97,35 @@ def go_too_old(ctx: CheckContext) -> Iterator[Finding]:
               f"(\"go.mod requires go >= {ws.gomod.go}\"). Install a newer Go or put it first on PATH.")),
             contexts=ids, locations=[Location(ws.gomod.path, ws.gomod.go_line)],
         )
+
+
+@check("GOENV-WORKSPACE-004", Severity.ERROR, "go older than go.work's go line")
+def gowork_too_new(ctx: CheckContext) -> Iterator[Finding]:
+    """go.work says `go 1.27` (written by a newer Go's `go work init`) and the go that runs is
+    1.26: "go: go.work requires go >= 1.27 (running go 1.26.8; GOTOOLCHAIN=local)" — every go
+    command and gopls fail in the whole workspace, which looks like a broken gopls."""
+    ws = ctx.facts.workspace_facts
+    if ws is None or ws.gowork is None or ws.gowork_go is None:
+        return
+    need = parse_go_version(ws.gowork_go)
+    found: dict[str, list[str]] = {}
+    for cid in relevant_contexts(ctx):
+        cand, version = context_go(ctx, cid)
+        have = parse_go_version(version)
+        if cand is None or have is None or need is None or have >= need:
+            continue
+        tc = goenv_value(ctx, cid, "GOTOOLCHAIN")
+        if have >= (1, 21, 0) and not (tc and tc.value.startswith("local")):
+            continue  # it switches to a newer toolchain by itself
+        found.setdefault(version or "?", []).append(cid)
+    for version, ids in found.items():
+        yield finding(
+            "GOENV-WORKSPACE-004", f"{ws.gowork}|{version}", Severity.ERROR,
+            f"{ctx.tilde(ws.gowork)} requires go {ws.gowork_go}; {', '.join(ids)} run{'s' if len(ids) == 1 else ''} {version}",
+            f"{ctx.tilde(ws.gowork)}:{ws.gowork_go_line} says `go {ws.gowork_go}`, newer than the go in "
+            f"{ctx.contexts_phrase(ids)} ({version}), which cannot switch toolchains: every go command in the workspace "
+            f"fails (\"go.work requires go >= {ws.gowork_go}\"), and so does gopls. Reinstalling gopls does not help: "
+            "lower the go line to what the modules need, or use a newer Go.",
+            contexts=ids, locations=[Location(ws.gowork, ws.gowork_go_line)],
+            data={"version": version or ""},
+        )

@@ -549,6 +549,7 @@ CAUSES = {
     "goroot-mismatch": ("GOENV-GOROOT-001", "GOENV-GODIR-001", "GOENV-GOROOT-002"),
     "module-blocked": ("GOENV-MODDL-001", "GOENV-MODDL-003", "GOENV-PROXY-001", "GOENV-MOD-002"),
     "no-module": ("GOENV-MOD-001", "GOENV-WORKSPACE-001"),
+    "gowork-version": ("GOENV-WORKSPACE-004",),
 }
 
 
@@ -729,6 +730,34 @@ def workspace_dropuse(fc: FixContext, f: Finding) -> list[PlannedFix]:
     argv = [go, "work", "edit", *[f"-dropuse={d}" for d in bad]]
     return [fc.command_fix(f, "go-work-dropuse", f"Drop {', '.join(bad)} from go.work", argv, fc.context_env(cid),
                            posixpath.dirname(ws.gowork), [ws.gowork])]
+
+
+@builds("GOENV-WORKSPACE-004")
+def gowork_go_line(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    """`go work edit -go=X`: X the highest go line of the modules it uses, when the Go that runs
+    can build them all (else lowering it would only move the error)."""
+    from goenv_tui.checks.base import parse_go_version
+    from goenv_tui.collect.workspace import parse_gomod
+
+    ws = fc.d.facts.workspace_facts
+    cid = next((c for c in f.contexts if fc.context_go(c)), None)
+    if ws is None or ws.gowork is None or cid is None:
+        return []
+    running = parse_go_version(f.data.get("version"))
+    lines = []
+    for u in ws.uses:
+        text = fc.text(posixpath.join(u.resolved, "go.mod")) if u.has_gomod else None
+        m = parse_gomod(text, u.resolved).go if text is not None else None
+        if m:
+            lines.append(m)
+    need = max(lines, key=lambda x: parse_go_version(x) or (0, 0, 0)) if lines else None
+    if need is None or running is None or (parse_go_version(need) or (9, 9, 9)) > running:
+        return []
+    go = fc.context_go(cid)
+    assert go is not None
+    return [fc.command_fix(f, "go-work-go-line", f"Set go.work's go line to {need} (what its modules need)",
+                           [go, "work", "edit", f"-go={need}"], fc.context_env(cid), posixpath.dirname(ws.gowork),
+                           [ws.gowork])]
 
 
 def plan_for(d: Diagnosis, host: Host, today: str) -> dict[str, list[PlannedFix]]:
