@@ -20,7 +20,11 @@ async def test_first_screen_streams_then_shows_findings() -> None:
         assert "Diagnosing" in text_of(app, "#findings-counts") or app.diagnosis is not None
         await settle(pilot)
         assert app.diagnosis is not None
-        assert "1 error" in text_of(app, "#status") and "warnings" in text_of(app, "#status")
+        # The fixture's fake Go has no gopls or dlv next to it: both are errors of their own.
+        assert "3 errors" in text_of(app, "#status") and "warnings" in text_of(app, "#status")
+        summary = text_of(app, "#tool-summary").splitlines()
+        assert [line.split()[:2] for line in summary] == [["✗", "go"], ["✗", "gopls"], ["✗", "dlv"]]
+        assert "gopls not installed" in summary[1]
         lst = app.query_one("#finding-list", OptionList)
         assert lst.option_count > 3
         detail = text_of(app, "#finding-detail")

@@ -23,12 +23,9 @@ if TYPE_CHECKING:  # the core is imported when the diagnosis runs, not before th
 
 def tool_summary_text(d: Diagnosis) -> Text:
     """go, gopls, dlv in one line each (as `report --text` opens): what works, what does not."""
-    out = Text(no_wrap=True, overflow="ellipsis")
-    for n, line in enumerate(tool_summary(d)):
-        style = {"ok": "green", "warning": "yellow", "error": "red"}[line.status]
-        out.append(("\n" if n else "") + line.mark, style + " bold")
-        out.append(" " + line.text)
-    return out
+    lines = [Text.assemble((line.mark + " ", {"ok": "green", "warning": "yellow", "error": "red"}[line.status] + " bold"),
+                           line.text) for line in tool_summary(d)]
+    return Text("\n").join(lines)
 
 
 class FindingsView(Horizontal):
