@@ -652,7 +652,7 @@ def use_newer_go(fc: FixContext, f: Finding) -> list[PlannedFix]:
     """Put the newer Go's bin directory where the PATH entry of the old one is written."""
     entry, newer = f.data.get("entry", ""), f.data.get("newer_go", "")
     loc = _loc_of(f)
-    if not entry or not newer or loc is None or not fc.home_file(loc.path):
+    if not entry or not newer or loc is None or not fc.editable(loc.path):
         return []
     text = fc.text(loc.path)
     if text is None:
@@ -675,7 +675,7 @@ def use_newer_go(fc: FixContext, f: Finding) -> list[PlannedFix]:
 def crlf_to_lf(fc: FixContext, f: Finding) -> list[PlannedFix]:
     """Convert the file's line endings to LF: an edit like any other (trialled, backed up, undone)."""
     path = f.data.get("path", "")
-    text = fc.text(path) if path and fc.home_file(path) else None
+    text = fc.text(path) if path and fc.editable(path) else None
     if text is None or "\r\n" not in text:
         return []
     p = fc.edit_fix(f, "crlf-to-lf", f"Convert {tilde(fc.home, path)} to Unix (LF) line endings",
