@@ -24,10 +24,12 @@ Target (issue 10): median ≤ 1.5×, none above 2×, and no context ends in a ti
 from __future__ import annotations
 
 import argparse
+import atexit
 import glob
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -283,6 +285,7 @@ def main() -> None:
     ratios, whole = [], []
     for name in args.home or list(HOMES):
         home = tempfile.mkdtemp(prefix=f"goenv-bench-{name}-")
+        atexit.register(shutil.rmtree, home, True)
         HOMES[name](home)
         os.makedirs(f"{home}/go/bin", exist_ok=True)
         if name == "omz-like":  # a second start: the user's first start already built the dump
