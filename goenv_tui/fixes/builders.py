@@ -237,6 +237,12 @@ def _move_to_profile(fc: FixContext, f: Finding, loc: Location,
     except EditRefused as exc:
         fc.refuse(f, f"Move {where(fc.home, loc)}: {exc}")
         return []
+    needed = edits.needs_from(moved, rest)
+    if needed:
+        # ~/.zshenv and ~/.zprofile run before ~/.zshrc: the moved line would read it unset.
+        fc.refuse(f, f"Move {where(fc.home, loc)}: it uses ${needed}, which {tilde(fc.home, loc.path)} sets; "
+                     "moved to a file read before it, it would read it unset")
+        return []
     folder = posixpath.dirname(loc.path)
     for target, who in ((".zprofile", "login shells: Terminal, VS Code from the Dock"),
                         (".zshenv", "every zsh, interactive or not")):

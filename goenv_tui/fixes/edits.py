@@ -239,6 +239,15 @@ def remove_statements(text: str, line_numbers: list[int], whole: bool = False, n
     return _join(lines), [ln for block in removed for ln in block]
 
 
+def needs_from(moved: list[str], rest: str) -> str | None:
+    """A variable the moved lines use that `rest` (the file they leave, read after their new
+    place) sets: moved earlier, they would read it unset."""
+    used = _refs(statements("".join(moved))) - {"PATH", "path", "HOME"}
+    set_there = {v for st in statements(rest) for v in _assigned(st)}
+    both = sorted(used & set_there)
+    return both[0] if both else None
+
+
 def _refs(stmts: list[Statement]) -> set[str]:
     return {m.group(1) for st in stmts for words in st.commands for w in words for m in _REF_RE.finditer(w)}
 

@@ -431,3 +431,16 @@ def test_a_cli_not_safe_is_refused_and_exit_1(home: Home) -> None:
         assert tree(home) == before
     else:
         assert res.returncode == 0 and "verified" in res.stdout, res
+
+
+def test_2g_a_line_moved_to_zshenv_keeps_what_it_uses(home: Home) -> None:
+    """`export PATH=$TOOLS:$PATH` in ~/.zshrc, with TOOLS set in ~/.zshrc: moved to ~/.zshenv
+    (read before ~/.zshrc) it would add an empty entry; refused."""
+    home.file(".zshenv", "export EDITOR=vi\n")
+    home.file(".zshrc", f"TOOLS={GO_DIR}\nexport PATH=$TOOLS:$PATH\n")
+    d = run(home, ("zsh",), "/bin/zsh")
+    fs = [f for f in d.findings if f.check == "GOENV-CTXDIFF-002"]
+    assert fs, [(f.id, f.title) for f in d.findings]
+    for f in fs:
+        assert not [p for p in d.plans.get(f.id, []) if p.id.startswith("move-to")]
+        assert any("uses $TOOLS, which ~/.zshrc sets" in why for why in d.refused[f.id]), d.refused
