@@ -317,6 +317,15 @@ def build_private_home(home: str, files: dict[str, bytes | None], root: str) -> 
     and the edited files themselves (private copies with the new bytes). Returns its path."""
     h = home.rstrip("/")
     rel = {p[len(h) + 1:]: data for p, data in files.items() if p.startswith(h + "/")}
+    # State the shells themselves write when they start (compinit's dump, fish's universal
+    # variables, histories): private copies, so that a write follows no symlink into the real home.
+    volatile = [n for n in _listdir(h) if n.startswith((".zcompdump", ".zsh_history", ".bash_history"))]
+    volatile += [".config/fish/fish_variables", ".local/share/fish/fish_history"]
+    for v in volatile:
+        src = os.path.join(h, v)
+        if v not in rel and os.path.isfile(src) and not os.path.islink(src):
+            with open(src, "rb") as fh:
+                rel[v] = fh.read()
     priv = os.path.join(root, "home")
     owner = os.stat(h)
 
@@ -351,6 +360,13 @@ def build_private_home(home: str, files: dict[str, bytes | None], root: str) -> 
             with contextlib.suppress(OSError):
                 os.lchown(dirpath, owner.st_uid, owner.st_gid)
     return priv
+
+
+def _listdir(path: str) -> list[str]:
+    try:
+        return os.listdir(path)
+    except OSError:
+        return []
 
 
 class OverlayHost:
@@ -405,8 +421,11 @@ _CACHE_LOCK = threading.Lock()
 
 
 def _key(planned: PlannedFix, before: Diagnosis) -> tuple:
+    """The fix's exact edits and what the diagnosis it was planned from saw (each context's
+    status and environment): a trial is reused only for the same change of the same home state."""
+    seen = repr([(t.id, t.status.value, sorted(t.env.items())) for t in before.facts.contexts])
     return (planned.finding_id, planned.id, tuple((e.path, sha(e.before), sha(e.after)) for e in planned.edits),
-            id(before))
+            sha(seen), len(before.findings))
 
 
 def affected_contexts(before: Diagnosis, planned: PlannedFix) -> list[str]:
@@ -550,6 +569,8 @@ def _starts(host: Host, opts, specs: list, before: Diagnosis) -> list[str]:
     befores = {t.id: t for t in before.facts.contexts}
 
     def one(spec) -> str | None:
+        if spec.shell == "fish":
+            return None  # fish writes its universal variables at start; its trace says if it ends
         exe = host.which(spec.shell)
         b = befores.get(spec.id)
         if exe is None or b is None or b.status is not TraceStatus.OK:

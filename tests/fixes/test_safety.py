@@ -444,3 +444,18 @@ def test_2g_a_line_moved_to_zshenv_keeps_what_it_uses(home: Home) -> None:
     for f in fs:
         assert not [p for p in d.plans.get(f.id, []) if p.id.startswith("move-to")]
         assert any("uses $TOOLS, which ~/.zshrc sets" in why for why in d.refused[f.id]), d.refused
+
+
+def test_a_the_trial_writes_nothing_into_the_home_even_through_compinit(home: Home) -> None:
+    """A zsh that runs compinit (which may rewrite ~/.zcompdump) traced in the private home: the
+    real home, ~/.zcompdump included, is left as it was (shell state files are private copies
+    there, so a write cannot follow a symlink back into the home)."""
+    home.file(".zcompdump", "#files: 0\told\n")
+    home.file(".zshenv", f"export PATH={GO_DIR}:$PATH\n")
+    home.file(".zshrc", "autoload -Uz compinit\ncompinit\nGO111MODULE=on\n")
+    d = run(home, ("zsh",), "/bin/zsh")
+    f = finding(d, "GOENV-EXPORT-001")
+    before = tree(home)
+    t = run_trial(LocalHost(), opts(home, ("zsh",), "/bin/zsh"), None, d, d.plans[f.id][0], use_cache=False)
+    assert t.tried and t.contexts
+    assert tree(home) == before
