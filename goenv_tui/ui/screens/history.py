@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from goenv_tui.display import tilde
-from goenv_tui.fixes.engine import FixRefused, undo
+from goenv_tui.fixes.engine import FixRefused, undo, undo_chain
 from goenv_tui.fixes.journal import Journal
 
 
@@ -46,9 +46,14 @@ class HistoryScreen(ModalScreen[bool]):
         msg: Text | None = None
         if undo_id is not None:
             try:
+                chain = undo_chain(app.host, home, undo_id)  # type: ignore[attr-defined]
                 entry = undo(app.host, home, undo_id)  # type: ignore[attr-defined]
                 self.changed = True
                 msg = Text(f"Undone: {entry.title}", "bold green")
+                if len(chain) > 1:
+                    # The later fixes of the same files were made on top of this one: undone first.
+                    msg.append(" — and first, the later fixes of the same file: "
+                               + "; ".join(e.title for e in chain[:-1]), "green")
             except FixRefused as exc:
                 msg = Text(f"Not undone: {exc}", "bold red")
             except Exception as exc:  # shown, never swallowed
