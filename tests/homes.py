@@ -90,3 +90,35 @@ def goenv_tui_exe() -> str:
     found = shutil.which("goenv-tui") or os.path.join(os.path.dirname(sys.executable), "goenv-tui")
     assert os.path.exists(found), "goenv-tui is not installed (pip install -e .)"
     return found
+
+
+def snapshot(root: str | Path) -> dict[str, tuple]:
+    """Everything about a tree that a diagnosis must not change: every path (the root included),
+    its mode, owner, mtime, and its bytes (files) or link target (symlinks). atime is left out:
+    reading a file is allowed."""
+    out: dict[str, tuple] = {}
+
+    def one(path: str) -> None:
+        st = os.lstat(path)
+        if os.path.islink(path):
+            data: object = ("link", os.readlink(path))
+        elif os.path.isfile(path):
+            with open(path, "rb") as fh:
+                data = ("file", fh.read())
+        else:
+            data = ("dir" if os.path.isdir(path) else "other", None)
+        out[os.path.relpath(path, root)] = (st.st_mode, st.st_uid, st.st_gid, st.st_mtime_ns, data)
+
+    one(str(root))
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            one(os.path.join(dirpath, name))
+    return out
+
+
+def snapshot_diff(before: dict[str, tuple], after: dict[str, tuple]) -> list[str]:
+    """What changed, readable in an assertion message."""
+    out = [f"created {p}" for p in sorted(set(after) - set(before))]
+    out += [f"removed {p}" for p in sorted(set(before) - set(after))]
+    out += [f"changed {p}" for p in sorted(set(before) & set(after)) if before[p] != after[p]]
+    return out

@@ -9,6 +9,10 @@ the startup file:line (from the trace) or the go env file:line.
 go.mod could make go switch toolchains). When the context pins GOTOOLCHAIN to a version, it is
 run with GOTOOLCHAIN=local so that a diagnosis never downloads a toolchain; the pinned value is
 still reported from the environment.
+
+It runs with the tool's own build cache and telemetry directory (collect/gosandbox.py), so that
+it writes nothing into the home; the GOCACHE and GOTELEMETRY* values it prints are then put back
+to what the user's own go reports.
 """
 
 from __future__ import annotations
@@ -17,10 +21,11 @@ import json
 import re
 from concurrent.futures import ThreadPoolExecutor
 
+from goenv_tui.collect.gosandbox import GoSandbox, go_sandbox, user_go_values
 from goenv_tui.host import Host, HostError
 from goenv_tui.model import ContextTrace, GoEnv, GoEnvValue, Location, Resolution, TraceStatus
 
-_RELEVANT = re.compile(r"^(C?GO[A-Z0-9_]*|PATH|HOME|XDG_CONFIG_HOME|CC|CXX)$")
+_RELEVANT = re.compile(r"^(C?GO[A-Z0-9_]*|PATH|HOME|XDG_CONFIG_HOME|XDG_CACHE_HOME|CC|CXX)$")
 
 
 def parse_env_file(text: str) -> dict[str, tuple[str, int]]:
@@ -47,8 +52,12 @@ def _last_assignment(trace: ContextTrace, name: str) -> Location | None:
     return loc
 
 
-def go_env(host: Host, trace: ContextTrace, go: str, cwd: str, timeout: float = 15.0) -> GoEnv:
-    env = dict(trace.full_env)
+def go_env(host: Host, trace: ContextTrace, go: str, cwd: str, timeout: float = 15.0,
+           sandbox: GoSandbox | None = None) -> GoEnv:
+    if sandbox is None:
+        with go_sandbox(host) as own:
+            return go_env(host, trace, go, cwd, timeout, own)
+    env = sandbox.env(trace.full_env)
     if _pins_toolchain(env.get("GOTOOLCHAIN")):
         env["GOTOOLCHAIN"] = "local"
     res = host.run([go, "env", "-json"], env=env, cwd=cwd, timeout=timeout)
@@ -66,6 +75,7 @@ def go_env(host: Host, trace: ContextTrace, go: str, cwd: str, timeout: float = 
             file_values = parse_env_file(host.read_text(file))
         except HostError:
             file_values = {}
+    raw = user_go_values(host, raw, trace.full_env, file_values, sandbox.os_name)
     values: dict[str, GoEnvValue] = {}
     for name, value in raw.items():
         if name in trace.full_env:
@@ -93,12 +103,14 @@ def collect_goenvs(host: Host, traces: list[ContextTrace], resolutions: dict[str
         key = (res.resolved.path, tuple(sorted((k, v) for k, v in t.full_env.items() if _RELEVANT.match(k))))
         jobs.setdefault(key, []).append(t)
 
+    sandbox: GoSandbox | None = None
+
     def run(key: tuple[str, tuple[tuple[str, str], ...]]) -> tuple[tuple[str, tuple[tuple[str, str], ...]], GoEnv]:
         first = jobs[key][0]
-        return key, go_env(host, first, key[0], cwd)
+        return key, go_env(host, first, key[0], cwd, sandbox=sandbox)
 
     if jobs:
-        with ThreadPoolExecutor(max_workers=min(4, len(jobs))) as pool:
+        with go_sandbox(host) as sandbox, ThreadPoolExecutor(max_workers=min(4, len(jobs))) as pool:
             for key, env in pool.map(run, list(jobs)):
                 for t in jobs[key]:
                     # Same values; attribution (file:line) is per context.

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from goenv_tui.collect import Facts
+from goenv_tui.collect.gosandbox import go_sandbox
 from goenv_tui.host import Host
 from goenv_tui.model import TraceStatus
 from goenv_tui.probes import ProbeResult
@@ -95,5 +96,13 @@ def run_probes(host: Host, facts: Facts, workspace: str | None = None, timeout: 
     jobs = [j for j in plan(facts, contexts) if j.tool in tools]
     if not jobs:
         return []
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        return list(pool.map(lambda j: run_job(host, j, workspace, timeout, on_line, cancel), jobs))
+    # The probes' go, gopls and dlv write their caches, telemetry and config in the tool's own
+    # places, never in the analysed home (collect/gosandbox.py).
+    with go_sandbox(host) as sandbox, ThreadPoolExecutor(max_workers=3) as pool:
+        def own(job: ProbeJob) -> ProbeJob:
+            ge = facts.goenvs.get(job.contexts[0])
+            modcache = ge.values.get("GOMODCACHE") if ge else None
+            missing = modcache is not None and modcache.value.startswith("/") and not host.stat(modcache.value).exists
+            return replace(job, env=sandbox.env(job.env, ge.file_values if ge else None, probe=True, no_modcache=missing))
+
+        return list(pool.map(lambda j: run_job(host, own(j), workspace, timeout, on_line, cancel), jobs))

@@ -1,0 +1,172 @@
+"""The tool's own places for the Go programs a diagnosis runs (`go env`, the go/gopls/dlv probes).
+
+A diagnosis must leave the analysed home exactly as it was, yet `go env -json` alone (Go 1.26)
+fills `$GOCACHE` (~/.cache/go-build, ~270 entries) and writes telemetry counters under
+~/.config/go/telemetry; `go build`, gopls (its file cache, its telemetry) and dlv (its
+config.yml) write more. So every Go program the tool starts gets:
+
+- `GOCACHE`: the tool's own build cache, outside the home, kept between runs (a cold cache makes
+  the go-build probe take tens of seconds). It lives beside the host's temporary directories,
+  one per user, created and checked *as the user that runs go* (`mkdir -m 700`, owned by that
+  user, not a symlink); when that check fails a cache private to this run is used instead.
+  A GOCACHE that Go itself would refuse (`off`, a relative path) is left as it is, so the probes
+  still report an unusable build cache.
+- `TEST_TELEMETRY_DIR` (honoured by cmd/go and every cmd/* tool since Go 1.23, see
+  cmd/internal/telemetry/counter) naming a directory of this run whose mode file says `off`:
+  no counters, no upload child.
+- for the probes only: a module cache of this run when the user has none yet (go would create
+  one, if only for its lock file), and `XDG_CONFIG_HOME` and `XDG_CACHE_HOME` of this run (gopls's telemetry and
+  file cache, dlv's config.yml), with `GOENV` set to the go env file the user's go reads, so the
+  `go env -w` values still apply.
+
+`go env` then reports the tool's GOCACHE and telemetry directory instead of the user's: the
+values are put back (`user_go_values`) from the context's environment, the go env file and Go's
+own rules (cmd/go/internal/cache.DefaultDir, os.UserCacheDir, os.UserConfigDir,
+x/telemetry's Dir.Mode).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import posixpath
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from goenv_tui.host import Host, HostError
+
+TELEMETRY_ENV = "TEST_TELEMETRY_DIR"
+CACHE_PREFIX = "goenv-tui-gocache-"
+
+# mkdir as whoever runs go, then prove it is a real directory that user owns and may write.
+_ENSURE = 'umask 077; mkdir -p "$1" 2>/dev/null; test ! -L "$1" && test -d "$1" && test -O "$1" && test -w "$1" && chmod 700 "$1"'
+
+
+@dataclass(frozen=True)
+class GoSandbox:
+    root: str  # private to this run, removed afterwards
+    cache: str  # GOCACHE for the tool's own go runs
+    os_name: str
+
+    @property
+    def telemetry(self) -> str:
+        return f"{self.root}/telemetry"
+
+    def env(self, env: Mapping[str, str], file_values: Mapping[str, tuple[str, int]] | None = None,
+            probe: bool = False, no_modcache: bool = False) -> dict[str, str]:
+        """`env` (a context's exact environment) with the tool's own places for go to write to.
+
+        `no_modcache`: the user's module cache does not exist yet, so go would create it (even
+        for a module without requirements: its lock file); an empty one of this run is the same
+        to go. An existing module cache is used as it is: the modules it holds are what the
+        user's editor builds with."""
+        out = dict(env)
+        if no_modcache:
+            out["GOMODCACHE"] = f"{self.root}/mod"
+            # Go makes module files read-only; writable ones can be removed with the rest.
+            out["GOFLAGS"] = " ".join(x for x in (env.get("GOFLAGS", ""), "-modcacherw") if x)
+        if user_gocache(env, file_values or {}, self.os_name) != "off":
+            out["GOCACHE"] = self.cache
+        out[TELEMETRY_ENV] = self.telemetry
+        if probe:
+            goenv = env.get("GOENV") or go_env_file(env, self.os_name)
+            out["XDG_CONFIG_HOME"] = f"{self.root}/config"
+            out["XDG_CACHE_HOME"] = f"{self.root}/cache"
+            # An empty GOENV would make go look under our XDG_CONFIG_HOME: "off" is what the
+            # user's go has when it cannot find its config directory (no file is read).
+            out["GOENV"] = goenv or "off"
+        return out
+
+
+def open_sandbox(host: Host) -> GoSandbox:
+    root = host.make_temp_dir("goenv-tui-go-")
+    host.makedirs(f"{root}/telemetry")
+    host.write_atomic(f"{root}/telemetry/mode", b"off")
+    base = posixpath.dirname(root.rstrip("/")) or "/tmp"
+    cache = f"{base}/{CACHE_PREFIX}{host.euid()}"
+    res = host.run(["/bin/sh", "-c", _ENSURE, "sh", cache], env={"PATH": "/usr/bin:/bin"}, timeout=10)
+    if not res.ok:
+        cache = f"{root}/go-build"  # cold, but ours; removed with the rest
+    return GoSandbox(root, cache, host.os_name())
+
+
+def close_sandbox(host: Host, sandbox: GoSandbox) -> None:
+    with contextlib.suppress(HostError, OSError):
+        host.remove_tree(sandbox.root)
+
+
+@contextlib.contextmanager
+def go_sandbox(host: Host) -> Iterator[GoSandbox]:
+    sandbox = open_sandbox(host)
+    try:
+        yield sandbox
+    finally:
+        close_sandbox(host, sandbox)
+
+
+# --- the values the user's own go reports --------------------------------------------------------
+
+def _user_cache_dir(env: Mapping[str, str], os_name: str) -> str | None:
+    """os.UserCacheDir, or None where Go's returns an error."""
+    home = env.get("HOME", "")
+    if os_name == "darwin":
+        return f"{home}/Library/Caches" if home else None
+    xdg = env.get("XDG_CACHE_HOME", "")
+    if xdg:
+        return xdg if xdg.startswith("/") else None
+    return f"{home}/.cache" if home else None
+
+
+def _user_config_dir(env: Mapping[str, str], os_name: str) -> str | None:
+    """os.UserConfigDir, or None where Go's returns an error."""
+    home = env.get("HOME", "")
+    if os_name == "darwin":
+        return f"{home}/Library/Application Support" if home else None
+    xdg = env.get("XDG_CONFIG_HOME", "")
+    if xdg:
+        return xdg if xdg.startswith("/") else None
+    return f"{home}/.config" if home else None
+
+
+def go_env_file(env: Mapping[str, str], os_name: str) -> str:
+    """The go env file the user's go reads ($GOENV, else UserConfigDir/go/env; "" if none)."""
+    if env.get("GOENV"):
+        return env["GOENV"]
+    base = _user_config_dir(env, os_name)
+    return posixpath.join(base, "go", "env") if base else ""
+
+
+def user_gocache(env: Mapping[str, str], file_values: Mapping[str, tuple[str, int]], os_name: str) -> str:
+    """GOCACHE as the user's go sees it (cmd/go/internal/cache.DefaultDir)."""
+    value = env.get("GOCACHE") or (file_values.get("GOCACHE") or ("", 0))[0]
+    if value:
+        return value if value.startswith("/") or value == "off" else "off"
+    base = _user_cache_dir(env, os_name)
+    return posixpath.normpath(posixpath.join(base, "go-build")) if base else "off"
+
+
+def user_telemetry(host: Host, env: Mapping[str, str], os_name: str) -> tuple[str, str]:
+    """(GOTELEMETRY, GOTELEMETRYDIR) as the user's go reports them (x/telemetry Dir.Mode)."""
+    base = _user_config_dir(env, os_name)
+    if base is None:
+        return "off", ""
+    tdir = posixpath.normpath(posixpath.join(base, "go", "telemetry"))
+    try:
+        text = host.read_text(f"{tdir}/mode", 4096).strip()
+    except HostError:
+        return "local", tdir
+    return text.split(" ", 1)[0], tdir
+
+
+def user_go_values(host: Host, raw: Mapping[str, str], env: Mapping[str, str],
+                   file_values: Mapping[str, tuple[str, int]], os_name: str) -> dict[str, str]:
+    """`go env -json` output of a sandboxed run with the user's own GOCACHE and telemetry put back."""
+    out = dict(raw)
+    if "GOCACHE" in out:
+        out["GOCACHE"] = user_gocache(env, file_values, os_name)
+    if "GOTELEMETRY" in out or "GOTELEMETRYDIR" in out:
+        mode, tdir = user_telemetry(host, env, os_name)
+        if "GOTELEMETRY" in out:
+            out["GOTELEMETRY"] = mode
+        if "GOTELEMETRYDIR" in out:
+            out["GOTELEMETRYDIR"] = tdir
+    return out
