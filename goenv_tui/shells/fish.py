@@ -32,8 +32,17 @@ variable's `SETUVAR` line in fish_variables (`via: universal`), as are exported 
 variables. Event handlers do not appear in fish_trace, so a change one of them makes is credited
 to the command that triggered it.
 
-Like a real start, tracing runs the user's files: `set -U` and `fish_add_path` (universal by
-default) write ~/.config/fish/fish_variables, and fish creates its config and data directories.
+The user's fish state is left as it was: fish keeps its universal variables in
+$__fish_config_dir/fish_variables (created at the first start, rewritten by `set -U` and by
+`fish_add_path`, universal by default) and creates its config and data directories. Each traced
+start therefore gets its own XDG_CONFIG_HOME and XDG_DATA_HOME under the hook directory, whose
+`fish` folders mirror the user's (a symlink per entry) except for fish_variables, which is a
+private copy (or absent, as it was). fish fixes both places when it starts; the hook puts the two
+variables back before any user file runs, so the user's files and the programs they start see the
+real values. Paths of the mirror in the trace and in the final environment are mapped back to the
+user's. Contexts traced in parallel no longer see each other's universal variables either: a
+`fish_add_path` in config.fish is credited to config.fish, not to a fish_variables an earlier
+trace created.
 """
 
 from __future__ import annotations
@@ -93,13 +102,63 @@ def parse_info(stdout: str) -> FishInfo | None:
     return FishInfo(lines[0].rstrip("/"), nums)
 
 
+# Build the private config and data folders of one traced start: $1 the hook directory, $2 the
+# user's fish config folder, $3 their fish data folder. Symlinks, so nothing is copied but the
+# universal variables, which fish may rewrite.
+MIRROR = r"""umask 077
+for kind in config data; do
+  mkdir -p "$1/$kind/fish" || exit 1
+  if [ "$kind" = config ]; then src=$2; else src=$3; fi
+  [ -d "$src" ] || continue
+  for e in "$src"/* "$src"/.[!.]* "$src"/..?*; do
+    [ -e "$e" ] || [ -L "$e" ] || continue
+    n=${e##*/}
+    if [ "$kind" = config ] && [ "$n" = fish_variables ]; then
+      cat "$e" > "$1/config/fish/fish_variables" || exit 1
+    else
+      ln -s "$e" "$1/$kind/fish/$n" || exit 1
+    fi
+  done
+done
+"""
+
+
+def config_dir(home: str, env: dict[str, str]) -> str:
+    base = env.get("XDG_CONFIG_HOME") or f"{home.rstrip('/')}/.config"
+    return f"{base.rstrip('/')}/fish"
+
+
+def data_dir(home: str, env: dict[str, str]) -> str:
+    base = env.get("XDG_DATA_HOME") or f"{home.rstrip('/')}/.local/share"
+    return f"{base.rstrip('/')}/fish"
+
+
+def mirror_argv(hook_dir: str, home: str, env: dict[str, str]) -> list[str]:
+    return ["/bin/sh", "-c", MIRROR, "sh", hook_dir.rstrip("/"), config_dir(home, env), data_dir(home, env)]
+
+
+def mirror_env(env: dict[str, str], hook_dir: str) -> dict[str, str]:
+    out = dict(env)
+    out["XDG_CONFIG_HOME"] = f"{hook_dir.rstrip('/')}/config"
+    out["XDG_DATA_HOME"] = f"{hook_dir.rstrip('/')}/data"
+    return out
+
+
+def unmirror(text: str, hook_dir: str, home: str, env: dict[str, str]) -> str:
+    """The trace (or the environment) with the mirror's paths put back to the user's."""
+    hook = hook_dir.rstrip("/")
+    for kind, real in (("config", config_dir(home, env)), ("data", data_dir(home, env))):
+        text = text.replace(f"{hook}/{kind}/fish", real)
+    return text
+
+
 def hook_path(hook_dir: str) -> str:
     return f"{hook_dir.rstrip('/')}/fish/vendor_functions.d/{HOOK_FUNCTION}.fish"
 
 
 def trace_env(env: dict[str, str], hook_dir: str, info: FishInfo) -> dict[str, str]:
     """The environment fish starts with: tracing on, the hook directory first in XDG_DATA_DIRS."""
-    out = dict(env)
+    out = mirror_env(env, hook_dir)
     out["fish_trace"] = "1"
     original = env.get("XDG_DATA_DIRS")
     parent = info.data_dir.rsplit("/", 1)[0] or "/"
@@ -113,7 +172,7 @@ def trace_env(env: dict[str, str], hook_dir: str, info: FishInfo) -> dict[str, s
 def clean_env(env_out: dict[str, str], traced: dict[str, str], base: dict[str, str]) -> dict[str, str]:
     """The final environment without what tracing added, should the hook not have removed it."""
     out = dict(env_out)
-    for name in ("fish_trace", "XDG_DATA_DIRS"):
+    for name in ("fish_trace", "XDG_DATA_DIRS", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
         if name in traced and out.get(name) == traced[name] and base.get(name) != traced[name]:
             if name in base:
                 out[name] = base[name]
@@ -136,6 +195,9 @@ def hook_script(watched: list[str], hook_dir: str, env: dict[str, str], info: Fi
     original_xdg = env.get("XDG_DATA_DIRS")
     restore_xdg = (f"set -gx XDG_DATA_DIRS {_fish_quote(original_xdg)}" if original_xdg
                    else "set -e XDG_DATA_DIRS")
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME"):  # fish has fixed its own folders by now
+        restore_xdg += (f"\n    set -gx {name} {_fish_quote(env[name])}" if env.get(name)
+                        else f"\n    set -e {name}")
     restore_lang = ""
     if info.version[:1] >= (4,) and env.get("LANG"):
         restore_lang = f"    set -gx LANG {_fish_quote(env['LANG'])}\n"
@@ -147,7 +209,7 @@ function {HOOK_FUNCTION}
 {restore_lang}    set -gu fish_trace $fish_trace
     for __goenv_tui_v in __fish_vendor_completionsdirs __fish_vendor_functionsdirs __fish_vendor_confdirs fish_complete_path fish_function_path
         set -q $__goenv_tui_v
-        and set $__goenv_tui_v (string match -v -- {_fish_quote(hook + '/*')} $$__goenv_tui_v)
+        and set $__goenv_tui_v (string match -v -- {_fish_quote(hook + '/fish/*')} $$__goenv_tui_v)
     end
     # One printf per record, so that nothing (a traced command) can land inside it.
     function __goenv_tui_emit

@@ -331,6 +331,13 @@ class Tracer:
                                     error=f"could not ask {shell_path} for its data directory and version")
             base_env = env = fish.context_env(spec, env)
             hook_dir = self.host.make_temp_dir("goenv-tui-fish-")
+            # fish's own state (universal variables, its folders) in a private mirror: see fish.py.
+            mirrored = self.host.run(fish.mirror_argv(hook_dir, self.opts.home, env), env={"PATH": "/usr/bin:/bin"},
+                                     timeout=10)
+            if not mirrored.ok:
+                self.host.remove_tree(hook_dir)
+                return ContextTrace(spec, shell_path, TraceStatus.ERROR, ub, error="could not prepare a private copy "
+                                    f"of fish's state: {mirrored.error or mirrored.stderr.decode(errors='replace')[:200]}")
             hook = fish.hook_path(hook_dir)
             self.host.makedirs(hook.rsplit("/", 1)[0])
             self.host.write_atomic(hook, fish.hook_script(watched, hook_dir, env, fish_info).encode())
@@ -364,6 +371,11 @@ class Tracer:
             if hook_dir is not None:
                 self.host.remove_tree(hook_dir)
         stderr = res.stderr.decode("utf-8", errors="replace")
+        stdout = res.stdout
+        if hook_dir is not None:
+            stderr = fish.unmirror(stderr, hook_dir, self.opts.home, base_env)
+            stdout = fish.unmirror(stdout.decode("utf-8", errors="surrogateescape"), hook_dir, self.opts.home,
+                                   base_env).encode("utf-8", errors="surrogateescape")
         fish_stop: Location | None = None
         if fish_info is not None and hook_dir is not None:
             records: list[Record] = []
@@ -385,7 +397,7 @@ class Tracer:
             initial = records[0].values if records else {}
             folded = fold(records, watched, dict(initial), start_of)
         files = self._files_read(spec, folded, records)
-        env_out = self._final_env(res.stdout)
+        env_out = self._final_env(stdout)
         if fish_info is not None:
             env_out = fish.clean_env(env_out, env, base_env)
         watched_env = {k: v for k, v in env_out.items() if k in watched or k.startswith("GO") or k.startswith("CGO_")}
@@ -428,7 +440,7 @@ class Tracer:
         if res.duration_ms > self.opts.timeout * 1000 and costly:
             notes.append(f"slow start: {res.duration_ms / 1000:.1f}s traced; most of the time in {costly}")
             common["notes"] = tuple(notes)
-        if not folded.finished or ENV_MARK.encode() not in res.stdout:
+        if not folded.finished or ENV_MARK.encode() not in stdout:
             if prefix and not records:
                 msg = f"could not start bash in a user namespace: {stderr.strip()[:300] or 'no output'}"
                 return ContextTrace(spec, shell_path, TraceStatus.ERROR, error=msg, **common)  # type: ignore[arg-type]

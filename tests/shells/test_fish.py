@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import time
 
 import jsonschema
@@ -15,7 +16,7 @@ from goenv_tui.model import ContextSpec, Location, Op, TraceStatus
 from goenv_tui.report import to_json
 from goenv_tui.shells import fish
 from goenv_tui.shells.contexts import all_specs, is_primary, used_by
-from tests.homes import Home, changes, only_change
+from tests.homes import Home, changes, only_change, snapshot
 from tests.test_report import SCHEMA
 
 pytestmark = pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed")
@@ -144,22 +145,33 @@ def test_fish_add_path_global(home: Home) -> None:
     assert not (home.root / UVARS).exists()  # -g: nothing universal was written
 
 
-def test_fish_add_path_universal_default_then_from_fish_variables(home: Home) -> None:
+def test_fish_add_path_credited_to_config_and_fish_state_left_as_it_was(home: Home) -> None:
     home.dir("sdk/bin")
     home.file(CONFIG, "# sdk\nfish_add_path $HOME/sdk/bin\n")
+    before = snapshot(home.root)
     first = run(home, "fish-login-noninteractive")
     a = only_change(first, "PATH")
     assert (a.location.path, a.location.line, a.via, a.op) == (home.p(CONFIG), 2, "function fish_add_path", Op.PREPEND)
     assert first.env["PATH"].startswith(f"{home.path}/sdk/bin:")
-    # Like a real first start, fish_add_path stored it in the universal fish_user_paths ...
+    # Tracing ran in a private copy of fish's state: no fish_variables, no ~/.local/share/fish.
+    assert snapshot(home.root) == before
+    # So a second trace (or a parallel one) still credits config.fish, not a fish_variables the
+    # first one created.
+    again = run(home, "fish-login-noninteractive")
+    assert only_change(again, "PATH").location == a.location and again.env["PATH"] == first.env["PATH"]
+    # A real start stores it in the universal fish_user_paths ...
+    subprocess.run([shutil.which("fish") or "fish", "-l", "-c", "true"], env={"HOME": home.path, "PATH": "/usr/bin:/bin"},
+                   check=True, timeout=30)
     stored = (home.root / UVARS).read_text().splitlines()
     line = next(i for i, s in enumerate(stored, start=1) if s.startswith("SETUVAR fish_user_paths:"))
     # ... so from then on PATH gets it from fish_variables, and fish_add_path changes nothing.
-    again = run(home, "fish-login-noninteractive")
-    b = only_change(again, "PATH")
+    real = snapshot(home.root)
+    later = run(home, "fish-login-noninteractive")
+    b = only_change(later, "PATH")
     assert (b.location.path, b.location.line, b.via, b.op) == (home.p(UVARS), line, "universal", Op.PREPEND)
-    assert again.env["PATH"] == first.env["PATH"]
-    assert mine(home, again)[0] == UVARS
+    assert later.env["PATH"] == first.env["PATH"]
+    assert mine(home, later)[0] == UVARS
+    assert snapshot(home.root) == real
 
 
 def test_universal_variables_from_fish_variables(home: Home) -> None:
