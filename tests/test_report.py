@@ -36,27 +36,59 @@ def validate(doc: dict) -> None:
     jsonschema.Draft202012Validator(schema).validate(doc)
 
 
-def assert_extends(old: object, new: object, where: str = "$") -> None:
-    """`new` is `old` plus optional additions: every key of old is kept with the same meaning,
-    nothing newly required, no enum value dropped."""
-    if isinstance(old, dict):
-        assert isinstance(new, dict), where
-        for key, value in old.items():
-            assert key in new, f"{where}.{key} was dropped"
-            if key == "required":
-                assert set(new[key]) == set(value), f"{where}.required changed: {value} → {new[key]}"
-            elif key == "enum":
-                assert set(value) <= set(new[key]), f"{where}.enum lost values"
+# Strings the shared contract's patterns accept that an extension must still accept.
+PATTERN_SAMPLES = [f"{s}-{a}-{b}" for s in ("bash", "zsh", "fish") for a in ("login", "nologin")
+                   for b in ("interactive", "noninteractive")] + ["bash-sshd-command"]
+
+
+def extension_problems(shared: object, vendored: object, where: str = "$") -> list[str]:
+    """Why `vendored` is not a compatible extension of `shared` (empty: it is): nothing removed
+    or renamed, nothing newly required, enums and patterns accept at least what they did."""
+    import re
+
+    if isinstance(shared, dict) and isinstance(vendored, dict):
+        out = [f"{where}.{k} removed" for k in shared if k not in vendored]
+        for k in shared:
+            if k not in vendored:
+                continue
+            a, b = shared[k], vendored[k]
+            if k == "required":  # consumers rely on what is required, producers on what is not
+                out += [f"{where}.required gained {n}" for n in b if n not in a]
+                out += [f"{where}.required lost {n}" for n in a if n not in b]
+            elif k == "enum":
+                out += [f"{where}.enum lost {v!r}" for v in a if v not in b]
+            elif k == "pattern" and a != b:
+                out += [f"{where}.pattern no longer accepts {x!r}" for x in PATTERN_SAMPLES
+                        if re.search(a, x) and not re.search(b, x)]
             else:
-                assert_extends(value, new[key], f"{where}.{key}")
-    else:
-        assert old == new, f"{where}: {old!r} → {new!r}"
+                out += extension_problems(a, b, f"{where}.{k}")
+        return out
+    if isinstance(shared, list) and isinstance(vendored, list) and len(shared) == len(vendored):
+        return [p for i, (a, b) in enumerate(zip(shared, vendored, strict=True))
+                for p in extension_problems(a, b, f"{where}[{i}]")]
+    return [] if shared == vendored else [f"{where} changed: {shared!r} -> {vendored!r}"]
 
 
 def test_vendored_schema_matches_the_shared_contract() -> None:
+    vendored = json.loads(SCHEMA.read_text())
     if SHARED.exists():  # present in the workspace; CI clones only this repo
-        assert_extends(json.loads(SHARED.read_text()), json.loads(SCHEMA.read_text()))
-    assert json.loads(SCHEMA.read_text())["$id"] == "goenv-tui/report/v1"
+        assert extension_problems(json.loads(SHARED.read_text()), vendored) == []
+    assert vendored["$id"] == "goenv-tui/report/v1"
+
+
+def test_the_extension_check_catches_breaking_changes() -> None:
+    shared = {"required": ["a"], "properties": {"a": {"type": "string", "pattern": "^bash-sshd-command$"},
+                                                "b": {"enum": ["x", "y"]}}}
+    assert extension_problems(shared, shared) == []
+    wider = {"required": ["a"], "properties": {"a": {"type": "string", "pattern": "^(bash|zsh)-sshd-command$"},
+                                               "b": {"enum": ["x", "y", "z"]}, "c": {"type": "string"}}}
+    assert extension_problems(shared, wider) == []
+    assert extension_problems(shared, {"required": ["a", "c"], "properties": {"a": {"type": "integer"}}}) == [
+        "$.required gained c", "$.properties.b removed", "$.properties.a.pattern removed",
+        "$.properties.a.type changed: 'string' -> 'integer'"]
+    assert extension_problems(shared, {**shared, "properties": {**shared["properties"],
+                                                                "a": {"type": "string", "pattern": "^zsh-x$"}}}) == [
+        "$.properties.a.pattern no longer accepts 'bash-sshd-command'"]
 
 
 def test_json_report_validates_and_carries_the_trace(home: Home) -> None:
@@ -69,7 +101,8 @@ def test_json_report_validates_and_carries_the_trace(home: Home) -> None:
     ctx = {c["id"]: c for c in doc["contexts"]}
     assert set(ctx) == {"bash-login-interactive", "bash-login-noninteractive", "bash-nologin-interactive",
                         "bash-nologin-noninteractive", "bash-sshd-command", "zsh-login-interactive",
-                        "zsh-login-noninteractive", "zsh-nologin-interactive", "zsh-nologin-noninteractive"}
+                        "zsh-login-noninteractive", "zsh-nologin-interactive", "zsh-nologin-noninteractive",
+                        "zsh-sshd-command"}
     assert ctx["zsh-login-interactive"]["env"]["GOROOT"] == "/nowhere/go"
     assert any("VS Code" in u for u in ctx["zsh-login-interactive"]["used_by"])
     var = [v for v in doc["variables"] if v["name"] == "GOROOT" and v["context"] == "zsh-login-interactive"][0]

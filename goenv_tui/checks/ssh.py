@@ -13,7 +13,7 @@ WATCH = ("PATH", "GOROOT", "GOPATH", "GOBIN", "GOFLAGS", "GOPROXY", "GO111MODULE
 
 def _sshd_context(ctx: CheckContext) -> str | None:
     shell = (ctx.facts.login_shell or "bash").rsplit("/", 1)[-1]
-    cid = "bash-sshd-command" if shell == "bash" else f"{shell}-nologin-noninteractive"
+    cid = f"{shell}-sshd-command"
     return cid if cid in ctx.graph.contexts else None
 
 

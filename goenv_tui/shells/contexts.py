@@ -21,8 +21,9 @@ def all_specs(shells: tuple[str, ...] | list[str] = ("bash", "zsh")) -> list[Con
             for interactive in (True, False):
                 cid = f"{shell}-{'login' if login else 'nologin'}-{'interactive' if interactive else 'noninteractive'}"
                 specs.append(ContextSpec(cid, shell, login, interactive))
-        if shell == "bash":
-            specs.append(ContextSpec("bash-sshd-command", "bash", False, False, sshd_command=True))
+        # What sshd runs for `ssh host cmd` (and Remote-SSH's `ssh -T host bash`) when this is the
+        # login shell: `$SHELL -c cmd` with sshd's own environment (its PATH, SSH_CLIENT, …).
+        specs.append(ContextSpec(f"{shell}-sshd-command", shell, False, False, sshd_command=True))
     return specs
 
 
@@ -40,13 +41,16 @@ def all_specs(shells: tuple[str, ...] | list[str] = ("bash", "zsh")) -> list[Con
 #   extension host on the remote side (src/vs/server/node/extensionHostConnection.ts), so
 #   gopls and dlv under Remote-SSH see the login-interactive environment.
 # - sshd runs `ssh host cmd` as `$SHELL -c cmd`, and `ssh host` as a login shell (openssh
-#   session.c do_child). Debian's bash (SSH_SOURCE_BASHRC) then reads ~/.bashrc: that is
-#   `bash-sshd-command`. Remote-SSH starts its server with `ssh -T host bash` (extension logs in
+#   session.c do_child), with its own environment: PATH from its compiled-in default,
+#   SSH_CLIENT/SSH_CONNECTION, no SHLVL. That is `{bash,zsh,fish}-sshd-command`: Debian's bash
+#   (SSH_SOURCE_BASHRC) then reads ~/.bashrc, `zsh -c` reads ~/.zshenv (and /etc/zsh/zshenv),
+#   `fish -c` reads conf.d and config.fish (`status is-login` and `is-interactive` false).
+#   Remote-SSH starts its server with `ssh -T host bash` (extension logs in
 #   microsoft/vscode-remote-release issues), i.e. `$SHELL -c bash`.
 # - JetBrains IDEs on macOS load the shell environment with `$SHELL -l -i -c`
 #   (intellij-community EnvironmentUtil.java); not on Linux.
 # - fish as the login shell: the rules above hold unchanged. shellEnv.ts passes `-i -l -c` to
-#   fish too (fish-login-interactive); sshd's `$SHELL -c cmd` is fish-nologin-noninteractive; the
+#   fish too (fish-login-interactive); sshd's `$SHELL -c cmd` is fish-sshd-command; the
 #   Linux integrated terminal starts `fish` (fish-nologin-interactive). fish reads every startup
 #   file in every mode: only `status is-login` / `status is-interactive` tell the contexts apart.
 
@@ -78,8 +82,6 @@ def used_by(spec: ContextSpec, os_name: str, login_shell: str | None) -> list[st
             out += ["VS Code integrated terminal (Linux)", "terminal emulators (GNOME Terminal, Konsole, …)"]
         out += [f"`{spec.shell}` started from another shell"]
         return out
-    if is_login_shell and spec.shell != "bash":
-        out += ["`ssh host cmd`", "VS Code Remote-SSH server start (`ssh -T host bash`)"]
     out += [f"`{spec.shell} -c` and {spec.shell} scripts"]
     if spec.shell == "bash":
         out += ["cron jobs with SHELL=/bin/bash"]
@@ -97,7 +99,6 @@ def is_primary(spec: ContextSpec, os_name: str, login_shell: str | None) -> bool
         return False
     if spec.sshd_command:
         return True
-    if spec.interactive:
-        return True
-    # A non-interactive, non-login zsh is what `ssh host cmd` runs when zsh is the login shell.
-    return not spec.login and spec.shell != "bash"
+    # `ssh host cmd` is the sshd-command context; a bare `$SHELL -c` (scripts) or `-l -c` is not
+    # how terminals and editors start tools.
+    return spec.interactive

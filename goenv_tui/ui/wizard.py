@@ -50,7 +50,7 @@ def contexts_for(editor: str, login_shell: str | None, os_name: str) -> list[str
     shell = shell if shell in ("bash", "zsh") else "bash"
     mac = os_name == "darwin"
     interactive = f"{shell}-login-interactive" if mac else f"{shell}-nologin-interactive"
-    sshd = "bash-sshd-command" if shell == "bash" else f"{shell}-nologin-noninteractive"
+    sshd = f"{shell}-sshd-command"
     return {
         "vscode-gui": [f"{shell}-login-interactive"],
         "vscode-terminal": [interactive],

@@ -73,7 +73,7 @@ def test_go_variable_differs_between_contexts(home: Home) -> None:
     d = home.diagnose(shells=("zsh",), login_shell="/bin/zsh")
     [f] = fired(d, "GOENV-CTXDIFF-001")
     assert f.variable == "GOFLAGS" and locs(f, home) == [("~/.zshrc", 1)]
-    assert any("unset in zsh-nologin-noninteractive" in c for c in f.chain)
+    assert any("unset in zsh-sshd-command" in c for c in f.chain)
 
 
 def test_path_entry_differs_and_go_dir_is_a_warning(home: Home) -> None:

@@ -39,14 +39,16 @@ def mine(home: Home, trace) -> list[str]:
 def test_contexts_and_who_uses_them() -> None:
     ids = [s.id for s in all_specs(FISH)]
     assert ids == ["fish-login-interactive", "fish-login-noninteractive",
-                   "fish-nologin-interactive", "fish-nologin-noninteractive"]
+                   "fish-nologin-interactive", "fish-nologin-noninteractive", "fish-sshd-command"]
     assert [s.id for s in all_specs()] == [s.id for s in all_specs(("bash", "zsh"))]  # default unchanged
     spec = {s.id: s for s in all_specs(FISH)}
     gui = used_by(spec["fish-login-interactive"], "linux", LOGIN)
     assert "VS Code started from the Dock/launcher (`$SHELL -i -l -c`)" in gui
-    assert "`ssh host cmd`" in used_by(spec["fish-nologin-noninteractive"], "linux", LOGIN)
+    assert "`ssh host cmd`" in used_by(spec["fish-sshd-command"], "linux", LOGIN)
+    assert "`ssh host cmd`" not in used_by(spec["fish-nologin-noninteractive"], "linux", LOGIN)
     assert "VS Code integrated terminal (Linux)" in used_by(spec["fish-nologin-interactive"], "linux", LOGIN)
-    assert is_primary(spec["fish-nologin-noninteractive"], "linux", LOGIN)
+    assert is_primary(spec["fish-sshd-command"], "linux", LOGIN)
+    assert not is_primary(spec["fish-nologin-noninteractive"], "linux", LOGIN)
     assert not is_primary(spec["fish-login-noninteractive"], "linux", LOGIN)
     assert not is_primary(spec["fish-login-interactive"], "linux", "/bin/bash")
     assert fish.argv(ContextSpec("x", "fish", True, True), "/usr/bin/fish", "true") == ["/usr/bin/fish", "-l", "-i", "-c", "true"]
@@ -109,6 +111,7 @@ def test_status_is_login_and_is_interactive_branches(home: Home) -> None:
         "fish-login-noninteractive": (login, []),
         "fish-nologin-interactive": (other, flags),
         "fish-nologin-noninteractive": (other, []),
+        "fish-sshd-command": (other, []),
     }
     t = traces["fish-nologin-noninteractive"]
     assert (home.p(CONFIG), 4) in t.executed and (home.p(CONFIG), 2) not in t.executed
@@ -374,8 +377,8 @@ def test_diagnose_end_to_end(home: Home) -> None:
     assert all(c.status is TraceStatus.OK for c in ctx.values()), {c.id: c.error for c in ctx.values()}
     assert ctx["fish-login-interactive"].env["GOFLAGS"] == "-mod=mod"
     assert "GOFLAGS" not in ctx["fish-nologin-noninteractive"].env
-    assert d.facts.primary == {"fish-login-interactive", "fish-nologin-interactive", "fish-nologin-noninteractive"}
-    guard = [f for f in d.findings if f.check == "GOENV-GUARD-001" and f.contexts == ("fish-nologin-noninteractive",)]
+    assert d.facts.primary == {"fish-login-interactive", "fish-nologin-interactive", "fish-sshd-command"}
+    guard = [f for f in d.findings if f.check == "GOENV-GUARD-001" and f.contexts == ("fish-sshd-command",)]
     assert len(guard) == 1 and guard[0].locations[0] == Location(home.p(CONFIG), 3)
     doc = to_json(d)
     jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text())).validate(doc)

@@ -22,6 +22,7 @@ def test_files_read_per_context(home: Home) -> None:
         "zsh-login-noninteractive": [".zshenv", ".zprofile", ".zlogin"],
         "zsh-nologin-interactive": [".zshenv", ".zshrc"],
         "zsh-nologin-noninteractive": [".zshenv"],
+        "zsh-sshd-command": [".zshenv"],  # sshd's `zsh -c cmd`
     }
     for t in traces.values():
         assert t.status is TraceStatus.OK

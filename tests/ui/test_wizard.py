@@ -68,7 +68,7 @@ def test_contexts_for_each_way_of_starting_the_editor() -> None:
     assert contexts_for("remote-ssh", "/bin/bash", "linux") == ["bash-sshd-command", "bash-login-interactive"]
     assert contexts_for("vscode-gui", "/bin/zsh", "darwin") == ["zsh-login-interactive"]
     assert contexts_for("terminal", "/bin/zsh", "linux") == ["zsh-nologin-interactive"]
-    assert contexts_for("ssh-cmd", "/usr/bin/zsh", "linux") == ["zsh-nologin-noninteractive"]
+    assert contexts_for("ssh-cmd", "/usr/bin/zsh", "linux") == ["zsh-sshd-command"]
 
 
 async def test_every_step_and_the_saved_progress() -> None:
