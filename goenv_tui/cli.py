@@ -15,6 +15,8 @@ import traceback
 from collections.abc import Sequence
 
 from goenv_tui import __version__
+from goenv_tui.charset import detect as detect_charset
+from goenv_tui.charset import to_ascii
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 KNOWN_SHELLS = ("bash", "zsh", "fish")
@@ -188,7 +190,11 @@ def _report(args: argparse.Namespace, host) -> int:
         if color is None:
             color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
         width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 100
-        sys.stdout.write(render_text(d, verbose=args.verbose, color=color, width=width, wrap=sys.stdout.isatty()))
+        text = render_text(d, verbose=args.verbose, color=color, width=width, wrap=sys.stdout.isatty())
+        charset = detect_charset()
+        if not charset.utf8:
+            text = to_ascii(text + (charset.note() + "\n" if args.verbose else ""), wide=True)
+        sys.stdout.write(text)
     if d.facts.lost:
         print(f"goenv-tui: {d.facts.lost}; the report holds what was collected before", file=sys.stderr)
         return EXIT_USAGE
@@ -348,6 +354,7 @@ def _tui(args: argparse.Namespace, host) -> int:
 
     opts, workspace = _options(args, host)
     app = GoenvApp(opts, workspace, host=host, probes=not args.no_probes)
+    _fit_charset(app)
     app.run()
     if os.environ.get("GOENV_TUI_TIMINGS"):
         print(f"first paint {app.first_paint or 0:.3f}s, all findings {app.ready_at or 0:.3f}s")
@@ -358,8 +365,18 @@ def _wizard(args: argparse.Namespace, host) -> int:
     from goenv_tui.ui.wizard import WizardApp
 
     opts, workspace = _options(args, host)
-    WizardApp(opts, workspace, host=host, fresh=args.start_over).run()
+    app = WizardApp(opts, workspace, host=host, fresh=args.start_over)
+    _fit_charset(app)
+    app.run()
     return EXIT_OK
+
+
+def _fit_charset(app) -> None:
+    """ASCII frames and symbols on a terminal whose locale is not UTF-8 (goenv_tui/charset.py)."""
+    if not detect_charset().utf8:
+        from goenv_tui.ui.ascii_driver import ascii_driver
+
+        app.driver_class = ascii_driver(app.driver_class)
 
 
 COMMANDS = {"report": _report, "fix": _fix, "graph": _graph, "undo": _undo, "wizard": _wizard, None: _tui}

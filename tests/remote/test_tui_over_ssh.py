@@ -23,6 +23,8 @@ def test_tui_inside_an_ssh_session(sshd, tmp_path: Path) -> None:
         term.wait("warning", "the findings")
         first = term.screen()
         assert "[over ssh]" in first
+        # sshd passes no LANG here (as often): ASCII frames, never `qqq`/`x` line drawing.
+        assert first.isascii() and "qqq" not in first and "----" in first, first
         term.send("2")
         term.wait("~/.bashrc", "the init chain", 20)
         term.send("q")
