@@ -81,6 +81,10 @@ def open_sandbox(host: Host) -> GoSandbox:
     root = host.make_temp_dir("goenv-tui-go-")
     host.makedirs(f"{root}/telemetry")
     host.write_atomic(f"{root}/telemetry/mode", b"off")
+    # gopls and dlv keep telemetry in UserConfigDir/go/telemetry (here: the probes' own
+    # XDG_CONFIG_HOME); "off" there too, so they start no upload child that could outlive them.
+    host.makedirs(f"{root}/config/go/telemetry")
+    host.write_atomic(f"{root}/config/go/telemetry/mode", b"off")
     base = posixpath.dirname(root.rstrip("/")) or "/tmp"
     cache = f"{base}/{CACHE_PREFIX}{host.euid()}"
     res = host.run(["/bin/sh", "-c", _ENSURE, "sh", cache], env={"PATH": "/usr/bin:/bin"}, timeout=10)
