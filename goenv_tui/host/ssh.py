@@ -1,35 +1,54 @@
 """The Host for a remote machine, through the user's own OpenSSH client.
 
 One multiplexed connection (ControlMaster on a private socket) carries everything: the user's
-ssh config, agent, ProxyJump and known_hosts apply as they do for `ssh` itself. pexpect drives
-the master only while it may ask something (a new host key, a password, a passphrase); the
-answers come from the caller (the CLI asks on the terminal). File operations go through a small
-Python agent on the remote side over one channel; commands run through the master with a remote
-`timeout` so a hang is killed there too. If the connection drops, every later call fails fast
-with a clear "connection … lost" and the diagnosis ends with what it collected.
+ssh config, agent, ProxyJump and known_hosts apply as they do for `ssh` itself. The ssh process
+that is the master also runs a small Python agent on the remote side, so the agent starts with
+the connection; its first line says who and where it runs. ssh asks its questions (a new host
+key, a password, a passphrase) through SSH_ASKPASS, whose helper hands them to the caller (the
+CLI asks on the terminal). File operations go through the agent over that one channel; commands
+run through the master with a remote `timeout` so a hang is killed there too. If the connection
+drops, every later call fails fast with a clear "connection … lost" and the diagnosis ends with
+what it collected.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import shlex
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
-import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-
-import pexpect
 
 from goenv_tui.host.base import FileInfo, HostError, RunResult
 from goenv_tui.host.process import run_process
 from goenv_tui.host.ssh_agent import AGENT
 
 Ask = Callable[[str, bool], str]  # (prompt, secret) → answer
+
+# The SSH_ASKPASS helper: sends ssh's prompt (argv[1]) to the SSHHost, prints the answer; no
+# answer (the prompt cannot be answered) makes it fail, and ssh gives up.
+ASKPASS = """#!{python}
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect({sock})
+s.sendall((sys.argv[1] if len(sys.argv) > 1 else "").encode() + b"\\0")
+data = b""
+while True:
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    data += chunk
+if not data.startswith(b"\\x06"):
+    sys.exit(1)
+sys.stdout.write(data[1:].decode() + "\\n")
+"""
 
 
 class ConnectionLost(HostError):
@@ -47,7 +66,7 @@ class SSHHost:
         self.lost: str | None = None
         self._dir = tempfile.mkdtemp(prefix="goenv-ssh-")
         self.control = os.path.join(self._dir, "cm")
-        self._master: pexpect.spawn | None = None
+        self._master: subprocess.Popen[bytes] | None = None  # the ssh that is master and agent
         self._agent: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
         # Answers to lookups (stat, lstat, realpath, which), valid for one diagnosis: a diagnosis
@@ -55,8 +74,10 @@ class SSHHost:
         self._cache: dict[tuple, object] = {}
         self._pending: dict[int, tuple[threading.Event, list[dict]]] = {}
         self._next = 0
+        self._ready: dict = {}
         self._connect(connect_timeout)
-        info = self._call("info")
+        # The agent says who and where it is in its first line (no round trip for it).
+        info = self._ready.get("info") or self._call("info")
         self.name = info["hostname"]
         self._system = info["system"].lower()
         self._machine = info["machine"].lower()
@@ -64,56 +85,94 @@ class SSHHost:
         self._home = info["home"]
         self._shell = info["shell"]
         self._environ = dict(info["environ"])
-        self._has_timeout = self.which("timeout", "/usr/bin:/bin:/usr/local/bin") is not None
+        has = info.get("has_timeout")
+        self._has_timeout = has if has is not None else self.which("timeout", "/usr/bin:/bin:/usr/local/bin") is not None
 
     # connection ----------------------------------------------------------------------------
     def _ssh(self, *extra: str) -> list[str]:
         return ["ssh", "-S", self.control, "-o", "ControlMaster=no", "-o", "BatchMode=yes", *self.options, *extra]
 
     def _connect(self, timeout: float) -> None:
-        argv = ["-M", "-S", self.control, "-N", "-o", "ControlPersist=no", "-o", "ServerAliveInterval=15",
-                *self.options, self.target]
-        child = pexpect.spawn("ssh", argv, encoding="utf-8", codec_errors="replace", timeout=timeout)
-        self._master = child
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._check():
-                break
-            i = child.expect([r"\(yes/no(/\[fingerprint\])?\)\?", r"[Pp]assword:", r"[Pp]assphrase for key[^:]*:",
-                              pexpect.EOF, pexpect.TIMEOUT], timeout=0.3)
-            if i in (0, 1, 2):
-                prompt = (child.before or "").strip().splitlines()[-1:] + [child.after or ""]
-                text = " ".join(p for p in prompt if p).strip()
-                if self.ask is None:
-                    self.close()
-                    raise HostError(f"ssh {self.target} asks: {text!r}; run `ssh {self.target}` once to answer it")
-                child.sendline(self.ask(text, i != 0))
-            elif i == 3:
-                why = (child.before or "").strip().splitlines()
-                self.close()
-                raise HostError(f"cannot connect to {self.target}: {why[-1] if why else 'ssh exited'}")
-        else:
+        """One ssh process is the ControlMaster *and* runs the agent: the agent starts with the
+        connection (no second channel to wait for, no polling for the master). ssh has no
+        terminal here, so it asks its questions (host key, password, passphrase) through
+        SSH_ASKPASS: a tiny helper that hands each prompt to `self.ask` over a private socket."""
+        self._askpass_error: str | None = None
+        env = dict(os.environ)
+        env.update(self._askpass_env())
+        argv = ["ssh", "-M", "-S", self.control, "-o", "ControlPersist=no", "-o", "ServerAliveInterval=15", "-T",
+                *self.options, self.target, "python3 -u -c " + shlex.quote(AGENT)]
+        self._agent = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                       env=env, start_new_session=True)
+        self._master = self._agent
+        first: list[bytes] = []
+        reader = threading.Thread(target=lambda: first.append(self._agent.stdout.readline()),  # type: ignore[union-attr]
+                                  name="ssh-connect", daemon=True)
+        reader.start()
+        reader.join(timeout)
+        line = first[0] if first else b""
+        if line.startswith(b'{"ready"'):
+            self._ready = json.loads(line)
+            threading.Thread(target=self._read_answers, name="ssh-agent-reader", daemon=True).start()
+            return
+        if not first:
             self.close()
             raise HostError(f"cannot connect to {self.target}: no answer within {timeout:g}s")
-        self._start_agent()
+        try:
+            self._agent.wait(timeout=5)
+            err = (self._agent.stderr.read(4000) if self._agent.stderr else b"").decode(errors="replace")
+        except subprocess.TimeoutExpired:
+            err = ""
+        self.close()
+        lines = [ln for ln in err.strip().splitlines() if ln.strip()]
+        if self._askpass_error:
+            raise HostError(self._askpass_error)
+        if any("python3" in ln and "not found" in ln for ln in lines):
+            raise HostError(f"cannot start the file agent on {self.target} (the remote host needs python3): {lines[-1]}")
+        raise HostError(f"cannot connect to {self.target}: {lines[-1] if lines else 'ssh exited'}")
 
-    def _check(self) -> bool:
-        res = subprocess.run(["ssh", "-S", self.control, "-O", "check", *self.options, self.target],
-                             stdin=subprocess.DEVNULL, capture_output=True, timeout=10)
-        return res.returncode == 0
+    def _askpass_env(self) -> dict[str, str]:
+        """SSH_ASKPASS pointing at a helper that asks `self.ask` (through a socket only we can open)."""
+        import socket
 
-    def _start_agent(self) -> None:
-        argv = self._ssh("-T", self.target, "python3 -u -c " + shlex.quote(AGENT))
-        self._agent = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                       stderr=subprocess.PIPE, start_new_session=True)
-        assert self._agent.stdout is not None
-        line = self._agent.stdout.readline()
-        if not line.startswith(b'{"ready"'):
-            err = (self._agent.stderr.read(2000) if self._agent.stderr else b"").decode(errors="replace")
-            self.close()
-            hint = " (the remote host needs python3)" if "python3" in err and "not found" in err else ""
-            raise HostError(f"cannot start the file agent on {self.target}{hint}: {err.strip()[:300]}")
-        threading.Thread(target=self._read_answers, name="ssh-agent-reader", daemon=True).start()
+        path = os.path.join(self._dir, "ask.sock")
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        server.bind(path)
+        server.listen(4)
+        self._ask_server = server
+        helper = os.path.join(self._dir, "askpass")
+        with open(helper, "w", encoding="utf-8") as fh:
+            fh.write(ASKPASS.format(python=shlex.quote(sys.executable), sock=repr(path)))
+        os.chmod(helper, 0o700)
+        threading.Thread(target=self._answer_prompts, name="ssh-askpass", daemon=True).start()
+        return {"SSH_ASKPASS": helper, "SSH_ASKPASS_REQUIRE": "force"}
+
+    def _answer_prompts(self) -> None:
+        server = self._ask_server
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return  # closed
+            with conn:
+                data = b""
+                while not data.endswith(b"\0"):
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+                prompt = data.rstrip(b"\0").decode(errors="replace").strip()
+                confirm = "(yes/no" in prompt
+                if self.ask is None:
+                    self._askpass_error = (f"ssh {self.target} asks: {prompt!r}; "
+                                           f"run `ssh {self.target}` once to answer it")
+                    continue  # no answer: the helper fails, ssh gives up
+                try:
+                    answer = self.ask(prompt, not confirm)
+                except Exception as exc:  # noqa: BLE001 - any failure to answer is a refusal
+                    self._askpass_error = str(exc) or f"ssh {self.target} asks: {prompt!r}"
+                    continue
+                conn.sendall(b"\x06" + answer.encode())
 
     def _read_answers(self) -> None:
         """Reader thread: hand each answer to the call waiting for its id."""
@@ -164,19 +223,29 @@ class SSHHost:
         return res["result"]
 
     def close(self) -> None:
-        if self._agent is not None:
+        """End the agent (its stdin closes), which ends the session and with it the master."""
+        agent, self._agent, self._master = self._agent, None, None
+        if agent is not None:
+            with contextlib.suppress(OSError):
+                if agent.stdin:
+                    agent.stdin.close()
             try:
-                if self._agent.stdin:
-                    self._agent.stdin.close()
-                self._agent.wait(timeout=3)
-            except Exception:
-                self._agent.kill()
-            self._agent = None
-        if self._master is not None:
-            subprocess.run(["ssh", "-S", self.control, "-O", "exit", *self.options, self.target],
-                           stdin=subprocess.DEVNULL, capture_output=True, timeout=10)
-            self._master.close(force=True)
-            self._master = None
+                agent.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                agent.terminate()
+                try:
+                    agent.wait(timeout=2)
+                except subprocess.TimeoutExpired:
+                    agent.kill()
+                    agent.wait()
+            for stream in (agent.stdout, agent.stderr):
+                with contextlib.suppress(OSError):
+                    if stream:
+                        stream.close()
+        server = getattr(self, "_ask_server", None)
+        if server is not None:
+            with contextlib.suppress(OSError):
+                server.close()
         shutil.rmtree(self._dir, ignore_errors=True)
 
     def __enter__(self) -> SSHHost:

@@ -212,7 +212,8 @@ def handle(req):
     if op == "info":
         pw = pwd.getpwuid(os.getuid())
         return {"hostname": socket.gethostname(), "system": platform.system(), "machine": platform.machine(),
-                "euid": os.geteuid(), "home": os.path.expanduser("~"), "shell": pw.pw_shell, "environ": dict(os.environ)}
+                "euid": os.geteuid(), "home": os.path.expanduser("~"), "shell": pw.pw_shell, "environ": dict(os.environ),
+                "has_timeout": shutil.which("timeout", path="/usr/bin:/bin:/usr/local/bin") is not None}
     raise ValueError("unknown op " + op)
 
 out = sys.stdout
@@ -230,7 +231,7 @@ def serve(req):
         out.write(json.dumps(res) + "\n")
         out.flush()
 
-out.write(json.dumps({"ready": True}) + "\n")
+out.write(json.dumps({"ready": True, "info": handle({"op": "info"})}) + "\n")
 out.flush()
 for line in sys.stdin:
     # Every request in its own thread: shells traced in parallel, file lookups in between.

@@ -187,3 +187,31 @@ def test_idle_deadline_over_ssh_tells_stuck_from_slow(sshd) -> None:
     assert stuck.timed_out and stuck.stalled and stuck.duration_ms < 10_000
     assert "no progress for 1s" in (stuck.error or "")
     assert busy.ok and not busy.stalled and busy.stdout == b"done\n" and busy.duration_ms > 2000
+
+
+def test_prompts_go_to_the_callers_ask_and_unanswered_ones_are_clear(sshd, tmp_path: Path) -> None:
+    """ssh asks through SSH_ASKPASS: a key passphrase reaches `ask` (not secret-less), the
+    connection works with the answer; without `ask` the error names the question."""
+    key = tmp_path / "pkey"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "s3cret", "-f", str(key)], check=True)
+    auth = sshd.root / "authorized_keys"
+    original = auth.read_text()
+    auth.write_text(original + (tmp_path / "pkey.pub").read_text())
+    try:
+        config = tmp_path / "ssh_config"
+        config.write_text(sshd.config.read_text().replace(str(sshd.root / "clientkey"), str(key)))
+        opts = ["-F", str(config), "-o", "IdentityAgent=none"]
+        asked: list[tuple[str, bool]] = []
+
+        def ask(prompt: str, secret: bool) -> str:
+            asked.append((prompt, secret))
+            return "s3cret"
+
+        with SSHHost(sshd.target(), opts, ask=ask) as host:
+            assert host.home() == str(sshd.home)
+        assert asked and "passphrase" in asked[0][0].lower() and asked[0][1] is True
+        with pytest.raises(Exception) as err:
+            SSHHost(sshd.target(), opts, connect_timeout=20)
+        assert "asks" in str(err.value) and "passphrase" in str(err.value).lower()
+    finally:
+        auth.write_text(original)

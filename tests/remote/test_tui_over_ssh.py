@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import goenv_tui
 from tests.homes import goenv_tui_exe
 from tests.remote.test_ssh import BROKEN, fill_home
 from tests.tmux import Terminal
@@ -18,7 +19,9 @@ pytestmark = pytest.mark.slow
 def test_tui_inside_an_ssh_session(sshd, tmp_path: Path) -> None:
     exe = goenv_tui_exe()
     fill_home(sshd, BROKEN)
-    remote = f"{exe} --home {sshd.home} --shell bash --login-shell /bin/bash --no-probes"
+    # The package under test (sshd gives the session no PYTHONPATH of ours).
+    tree = Path(goenv_tui.__file__).resolve().parents[1]
+    remote = f"env PYTHONPATH={tree} {exe} --home {sshd.home} --shell bash --login-shell /bin/bash --no-probes"
     with Terminal(f"ssh -t -F {sshd.config} root@goenvtest {remote!r}", tmp_path, env=["TERM=screen"]) as term:
         term.wait("warning", "the findings")
         first = term.screen()
