@@ -300,7 +300,7 @@ def test_no_go_is_not_claimed_when_the_contexts_that_matter_did_not_finish(home:
     # `zsh -c` (ssh host cmd) reads no .zshrc and really lacks go; the hung contexts are not judged.
     nogo = [f for f in d.findings if f.check == "GOENV-GO-001"]
     assert [(f.title, f.contexts) for f in nogo] == [
-        ("No `go` on PATH in zsh-nologin-noninteractive", ("zsh-nologin-noninteractive",))]
+        ("No `go` on PATH in zsh-sshd-command", ("zsh-sshd-command",))]
     assert "did not finish" in nogo[0].detail
     # The real shell does find go there once started (the trace had no chance to see it).
     res = subprocess.run(["/bin/zsh", "-c", "path=(/usr/local/go/bin $path); whence -p go"], capture_output=True,
