@@ -7,9 +7,13 @@ on stderr; a traceback only with --debug).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import math
 import os
 import posixpath
+import shlex
 import shutil
+import signal
 import sys
 import traceback
 from collections.abc import Sequence
@@ -26,27 +30,103 @@ class UsageError(Exception):
     """Bad input from the user: reported in one line, exit code 2."""
 
 
+class Stopped(Exception):
+    """goenv-tui got SIGTERM, SIGHUP (its terminal closed) or SIGINT; `killed` processes it had
+    started were killed at once."""
+
+    def __init__(self, signum: int, killed: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+        self.killed = killed
+
+
+def _on_signal(signum: int, frame: object) -> None:
+    # Kill first, then unwind: the workers' thread pool is joined on the way out, and would
+    # otherwise wait for every traced shell to reach its deadline.
+    raise Stopped(signum, _stop_children())
+
+
+def _stop_children() -> int:
+    """Kill every process goenv-tui started (traced shells, go, probes) and all they started."""
+    from goenv_tui.host.process import stop_all
+
+    return len(stop_all())
+
+
+def _say(message: str) -> None:
+    with contextlib.suppress(OSError, ValueError):  # the terminal may be gone (SIGHUP)
+        print(message, file=sys.stderr)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(message)
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--home", metavar="DIR", help="analyse this home directory instead of $HOME")
-    p.add_argument("--workspace", metavar="DIR", help="the Go workspace (default: the go.work or go.mod folder "
-                                                       "around the current directory, as go finds it; none outside one)")
-    p.add_argument("--shell", metavar="LIST", help="shells to trace, comma-separated (default: bash,zsh, and fish "
-                                                     "when it is the login shell)")
-    p.add_argument("--login-shell", metavar="PATH", help="treat this as the user's login shell (default: from the passwd entry)")
-    p.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",
-                   help="a context that runs no new line for this long is stuck (default: 5); one that keeps "
-                        "running lines is slow, not stuck, and is given up to 60 s")
-    p.add_argument("--demo", action="store_true", help="use the bundled broken example home")
-    p.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
-    p.add_argument("--no-probes", action="store_true", help="skip the live probes of gopls, dlv and go build")
-    p.add_argument("--ssh", metavar="[USER@]HOST", help="diagnose a remote host through your own ssh client")
-    p.add_argument("--ssh-option", action="append", metavar="OPT", help="an ssh -o option (repeatable)")
-    p.add_argument("--ssh-config", metavar="FILE", help="an ssh config file (ssh -F)")
+def _timeout(text: str) -> float:
+    """A deadline in seconds: a finite positive number (`nan` would never expire, `inf` never ends)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a finite number of seconds greater than 0")
+    return value
+
+
+# The options every command takes, accepted before or after the subcommand (`goenv-tui --home H
+# report` and `goenv-tui report --home H` mean the same).
+COMMON = ("home", "workspace", "shell", "login_shell", "timeout", "demo", "debug", "no_probes", "ssh",
+          "ssh_option", "ssh_config")
+_SUB = "sub_"
+
+
+def _common(p: argparse.ArgumentParser, sub: bool = False) -> None:
+    def add(*flags: str, **kw) -> None:
+        dest = flags[0].lstrip("-").replace("-", "_")
+        if sub:
+            # A subcommand's defaults must not overwrite what was given before the subcommand.
+            kw["default"] = argparse.SUPPRESS
+            kw["dest"] = _SUB + dest
+        p.add_argument(*flags, **kw)
+
+    add("--home", metavar="DIR", help="analyse this home directory instead of $HOME")
+    add("--workspace", metavar="DIR", help="the Go workspace (default: the go.work or go.mod folder "
+                                            "around the current directory, as go finds it; none outside one)")
+    add("--shell", metavar="LIST", help="shells to trace, comma-separated (default: bash,zsh, and fish "
+                                          "when it is the login shell)")
+    add("--login-shell", metavar="PATH", help="treat this as the user's login shell (default: from the passwd entry)")
+    add("--timeout", type=_timeout, default=5.0, metavar="SECONDS",
+        help="a context that runs no new line for this long is stuck (default: 5); one that keeps "
+             "running lines is slow, not stuck, and is given up to 60 s")
+    add("--demo", action="store_true", help="use the bundled broken example home")
+    add("--debug", action="store_true", help="show tracebacks for internal errors")
+    add("--no-probes", action="store_true", help="skip the live probes of gopls, dlv and go build")
+    add("--ssh", metavar="[USER@]HOST", help="diagnose a remote host through your own ssh client")
+    add("--ssh-option", action="append", metavar="OPT", help="an ssh -o option (repeatable)")
+    add("--ssh-config", metavar="FILE", help="an ssh config file (ssh -F)")
+
+
+def _merge_common(args: argparse.Namespace) -> argparse.Namespace:
+    """Fold the options given after the subcommand into those given before it; the same option
+    given in both places with different values is an error, not a silent choice."""
+    defaults = build_parser().parse_args([])
+    for name in COMMON:
+        if not hasattr(args, _SUB + name):
+            continue
+        later = getattr(args, _SUB + name)
+        delattr(args, _SUB + name)
+        earlier = getattr(args, name)
+        if name == "ssh_option":
+            setattr(args, name, (earlier or []) + (later or []))
+        elif isinstance(later, bool):
+            setattr(args, name, earlier or later)
+        else:
+            if earlier != getattr(defaults, name) and earlier != later:
+                flag = "--" + name.replace("_", "-")
+                raise UsageError(f"{flag} given twice ({earlier!r} before the command, {later!r} after it)")
+            setattr(args, name, later)
+    return args
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,30 +140,31 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--text", action="store_true", help="human-readable (default)")
     rep.add_argument("-v", "--verbose", action="store_true", help="every finding, detail and context")
     rep.add_argument("--color", choices=("auto", "always", "never"), default="auto")
-    _common(rep)
+    _common(rep, sub=True)
     fix = sub.add_parser("fix", help="preview and apply a finding's fix (with backup and undo)")
     fix.add_argument("finding", metavar="FINDING_ID", help="a finding id from the report (a unique prefix is enough)")
     fix.add_argument("--fix", dest="fix_id", metavar="FIX_ID", help="which fix, when a finding offers several")
-    fix.add_argument("--dry-run", action="store_true", help="show the exact change and stop")
-    fix.add_argument("--yes", action="store_true", help="apply without asking")
+    fix_mode = fix.add_mutually_exclusive_group()
+    fix_mode.add_argument("--dry-run", action="store_true", help="show the exact change and stop")
+    fix_mode.add_argument("--yes", action="store_true", help="apply without asking")
     fix.add_argument("--force-unsafe", action="store_true",
                      help="apply even a fix whose trial on a private copy was not safe (the trial's evidence is shown)")
-    _common(fix)
+    _common(fix, sub=True)
     wiz = sub.add_parser("wizard", help="a guided fix for someone who just wants Go working in their editor")
     wiz.add_argument("--start-over", action="store_true", help="forget the saved progress")
-    _common(wiz)
+    _common(wiz, sub=True)
     gr = sub.add_parser("graph", help="write the environment graph (or the part about one context or variable)")
     gr.add_argument("--format", choices=("dot", "graphml", "json"), default="json",
                     help="json (node-link, contracts/graph.schema.json), graphml, or dot for `dot -Tsvg`")
     gr.add_argument("--context", metavar="C", help="only what context C reads, sets and runs")
     gr.add_argument("--variable", metavar="V", help="only variable V: who set it, through which files, what it reaches")
     gr.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
-    _common(gr)
+    _common(gr, sub=True)
     undo = sub.add_parser("undo", help="undo a fix from the journal, or list the journal")
     undo.add_argument("entry", metavar="ENTRY_ID", nargs="?", help="a journal entry id (a unique prefix is enough)")
     undo.add_argument("--list", action="store_true", help="list what was changed, newest last")
     undo.add_argument("--yes", action="store_true", help="undo without asking (the latest fix when no id is given)")
-    _common(undo)
+    _common(undo, sub=True)
     return parser
 
 
@@ -139,9 +220,15 @@ def _options(args: argparse.Namespace, host=None):
         from goenv_tui.host import LocalHost
 
         host = LocalHost()
-    if args.demo and args.home:
+    if args.demo and args.home is not None:
         raise UsageError("--demo and --home cannot be used together")
+    if args.home is not None and not args.home.strip():
+        raise UsageError("--home: empty path (leave the option out to analyse your own home)")
+    if args.workspace is not None and not args.workspace.strip():
+        raise UsageError("--workspace: empty path")
     login_shell = args.login_shell
+    if login_shell is not None:
+        _check_login_shell(host, login_shell)
     if args.demo:
         import atexit
 
@@ -156,6 +243,7 @@ def _options(args: argparse.Namespace, host=None):
         home = os.path.abspath(os.path.expanduser(args.home or "~"))
     if not host.stat(home).is_dir:
         raise UsageError(f"--home {home}: not a directory" + (f" on {host.name}" if host.remote else ""))
+    _run_as_owner(host, home)
     default = "bash,zsh"
     if (login_shell or host.login_shell() or "").rsplit("/", 1)[-1] == "fish":
         default = "bash,zsh,fish"  # the login shell is always traced
@@ -163,8 +251,6 @@ def _options(args: argparse.Namespace, host=None):
     unknown = [s for s in shells if s not in KNOWN_SHELLS]
     if unknown or not shells:
         raise UsageError(f"--shell: unknown shell {', '.join(unknown) or '(none)'}; choose from {', '.join(KNOWN_SHELLS)}")
-    if args.timeout <= 0:
-        raise UsageError("--timeout must be positive")
     workspace = args.workspace
     if workspace is not None:
         # A relative remote path starts where `ssh host cmd` starts: the remote user's home.
@@ -175,6 +261,41 @@ def _options(args: argparse.Namespace, host=None):
         workspace = enclosing_workspace(host, os.getcwd())
     opts = TraceOptions(home=home, shells=shells, timeout=args.timeout, login_shell=login_shell)
     return opts, workspace
+
+
+def _run_as_owner(host, home: str) -> None:
+    """As root, another user's home is analysed as that user: its startup files, `go` and the
+    probes never run with root's access (a startup file could otherwise write /etc or read
+    /root). Refused when the owner has no account to run as."""
+    from goenv_tui.host.process import RunAs
+
+    if host.remote or os.geteuid() != 0 or not hasattr(host, "run_as"):
+        return
+    owner = host.stat(home).uid
+    if owner in (0, -1):
+        return
+    try:
+        host.run_as = RunAs.for_uid(owner)
+    except KeyError:
+        raise UsageError(f"{home} belongs to uid {owner}, which has no account here; refusing to run its startup "
+                         "files as root (create the account, or run goenv-tui as that uid)") from None
+
+
+def _check_login_shell(host, path: str) -> None:
+    """--login-shell must name a program that exists and can run: it decides which contexts
+    editors and terminals use, so a typo must not silently change the diagnosis."""
+    if not path.strip():
+        raise UsageError("--login-shell: empty path")
+    if not path.startswith("/"):
+        raise UsageError(f"--login-shell {path}: give an absolute path (as in /etc/passwd), e.g. /bin/bash")
+    info = host.stat(path)
+    where = f" on {host.name}" if host.remote else ""
+    if not info.exists:
+        raise UsageError(f"--login-shell {path}: no such file{where}")
+    if not info.is_file:
+        raise UsageError(f"--login-shell {path}: not a regular file{where}")
+    if not info.mode & 0o111 or (not host.remote and not os.access(path, os.X_OK)):
+        raise UsageError(f"--login-shell {path}: not executable{where}")
 
 
 def _report(args: argparse.Namespace, host) -> int:
@@ -205,6 +326,8 @@ def _fix(args: argparse.Namespace, host) -> int:
     from goenv_tui.diagnose import diagnose
     from goenv_tui.fixes.engine import FixRefused, NotSafe, apply_fix
     from goenv_tui.fixes.trial import describe, run_trial
+    from goenv_tui.host import HostError
+    from goenv_tui.redact import redactor_for
 
     opts, workspace = _options(args, host)
     d = diagnose(host, opts, workspace, probes=args.finding.startswith("GOENV-PROBE") and not args.no_probes)
@@ -225,7 +348,8 @@ def _fix(args: argparse.Namespace, host) -> int:
         plans = [p for p in plans if p.id == args.fix_id]
         if not plans:
             raise UsageError(f"--fix {args.fix_id}: choose from {', '.join(p.id for p in d.plans[finding.id])}")
-    print(f"{finding.id}: {finding.title}")
+    red = redactor_for(d.facts)
+    print(red.text(f"{finding.id}: {finding.title}"))
     if len(plans) > 1 and not args.dry_run:
         for p in plans:
             print(f"\n  --fix {p.id}: {p.fix.title} [{p.fix.kind}]")
@@ -235,22 +359,25 @@ def _fix(args: argparse.Namespace, host) -> int:
 
     trials = {}
     for p in plans:
-        print(f"\n{p.fix.title}  [{p.fix.kind}, --fix {p.id}]\n")
-        print(p.fix.preview.rstrip() or "(no change)")
+        print(red.text(f"\n{p.fix.title}  [{p.fix.kind}, --fix {p.id}]\n"))
+        print(red.text(p.fix.preview.rstrip()) or "(no change)")
         print("\nWhat this reaches:")
         for line in reach_lines(reach(d.graph, p), d.facts.home):
-            print(f"  {line}")
+            print(f"  {red.text(line)}")
         trials[p.id] = run_trial(host, opts, workspace, d, p)
-        print("\n" + describe(trials[p.id]))
+        print("\n" + red.text(describe(trials[p.id])))
     for why in refused:
-        print(f"\nNot offered: {why}")
+        print(f"\nNot offered: {red.text(why)}")
     if args.dry_run:
         safe = [t for t in trials.values() if t.safe or not t.tried]
         return EXIT_OK if safe else EXIT_FINDINGS
     planned = plans[0]
+    if getattr(host, "run_as", None) is not None:
+        raise UsageError(f"{opts.home} belongs to {host.run_as.name}; run the fix as that user "
+                         f"(sudo -u {host.run_as.name} goenv-tui fix …), not as root")
     trial = trials[planned.id]
     if trial.tried and not trial.safe and not args.force_unsafe:
-        print(f"goenv-tui: not applied: {trial.verdict}. Nothing was written; --force-unsafe applies it anyway.",
+        print(f"goenv-tui: not applied: {red.text(trial.verdict)}. Nothing was written; --force-unsafe applies it anyway.",
               file=sys.stderr)
         return EXIT_FINDINGS
     if not args.yes:
@@ -261,15 +388,15 @@ def _fix(args: argparse.Namespace, host) -> int:
             print("Nothing changed.")
             return EXIT_OK
     try:
-        out = apply_fix(host, opts, workspace, d, planned, on_line=lambda line: print(f"  {line}"), trial=trial,
+        out = apply_fix(host, opts, workspace, d, planned, on_line=lambda line: print(f"  {red.text(line)}"), trial=trial,
                         force=args.force_unsafe)
     except NotSafe as exc:
         print(f"goenv-tui: {exc}", file=sys.stderr)
         return EXIT_FINDINGS
-    except FixRefused as exc:
+    except (FixRefused, HostError) as exc:
         print(f"goenv-tui: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    print(f"\n{out.verdict}")
+    print(f"\n{red.text(out.verdict)}")
     if out.rolled_back:
         print("goenv-tui: the fix was rolled back; every file is as it was before.", file=sys.stderr)
         return EXIT_FINDINGS
@@ -301,21 +428,29 @@ def _graph(args: argparse.Namespace, host) -> int:
 
 
 def _undo(args: argparse.Namespace, host) -> int:
+    from goenv_tui.display import tilde
     from goenv_tui.fixes.engine import FixRefused, latest_undoable, undo, undo_chain
     from goenv_tui.fixes.journal import Journal
+    from goenv_tui.host import HostError
+    from goenv_tui.redact import PLAIN
 
     opts, _ = _options(args, host)
     journal = Journal(host, opts.home)
 
     def files_of(e) -> str:
-        return ", ".join(r.path.replace(opts.home, "~") for r in e.files) or " ".join(e.argv)
+        # Quoted: a path with spaces, commas or control characters reads as exactly one path.
+        return ", ".join(repr(tilde(opts.home, r.path)) for r in e.files) or shlex.join(e.argv)
 
     if args.list:
-        entries = journal.entries()
+        try:
+            entries = journal.entries()
+        except HostError as exc:
+            print(f"goenv-tui: {exc}", file=sys.stderr)
+            return EXIT_USAGE
         if not entries:
             print(f"No fixes recorded in {journal.path}.")
         for e in entries:
-            print(f"{e.id}  {e.state:<8} {e.title}  [{files_of(e)}]")
+            print(PLAIN.text(f"{e.id}  {e.state:<8} {e.title!r}  [{files_of(e)}]"))
         return EXIT_OK
     entry_id = args.entry
     if not entry_id:
@@ -327,7 +462,7 @@ def _undo(args: argparse.Namespace, host) -> int:
         print(f"The latest fix: {latest.id}  {latest.title}  [{files_of(latest)}]")
     try:
         chain = undo_chain(host, opts.home, entry_id)
-    except FixRefused as exc:
+    except (FixRefused, HostError) as exc:
         print(f"goenv-tui: {exc}", file=sys.stderr)
         return EXIT_USAGE
     for e in chain[:-1]:
@@ -341,7 +476,7 @@ def _undo(args: argparse.Namespace, host) -> int:
             return EXIT_OK
     try:
         undo(host, opts.home, entry_id)
-    except FixRefused as exc:
+    except (FixRefused, HostError) as exc:
         print(f"goenv-tui: {exc}", file=sys.stderr)
         return EXIT_USAGE
     for e in chain:
@@ -349,13 +484,42 @@ def _undo(args: argparse.Namespace, host) -> int:
     return EXIT_OK
 
 
+def _need_terminal(what: str) -> None:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError(f"{what} needs a terminal (stdin and stdout); in scripts and pipes use "
+                         "`goenv-tui report` (--json or --text)")
+
+
+def _run_app(app) -> None:
+    """Run a Textual app; SIGTERM/SIGHUP kill what it started at once and close it (with a hard
+    exit if it cannot close, e.g. when its terminal is gone)."""
+    import threading
+
+    def on_signal(signum: int, frame: object) -> None:
+        _stop_children()
+        code = 128 + signum
+        threading.Timer(3.0, os._exit, (code,)).start()
+        with contextlib.suppress(Exception):
+            app.exit(code)
+
+    old = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)}
+    try:
+        app.run()
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
 def _tui(args: argparse.Namespace, host) -> int:
     from goenv_tui.ui.app import GoenvApp
 
+    _need_terminal("the full-screen app")
     opts, workspace = _options(args, host)
     app = GoenvApp(opts, workspace, host=host, probes=not args.no_probes)
     _fit_charset(app)
-    app.run()
+    _run_app(app)
+    if isinstance(app.return_code, int) and app.return_code > 128:
+        return app.return_code
     if os.environ.get("GOENV_TUI_TIMINGS"):
         print(f"first paint {app.first_paint or 0:.3f}s, all findings {app.ready_at or 0:.3f}s")
     return EXIT_OK
@@ -364,10 +528,13 @@ def _tui(args: argparse.Namespace, host) -> int:
 def _wizard(args: argparse.Namespace, host) -> int:
     from goenv_tui.ui.wizard import WizardApp
 
+    _need_terminal("the wizard")
     opts, workspace = _options(args, host)
     app = WizardApp(opts, workspace, host=host, fresh=args.start_over)
     _fit_charset(app)
-    app.run()
+    _run_app(app)
+    if isinstance(app.return_code, int) and app.return_code > 128:
+        return app.return_code
     return EXIT_OK
 
 
@@ -385,8 +552,13 @@ COMMANDS = {"report": _report, "fix": _fix, "graph": _graph, "undo": _undo, "wiz
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    # Closing the terminal (SIGHUP) or `kill` (SIGTERM) must clean up as Ctrl-C does: no traced
+    # shell, `go` or probe may outlive goenv-tui.
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        with contextlib.suppress(ValueError):  # not the main thread (embedded use)
+            signal.signal(sig, _on_signal)
     try:
-        args = build_parser().parse_args(argv)
+        args = _merge_common(build_parser().parse_args(argv))
         host = _host(args)
         try:
             return COMMANDS[args.command](args, host)
@@ -397,8 +569,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"goenv-tui: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("goenv-tui: interrupted", file=sys.stderr)
+        n = _stop_children()
+        _say("goenv-tui: interrupted" + (f"; stopped {n} process{'es' if n != 1 else ''} it had started" if n else ""))
         return 130
+    except Stopped as exc:
+        n = exc.killed + _stop_children()
+        what = "interrupted" if exc.signum == signal.SIGINT else f"stopped by {exc}"
+        _say(f"goenv-tui: {what}" + (f"; killed {n} process{'es' if n != 1 else ''} it had started" if n else ""))
+        return 128 + exc.signum
     except Exception as exc:  # the one place a crash becomes a message
         if debug:
             traceback.print_exc()

@@ -15,6 +15,7 @@ from goenv_tui import __version__
 from goenv_tui.diagnose import Diagnosis
 from goenv_tui.display import SEVERITY_MARK, SEVERITY_STYLE, severity_count, tilde
 from goenv_tui.model import Location, Severity, TraceStatus
+from goenv_tui.redact import redactor_for
 from goenv_tui.summary import tool_summary
 
 SCHEMA_ID = "goenv-tui/report/v1"
@@ -25,6 +26,11 @@ def _loc(loc: Location | None) -> dict[str, Any] | None:
 
 
 def to_json(d: Diagnosis) -> dict[str, Any]:
+    """The report contract's document, with credentials masked (see goenv_tui.redact)."""
+    return redactor_for(d.facts).tree(_to_json(d))
+
+
+def _to_json(d: Diagnosis) -> dict[str, Any]:
     f = d.facts
     contexts = []
     variables = []
@@ -157,10 +163,15 @@ def render_text(d: Diagnosis, verbose: bool = False, color: bool | None = None, 
     buf = io.StringIO()
     console = Console(file=buf, force_terminal=bool(color), no_color=not color, width=width,
                       highlight=False, soft_wrap=not wrap, emoji=False)
+    redactor = redactor_for(d.facts)
+
+    def say(text: str = "") -> None:  # every line passes the redaction before it is laid out
+        console.print(redactor.text(text))
+
     f = d.facts
     counts = d.counts()
     shell = (f.login_shell or "?").rsplit("/", 1)[-1]
-    console.print(f"[bold]goenv-tui {__version__}[/] — {escape(f.home)} "
+    say(f"[bold]goenv-tui {__version__}[/] — {escape(f.home)} "
                   f"({f.os_name}/{f.arch}, login shell {escape(shell)}"
                   + (f", workspace {escape(f.workspace)}" if f.workspace else "") + ")")
     status: dict[str, list[str]] = {}
@@ -170,60 +181,60 @@ def render_text(d: Diagnosis, verbose: bool = False, color: bool | None = None, 
     for st in ("ok", "timeout", "error", "unavailable"):
         if st in status:
             parts.append(f"{len(status[st])} {st}")
-    console.print(f"Traced {len(f.contexts)} launch contexts in {d.timings.get('total_ms', 0) / 1000:.1f}s: "
+    say(f"Traced {len(f.contexts)} launch contexts in {d.timings.get('total_ms', 0) / 1000:.1f}s: "
                   + ", ".join(parts))
-    console.print()
+    say()
     for line in tool_summary(d):
         style = {"ok": "green", "warning": "yellow", "error": "red"}[line.status]
-        console.print(f"[{style}]{line.mark}[/] {escape(line.text)}")
+        say(f"[{style}]{line.mark}[/] {escape(line.text)}")
     if verbose:
-        console.print()
+        say()
         for t in f.contexts:
             mark = "✓" if t.status is TraceStatus.OK else "✗"
             prim = " *" if t.id in f.primary else ""
-            console.print(f"  {mark} [bold]{t.id}[/]{prim}  {t.status.value}  {t.duration_ms:.0f} ms"
+            say(f"  {mark} [bold]{t.id}[/]{prim}  {t.status.value}  {t.duration_ms:.0f} ms"
                           + (f"  — {escape(', '.join(t.used_by))}" if t.used_by else ""))
             if t.files:
                 chain = " → ".join(tilde(f.home, sf.path) for sf in t.files)
-                console.print(f"      reads: {escape(chain)}")
+                say(f"      reads: {escape(chain)}")
             for note in t.notes:
-                console.print(f"      note: {escape(note)}")
+                say(f"      note: {escape(note)}")
         if f.primary:
-            console.print("  (* = used by terminals, editors or sshd for this login shell)")
+            say("  (* = used by terminals, editors or sshd for this login shell)")
 
     for sev in (Severity.ERROR, Severity.WARNING, Severity.INFO):
         items = [x for x in d.findings if x.severity is sev]
         if not items:
             continue
         mark, style, head = SEVERITY_MARK[sev], SEVERITY_STYLE[sev], severity_count(sev, len(items))
-        console.print()
+        say()
         if sev is Severity.INFO and not verbose:
-            console.print(f"[{style}]{mark} {head}[/] (use -v to show)")
+            say(f"[{style}]{mark} {head}[/] (use -v to show)")
             continue
-        console.print(f"[{style}]{mark} {head}[/]")
+        say(f"[{style}]{mark} {head}[/]")
         for x in items:
-            console.print(f"  [{style}]{mark}[/] [bold]{escape(x.title)}[/]  [dim]{x.id}[/]")
+            say(f"  [{style}]{mark}[/] [bold]{escape(x.title)}[/]  [dim]{x.id}[/]")
             if verbose:
-                console.print(f"      {escape(x.detail)}")
+                say(f"      {escape(x.detail)}")
             chain = x.chain if verbose else x.chain[:3]
             for line in chain:
-                console.print(f"      → {escape(line)}")
+                say(f"      → {escape(line)}")
             if not verbose and len(x.chain) > 3:
-                console.print(f"      … {len(x.chain) - 3} more (-v)")
+                say(f"      … {len(x.chain) - 3} more (-v)")
             if not x.chain and x.locations:
-                console.print("      at " + ", ".join(
+                say("      at " + ", ".join(
                     escape(f"{tilde(f.home, loc.path)}:{loc.line}" if loc.line else tilde(f.home, loc.path))
                     for loc in x.locations[:4]))
             for fix in x.fixes:
-                console.print(f"      fix: {escape(fix.title)}  (goenv-tui fix {x.id})")
+                say(f"      fix: {escape(fix.title)}  (goenv-tui fix {x.id})")
             if not x.fixes:
                 # Why the obvious edit is not offered (it would break the file or lose something).
                 for why in getattr(d, "refused", {}).get(x.id, [])[:1 if not verbose else None]:
-                    console.print(f"      [dim]no fix: {escape(why)}[/]")
-    console.print()
+                    say(f"      [dim]no fix: {escape(why)}[/]")
+    say()
     if not d.findings:
-        console.print("[bold green]✓ No problems found.[/]")
-    console.print(", ".join(severity_count(sev, counts[sev.value]) for sev in Severity) + "."
+        say("[bold green]✓ No problems found.[/]")
+    say(", ".join(severity_count(sev, counts[sev.value]) for sev in Severity) + "."
                   + ("" if verbose else " `goenv-tui report --text -v` shows everything; `goenv-tui` browses it."))
     return buf.getvalue()
 

@@ -58,9 +58,15 @@ if command -v go >/dev/null || [ -x /usr/local/go/bin/go ]; then
     [ -x "$GOBIN_DIR/dlv" ] || { echo "install-test-deps: go install dlv"; "$GO" install github.com/go-delve/delve/cmd/dlv@"$DLV_VERSION"; }
 fi
 
+# An unprivileged account whose homes the root-only tests analyse (they must run as it, issue 13).
+if [ "$(id -u)" -eq 0 ] && ! id goenvhome >/dev/null 2>&1; then
+    useradd -m -s /bin/bash goenvhome
+fi
+
 if [ "${GOENV_TUI_CI:-}" = 1 ]; then
     missing=()
-    for tool in bash zsh fish tmux unshare; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+    for tool in bash zsh fish tmux unshare setpriv; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+    [ "$(id -u)" -ne 0 ] || id goenvhome >/dev/null 2>&1 || missing+=(user-goenvhome)
     [ -x /usr/sbin/sshd ] || missing+=(sshd)
     [ -x /usr/lib/go-1.19/bin/go ] || missing+=(go-1.19)
     command -v go >/dev/null || [ -x /usr/local/go/bin/go ] || missing+=(go)

@@ -7,6 +7,16 @@ import pytest
 from tests.homes import Home
 
 
+@pytest.fixture(autouse=True)
+def _children_may_run():
+    """`q` in an app stops every child process and refuses new ones (goenv_tui.host.process);
+    each test starts with children allowed again, whatever the one before did."""
+    from goenv_tui.host.process import resume
+
+    resume()
+    yield
+
+
 @pytest.fixture
 def home(tmp_path) -> Home:
     return Home(tmp_path / "home")

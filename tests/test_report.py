@@ -148,7 +148,7 @@ def test_text_report_groups_by_severity_with_evidence(home: Home) -> None:
     (["report", "--home", "/nonexistent/home"], "not a directory"),
     (["report", "--shell", "tcsh"], "unknown shell tcsh"),
     (["report", "--json", "--text"], "not allowed with"),
-    (["report", "--timeout", "0"], "--timeout must be positive"),
+    (["report", "--timeout", "0"], "greater than 0"),
     (["report", "--demo", "--home", "/tmp"], "cannot be used together"),
 ])
 def test_bad_input_exits_2_with_one_line(args: list[str], message: str) -> None:

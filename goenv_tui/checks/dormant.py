@@ -44,6 +44,9 @@ def branch_not_taken(ctx: CheckContext) -> Iterator[Finding]:
         if d.get("reason") == "branch-not-taken" and d["path"].startswith(home):
             by_file.setdefault(d["path"], []).append(d)
     for path, items in by_file.items():
+        entry = ctx.facts.files.get(path)
+        if entry is not None and (entry.error or "").startswith("not readable by"):
+            continue  # the shell could not read it at all: GOENV-TRACE-003 says so
         readers = sorted({c for i in items for c in i.get("read_by", [])})
         chain = [f"{ctx.tilde(path)}:{i['line']} {i['op']} {i['var']}={i['after'] or ''} (never ran)" for i in items]
         yield finding(

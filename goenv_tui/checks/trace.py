@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from goenv_tui.checks.base import CheckContext, check, finding
 from goenv_tui.graph import ctx_node
-from goenv_tui.model import Finding, Severity, TraceStatus
+from goenv_tui.model import Finding, Location, Severity, TraceStatus
 
 
 @check("GOENV-TRACE-001", Severity.ERROR, "Shell startup hangs")
@@ -16,11 +16,33 @@ def startup_hangs(ctx: CheckContext) -> Iterator[Finding]:
     shell environment in a reasonable time") and `ssh host cmd` hangs."""
     hung = [t for t in ctx.graph.contexts.values() if t.status is TraceStatus.TIMEOUT]
     by_place: dict[str, list] = {}
+    blocked: dict[str, tuple[str, str]] = {}
     for t in hung:
-        by_place.setdefault(ctx.where(t.stopped_at), []).append(t)
+        stuck = _blocked_on(ctx, t)
+        if stuck is not None:
+            # The last traced line is only where the shell was before it opened the file that
+            # never ends (a FIFO waits for a writer, /dev/zero never reaches its end).
+            place = ctx.tilde(stuck[0])
+            blocked[place] = stuck
+        else:
+            place = ctx.where(t.stopped_at)
+        by_place.setdefault(place, []).append(t)
     for place, traces in by_place.items():
         ids = [t.id for t in traces]
         first = traces[0]
+        if place in blocked:
+            path, kind = blocked[place]
+            yield finding(
+                "GOENV-TRACE-001", path, Severity.ERROR,
+                f"Shell startup hangs reading {place}: it is {kind}",
+                f"{ctx.contexts_phrase(ids)}: the shell opens {place} and waits forever, because it is {kind}, "
+                "not a regular file (a FIFO blocks until something writes to it; a device like /dev/zero never "
+                "ends). Programs that start the shell this way (an editor resolving its environment, `ssh host "
+                "cmd`) wait for it until they give up. Replace it with a regular file.",
+                contexts=ids, locations=[Location(path, None)], evidence=[ctx_node(i) for i in ids],
+                chain=[f"{t.id}: last traced command at {ctx.where(t.stopped_at)}, then opens {place}" for t in traces],
+            )
+            continue
         # Still running new lines at the ceiling: slow, not stuck; say so rather than "hangs".
         title = (f"Shell startup is too slow (still running at {place})" if all(t.slow for t in traces)
                  else f"Shell startup hangs at {place}")
@@ -33,6 +55,37 @@ def startup_hangs(ctx: CheckContext) -> Iterator[Finding]:
             evidence=[ctx_node(i) for i in ids],
             chain=[f"{t.id}: last command at {ctx.where(t.stopped_at)}" for t in traces],
         )
+
+
+# The user startup files each shell reads, by mode, in order (shell-startup.md).
+def _user_files(t) -> list[str]:
+    spec = t.spec
+    if spec.shell == "bash":
+        if spec.login:
+            return [".bash_profile", ".bash_login", ".profile"]
+        return [".bashrc"] if spec.interactive or spec.sshd_command else []
+    if spec.shell == "zsh":
+        return [".zshenv"] + ([".zprofile"] if spec.login else []) + ([".zshrc"] if spec.interactive else []) \
+            + ([".zlogin"] if spec.login else [])
+    return []
+
+
+def _blocked_on(ctx: CheckContext, t) -> tuple[str, str] | None:
+    """The user startup file a hung context was opening, when that file is a FIFO or a device."""
+    read = {f.path for f in t.files}
+    home = ctx.facts.home.rstrip("/")
+    for name in _user_files(t):
+        path = f"{home}/{name}"
+        entry = ctx.facts.files.get(path)
+        error = getattr(entry, "error", None) or ""
+        if path in read:
+            continue
+        for kind in ("a FIFO (named pipe)", "a character device", "a block device", "a socket"):
+            if error.startswith(kind):
+                return path, error.split(", not a regular file")[0]
+        if t.spec.shell == "bash" and t.spec.login and entry is not None and error != "does not exist":
+            return None  # bash reads only the first login file that exists
+    return None
 
 
 @check("GOENV-TRACE-002", Severity.ERROR, "Shell startup exits or fails")
@@ -88,6 +141,12 @@ def _loc(path: str):
 
 
 def _explain(error: str) -> str:
+    if error.startswith("not readable by"):
+        return f"is {error}"
+    if "not a regular file" in error:
+        return (f"is {error.split(', not a regular file')[0]}, not a regular file: a shell that opens it waits "
+                "forever (a FIFO until something writes to it, a device like /dev/zero never ends); "
+                "goenv-tui did not read it")
     if error.startswith("binary"):
         return ("holds binary data: the shell stops at a syntax error in it, so nothing after that point runs "
                 "(restore it from a backup or your dotfiles repository)")

@@ -3,6 +3,7 @@ go new enough for the module's `go` line."""
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterator
 
 from goenv_tui.checks.base import (
@@ -47,6 +48,28 @@ def no_gomod(ctx: CheckContext) -> Iterator[Finding]:
             f"{ctx.tilde(ws.root)} has Go files but no go.mod",
             "Without a go.mod, go commands fail with \"go: go.mod file not found in current directory or any parent "
             "directory\" and gopls cannot load the packages. Run `go mod init <module path>`.",
+        )
+
+
+@check("GOENV-WORKSPACE-009", Severity.ERROR, "go.mod or go.work cannot be read")
+def unreadable_module_files(ctx: CheckContext) -> Iterator[Finding]:
+    """A go.mod that is a FIFO, a device or unreadable: every go command and gopls fail (or, for a
+    FIFO, wait forever for a writer). Said as what the file is, never as "no go.mod"."""
+    ws = ctx.facts.workspace_facts
+    if ws is None or not ws.exists:
+        return
+    bad = [(ws.gomod.path, ws.gomod.error)] if ws.gomod is not None and ws.gomod.error else []
+    if ws.gowork is not None and ws.gowork_error and ws.gowork_error != "cannot be read":
+        bad.append((ws.gowork, ws.gowork_error))
+    for path, why in bad:
+        shown = why.split(": ", 1)[1] if why.startswith(path + ": ") else why
+        yield finding(
+            "GOENV-WORKSPACE-009", path, Severity.ERROR,
+            f"{ctx.tilde(path)} cannot be read: {shown}",
+            f"go commands and gopls read {posixpath.basename(path)} first; {ctx.tilde(path)} is {shown}. "
+            "A FIFO makes them wait forever for a writer; a device or an unreadable file makes them fail. "
+            "Replace it with a regular file.",
+            locations=[Location(path, None)],
         )
 
 

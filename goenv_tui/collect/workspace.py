@@ -97,6 +97,17 @@ def _read(host: Host, path: str) -> str | None:
         return None
 
 
+def _unreadable(host: Host, path: str) -> str | None:
+    """Why a go.mod/go.work that is there cannot be read (a FIFO, a device, no permission)."""
+    if not host.lstat(path).exists:
+        return None
+    try:
+        host.read_bytes(path, 1)
+    except HostError as exc:
+        return str(exc)
+    return None
+
+
 def _children(host: Host, root: str, depth: int = 3) -> list[str]:
     found: list[str] = []
     frontier = [(root, 0)]
@@ -146,8 +157,12 @@ def collect_workspace(host: Host, root: str, gowork_env: str | None = None) -> W
         facts.exists = False
         return facts
     text = _read(host, posixpath.join(root, "go.mod"))
+    why = None if text is not None else _unreadable(host, posixpath.join(root, "go.mod"))
     if text is not None:
         facts.gomod = parse_gomod(text, posixpath.join(root, "go.mod"))
+    elif why is not None:
+        # There, but not readable (a FIFO would hang whoever opens it): not "no go.mod".
+        facts.gomod = ModFile(posixpath.join(root, "go.mod"), error=why)
     else:
         parent = posixpath.dirname(root)
         while parent and parent != "/":
@@ -177,7 +192,7 @@ def collect_workspace(host: Host, root: str, gowork_env: str | None = None) -> W
         facts.gowork = work
         wtext = _read(host, work)
         if wtext is None:
-            facts.gowork_error = "cannot be read"
+            facts.gowork_error = _unreadable(host, work) or "cannot be read"
         else:
             for n, line in enumerate(wtext.splitlines(), start=1):
                 if m := _GO_LINE.match(line):

@@ -25,6 +25,7 @@ from goenv_tui.fixes.trial import same_problem as _same_problem
 from goenv_tui.host import Host, HostError
 from goenv_tui.model import Finding
 from goenv_tui.probes.session import Session
+from goenv_tui.redact import redactor_for
 from goenv_tui.shells.tracer import TraceOptions
 
 COMMAND_TIMEOUT = 900.0
@@ -129,6 +130,7 @@ def apply_fix(host: Host, opts: TraceOptions, workspace: str | None, before: Dia
     """Apply a fix that its trial found safe (`force`: even one it did not), verify it by a fresh
     diagnosis, and roll it back byte for byte if the real result is not what the trial showed."""
     home = opts.home
+    _refuse_for_another_user(host, home)
     if planned.is_noop:
         return Outcome(None, False, verdict="Nothing to change: the fix is already in place.")
     if trial is None:
@@ -148,7 +150,7 @@ def _apply_locked(host: Host, opts: TraceOptions, workspace: str | None, before:
                   on_line: Callable[[str], None] | None, verify: bool, trial: Trial, force: bool) -> Outcome:
     home = opts.home
     _check_unchanged(host, planned, home)
-    journal = Journal(host, home)
+    journal = Journal(host, home, redactor_for(before.facts))
     entry = journal.new_entry(planned.finding_id, planned.check, planned.id, planned.fix.title)
     entry.argv = list(planned.argv)
     links = {e.path: e.link for e in planned.edits if e.link}
@@ -256,9 +258,19 @@ def same_problem(a: Finding, b: Finding) -> bool:
     return _same_problem(a, b)
 
 
+def _refuse_for_another_user(host: Host, home: str) -> None:
+    """As root for another user's home, goenv-tui would write root-owned backups and journals
+    into it: fixes run as the home's owner or not at all."""
+    run_as = getattr(host, "run_as", None)
+    if run_as is not None:
+        raise FixRefused(f"{home} belongs to {run_as.name}; run the fix as that user "
+                         f"(sudo -u {run_as.name} goenv-tui …), not as root")
+
+
 def undo_chain(host: Host, home: str, entry_id: str) -> list[Entry]:
     """What undoing `entry_id` takes, in order: the later fixes that changed the same files
     (newest first; they were made on top of it), then the entry itself."""
+    _refuse_for_another_user(host, home)
     journal = Journal(host, home)
     entry = journal.get(entry_id)
     if entry is None:
@@ -310,11 +322,12 @@ def undo(host: Host, home: str, entry_id: str) -> Entry:
     try:
         with files_locked(host, home, [r.path for e in chain for r in e.files]):
             _check_chain(host, home, chain)
+            saved = _read_backups(host, home, chain)
             for e in chain:
                 for rec in e.files:
                     if rec.existed and rec.backup:
                         # rec.path is a symlinked dotfile's target: restoring it keeps the link.
-                        host.write_atomic(rec.path, host.read_bytes(rec.backup), mode=rec.mode)
+                        host.write_atomic(rec.path, saved[(e.id, rec.path)], mode=rec.mode)
                     elif not rec.existed and host.stat(rec.path).exists:
                         host.remove_file(rec.path)
                 e.state = "undone"
@@ -322,6 +335,26 @@ def undo(host: Host, home: str, entry_id: str) -> Entry:
     except LockTimeout as exc:
         raise FixRefused(f"{exc}; nothing was restored.") from exc
     return chain[-1]
+
+
+def _read_backups(host: Host, home: str, chain: list[Entry]) -> dict[tuple[str, str], bytes]:
+    """Every backup, read (and checked against its recorded checksum) before anything is
+    written: a deleted or altered backup refuses the undo with nothing half-restored."""
+    saved: dict[tuple[str, str], bytes] = {}
+    for e in chain:
+        for rec in e.files:
+            if not (rec.existed and rec.backup):
+                continue
+            try:
+                data = host.read_bytes(rec.backup)
+            except HostError as exc:
+                raise FixRefused(f"the backup of {tilde(home, rec.path)} ({rec.backup}) cannot be read ({exc}); "
+                                 "nothing was restored") from None
+            if rec.sha_before is not None and sha(data) != rec.sha_before:
+                raise FixRefused(f"the backup of {tilde(home, rec.path)} ({rec.backup}) is not the file as it was "
+                                 "(its checksum differs); nothing was restored")
+            saved[(e.id, rec.path)] = data
+    return saved
 
 
 def latest_undoable(host: Host, home: str) -> Entry | None:

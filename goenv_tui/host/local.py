@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 
 from goenv_tui.host.base import FileInfo, HostError, RunResult
-from goenv_tui.host.process import run_process
+from goenv_tui.host.process import RunAs, containment, run_process
 
 
 def _info(path: str, st: os.stat_result, link_target: str | None = None) -> FileInfo:
@@ -28,7 +28,47 @@ def _info(path: str, st: os.stat_result, link_target: str | None = None) -> File
         uid=st.st_uid,
         mtime_ns=st.st_mtime_ns,
         link_target=link_target,
+        extra={"dev": st.st_dev, "ino": st.st_ino, "gid": st.st_gid},
     )
+
+
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, in words a person understands."""
+    if stat_mod.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat_mod.S_ISCHR(mode):
+        return "a character device"
+    if stat_mod.S_ISBLK(mode):
+        return "a block device"
+    if stat_mod.S_ISSOCK(mode):
+        return "a socket"
+    if stat_mod.S_ISDIR(mode):
+        return "a directory"
+    return "not a regular file"
+
+
+def open_regular(path: str) -> int:
+    """Open `path` for reading only if it is a regular file (or /dev/null, which reads empty).
+
+    Opening a FIFO blocks until a writer comes, forever, and a device such as /dev/zero never
+    ends: neither is opened for a read, and the error says what the path is. O_NONBLOCK makes
+    the open itself return at once whatever the path is; it is cleared for the read.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat_mod.S_ISREG(st.st_mode):
+            null = os.stat(os.devnull)
+            if stat_mod.S_ISCHR(st.st_mode) and st.st_rdev == null.st_rdev:
+                return fd  # /dev/null: empty, harmless
+            target = os.path.realpath(path)
+            shown = f" ({target})" if target != path else ""
+            raise HostError(f"{path}: {file_kind(st.st_mode)}{shown}, not a regular file; not read")
+        os.set_blocking(fd, True)
+        return fd
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 class LocalHost:
@@ -36,8 +76,12 @@ class LocalHost:
 
     remote = False
 
-    def __init__(self) -> None:
+    def __init__(self, run_as: RunAs | None = None) -> None:
+        """With `run_as` (goenv-tui is root, the home is another user's), every program runs as
+        that account: shells, `go`, probes; scratch directories are theirs."""
         self.name = socket.gethostname()
+        self.run_as = run_as
+        self._scratch: list[str] = []
 
     # processes -------------------------------------------------------------------------
     def run(
@@ -50,12 +94,12 @@ class LocalHost:
         hold_stdin: bool = False,
         idle_timeout: float | None = None,
     ) -> RunResult:
-        return run_process(argv, env, cwd, timeout, stdin, hold_stdin, idle_timeout)
+        return run_process(argv, env, cwd, timeout, stdin, hold_stdin, idle_timeout, user=self.run_as)
 
     # files -------------------------------------------------------------------------------
     def read_bytes(self, path: str, limit: int | None = None) -> bytes:
         try:
-            with open(path, "rb") as fh:
+            with os.fdopen(open_regular(path), "rb") as fh:
                 return fh.read() if limit is None else fh.read(limit)
         except OSError as exc:
             raise HostError(f"{path}: {exc.strerror or exc}") from exc
@@ -117,6 +161,8 @@ class LocalHost:
             if old is not None:
                 with contextlib.suppress(PermissionError):
                     os.chown(tmp, old.st_uid, old.st_gid)
+            elif self.run_as is not None and any(path.startswith(d + "/") for d in self._scratch):
+                os.chown(tmp, self.run_as.uid, self.run_as.gid)  # read by the user's programs
             os.replace(tmp, path)
             dfd = os.open(directory, os.O_RDONLY)
             try:
@@ -133,7 +179,11 @@ class LocalHost:
         return {n for n in needles if n.encode() in data}
 
     def make_temp_dir(self, prefix: str) -> str:
-        return tempfile.mkdtemp(prefix=prefix)
+        path = tempfile.mkdtemp(prefix=prefix)
+        if self.run_as is not None:
+            os.chown(path, self.run_as.uid, self.run_as.gid)  # the user's programs work in it
+            self._scratch.append(path)
+        return path
 
     def remove_tree(self, path: str) -> None:
         import shutil as _shutil
@@ -156,7 +206,14 @@ class LocalHost:
 
     def interactive_argv(self, argv: Sequence[str], env: Mapping[str, str] | None,
                          cwd: str | None, tty: bool = False) -> tuple[list[str], dict[str, str] | None, str | None]:
-        return list(argv), (dict(env) if env is not None else None), cwd
+        # Contained like every other child (host/process.py): a probe's children cannot outlive it.
+        kind, prefix = containment(user=self.run_as)
+        if self.run_as is not None and kind == "none":
+            drop = self.run_as.setpriv()
+            if drop is None:
+                raise HostError(f"cannot start {argv[0]} as {self.run_as.name}: setpriv (util-linux) is missing")
+            prefix = drop
+        return [*prefix, *argv], (dict(env) if env is not None else None), cwd
 
     # machine facts -----------------------------------------------------------------------
     def os_name(self) -> str:
@@ -168,16 +225,22 @@ class LocalHost:
         return {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64", "i686": "386"}.get(machine, machine)
 
     def euid(self) -> int:
-        return os.geteuid()
+        """The uid programs run as (the home's owner when goenv-tui, as root, runs them as that user)."""
+        return self.run_as.uid if self.run_as is not None else os.geteuid()
 
     def home(self) -> str:
         return os.path.expanduser("~")
 
     def login_shell(self) -> str | None:
+        if self.run_as is not None:
+            return self.run_as.shell or None
         try:
             return pwd.getpwuid(os.getuid()).pw_shell or None
         except KeyError:
             return os.environ.get("SHELL")
 
     def environ(self) -> dict[str, str]:
-        return dict(os.environ)
+        env = dict(os.environ)
+        if self.run_as is not None:
+            env.update(USER=self.run_as.name, LOGNAME=self.run_as.name)
+        return env

@@ -1,9 +1,16 @@
 """Running a child process so that it can neither hang us nor outlive us.
 
-Every child starts in its own session (so its process group is its own), with a deadline.
-At the deadline, or as soon as the child itself has exited, whatever it left behind is killed:
-its process group, and any process that carries this run's token in its environment (that
-catches daemons that called setsid, such as an `ssh-agent` started from a startup file).
+Every child starts in its own session (so its process group is its own), with a deadline, and
+contained (see `containment`): in a PID namespace of its own when we may create one (as root),
+else below an intermediate subreaper (host/reaper.py). Either way the traced program's parent
+is not goenv-tui (`kill $PPID` in a startup file hits the namespace's init or the reaper, which
+ignore it), and nothing it starts can outlive the run: a namespace dies with its init, and every
+orphan is reparented to the reaper. At the deadline, or as soon as the child itself has exited,
+whatever it left behind is killed: its descendants, its process group, and any process that
+carries this run's token in its environment.
+
+Every running child is registered, so that a signal (SIGTERM, SIGHUP, SIGINT) ending goenv-tui
+can kill them all at once (`kill_all_running`).
 """
 
 from __future__ import annotations
@@ -12,11 +19,15 @@ import contextlib
 import functools
 import os
 import selectors
+import shutil
 import signal
 import subprocess
+import sys
+import threading
 import time
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import psutil
 
@@ -26,6 +37,139 @@ RUN_TOKEN_VAR = "GOENV_TUI_RUN_ID"
 # After the main child exits, wait this long for grandchildren holding our pipes to let go.
 _EXIT_GRACE_S = 0.15
 _MAX_OUTPUT = 64 * 1024 * 1024
+
+
+CONTAIN_VAR = "GOENV_TUI_CONTAIN"  # pidns | reaper | none: force one way (tests exercise each)
+_REAPER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reaper.py")
+_SH_INIT = '"$@"; exit $?'  # not the last command: sh forks it and stays, as the namespace's init
+
+
+@functools.cache
+def _pidns_prefix() -> tuple[str, ...] | None:
+    unshare = shutil.which("unshare", path="/usr/bin:/bin:/usr/sbin:/sbin")
+    if unshare is None or os.geteuid() != 0 or not os.path.exists("/bin/sh"):
+        return None
+    # Its own /proc: programs that read /proc/<pid> of their children (dlv) see the pids they know.
+    prefix = (unshare, "--fork", "--pid", "--mount-proc", "--kill-child", "--", "/bin/sh", "-c", _SH_INIT, "goenv-tui-init")
+    try:
+        ok = subprocess.run([*prefix, "/bin/true"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        ok = False
+    return prefix if ok else None  # e.g. a container that forbids new namespaces
+
+
+def containment(kind: str | None = None, user: RunAs | None = None) -> tuple[str, tuple[str, ...]]:
+    """How children are contained here: ("pidns", prefix), ("reaper", prefix) or ("none", ()).
+
+    With `user`, the pidns prefix ends in `setpriv` (the namespace is made as root, the program
+    runs as the user); the reaper is started as the user by Popen itself (see `popen_user`)."""
+    kind = kind or os.environ.get(CONTAIN_VAR, "")
+    if kind in ("", "pidns"):
+        prefix = _pidns_prefix()
+        drop = user.setpriv() if user is not None else ()
+        if prefix is not None and drop is not None:
+            return "pidns", prefix + drop
+    if kind in ("", "pidns", "reaper") and sys.platform.startswith("linux") and sys.executable:
+        # The reaper stays root and drops privileges only for the program (it must be able to
+        # start: goenv-tui's Python may live where the user cannot reach, like /root/.pyenv).
+        drop = ("--as", f"{user.uid}:{user.gid}:{','.join(map(str, user.groups))}") if user is not None else ()
+        return "reaper", (sys.executable, "-S", "-E", _REAPER, *drop, "--")
+    return "none", ()
+
+
+@dataclass(frozen=True)
+class RunAs:
+    """The account children run as when goenv-tui (as root) analyses another user's home: real and
+    effective uid/gid and supplementary groups set in the child, no capabilities kept."""
+
+    uid: int
+    gid: int
+    groups: tuple[int, ...]
+    name: str
+    home: str
+    shell: str
+
+    @staticmethod
+    def for_uid(uid: int) -> RunAs:
+        """The passwd account of `uid` (KeyError when there is none)."""
+        import pwd
+
+        pw = pwd.getpwuid(uid)
+        groups = tuple(sorted(set(os.getgrouplist(pw.pw_name, pw.pw_gid))))
+        return RunAs(uid, pw.pw_gid, groups, pw.pw_name, pw.pw_dir, pw.pw_shell)
+
+    def setpriv(self) -> tuple[str, ...] | None:
+        tool = shutil.which("setpriv", path="/usr/bin:/bin:/usr/sbin:/sbin")
+        if tool is None:
+            return None
+        return (tool, f"--reuid={self.uid}", f"--regid={self.gid}",
+                "--groups=" + ",".join(str(g) for g in self.groups) if self.groups else "--clear-groups",
+                "--inh-caps=-all", "--bounding-set=-all", "--")
+
+
+def popen_user(kind: str, user: RunAs | None) -> dict[str, object]:
+    """Popen's own privilege drop, for when neither setpriv nor the reaper drops them."""
+    if user is None or kind in ("pidns", "reaper"):
+        return {}
+    return {"user": user.uid, "group": user.gid, "extra_groups": list(user.groups)}
+
+
+def _startable(argv0: str, env: Mapping[str, str]) -> str | None:
+    """Why argv0 cannot be started (checked here: behind a reaper the error would be the reaper's)."""
+    path = argv0 if "/" in argv0 else shutil.which(argv0, path=env.get("PATH", os.defpath))
+    if path is None or not os.path.exists(path):
+        return "No such file or directory"
+    if os.path.isdir(path) or not os.access(path, os.X_OK):
+        return "Permission denied"
+    return None
+
+
+# pgid → (token, birth mark) of every child running now (see kill_all_running).
+_LIVE: dict[int, tuple[str, float]] = {}
+_LIVE_LOCK = threading.RLock()  # re-entered by a signal handler on the main thread
+
+
+def register(pgid: int, token: str, born: float) -> None:
+    with _LIVE_LOCK:
+        _LIVE[pgid] = (token, born)
+
+
+def unregister(pgid: int) -> None:
+    with _LIVE_LOCK:
+        _LIVE.pop(pgid, None)
+
+
+_STOP = threading.Event()
+
+
+def stop_all() -> list[int]:
+    """goenv-tui is ending (a signal, `q` in the app): kill every running child now, and start no
+    new one until `resume()`. Returns the pids killed."""
+    _STOP.set()
+    return kill_all_running()
+
+
+def resume() -> None:
+    """Children may be started again (a new app in the same process, as in tests)."""
+    _STOP.clear()
+
+
+def stopping() -> bool:
+    return _STOP.is_set()
+
+
+def kill_all_running() -> list[int]:
+    """Kill every child this process started and everything they started (on a signal, on quit)."""
+    with _LIVE_LOCK:
+        live = dict(_LIVE)
+    killed: list[int] = []
+    for pgid, (token, born) in live.items():
+        with contextlib.suppress(Exception):
+            killed += kill_leftovers(pgid, token, born)[0]
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pgid, signal.SIGKILL)
+    return killed
 
 
 def _describe(proc: psutil.Process) -> str:
@@ -64,6 +208,13 @@ def _leftovers(pgid: int, token: str, since: float) -> list[psutil.Process]:
     """
     found: dict[int, psutil.Process] = {}
     others: list[psutil.Process] = []
+    # Descendants of the group leader (our child): the reaper's orphans are found here whatever
+    # their group, session or environment.
+    with contextlib.suppress(psutil.Error):
+        root = psutil.Process(pgid)
+        if root.create_time() >= since:
+            for proc in root.children(recursive=True):
+                found[proc.pid] = proc
     for proc in psutil.process_iter(["pid", "ppid", "create_time"]):
         try:
             if proc.info["create_time"] is None or proc.info["create_time"] < since:
@@ -104,21 +255,21 @@ def kill_leftovers(pgid: int, token: str, since: float) -> tuple[list[int], list
     """
     killed: list[int] = []
     described: list[str] = []
-    for _ in range(5):
+    for _ in range(8):
         found = [p for p in _leftovers(pgid, token, since) if p.pid != pgid and _running(p)]
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pgid, signal.SIGKILL)
         if not found:
             break  # only a scan that finds nothing alive ends the sweep
-        # What the group kill did not reach (it left the group, or forked after the scan and is
-        # found by the next one).
-        procs = [p for p in found if p.pid not in killed and _running(p)]
-        described += [_describe(p) for p in procs]
+        # The leader (a reaper, a namespace's init) stays alive meanwhile, so whatever is
+        # orphaned by these kills is reparented to it and found by the next scan.
+        procs = [p for p in found if p.pid not in killed and _running(p)] or found
+        described += [_describe(p) for p in procs if p.pid not in killed]
         for proc in procs:
             with contextlib.suppress(psutil.Error):
                 proc.kill()
-        killed += [p.pid for p in procs]
+        killed += [p.pid for p in procs if p.pid not in killed]
         _wait_gone(procs, 1.0)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
     return killed, described
 
 
@@ -147,8 +298,10 @@ def run_process(
     stdin: bytes | None = None,
     hold_stdin: bool = False,
     idle_timeout: float | None = None,
+    user: RunAs | None = None,
 ) -> RunResult:
     """Run argv to completion or to the deadline; never leaves a process behind.
+    With `user`, the child runs as that account (see RunAs).
 
     With `idle_timeout`, a child that keeps writing to stderr (a traced shell printing trace
     lines) is progressing and may run up to `timeout`; one that writes nothing there for
@@ -163,9 +316,16 @@ def run_process(
     child_env = dict(os.environ if env is None else env)
     child_env[RUN_TOKEN_VAR] = token
     start = time.monotonic()
+    if _STOP.is_set():
+        return RunResult(tuple(argv), None, b"", b"", 0.0, error="cancelled: goenv-tui is stopping")
+    why = _startable(argv[0], child_env) if argv else "empty command"
+    if why is not None:
+        return RunResult(tuple(argv), None, b"", b"", 0.0, error=f"cannot start {argv[0] if argv else ''}: {why}")
+    kind, prefix = containment(user=user)
     try:
         proc = subprocess.Popen(
-            list(argv),
+            [*prefix, *argv],
+            **popen_user(kind, user),
             stdin=subprocess.PIPE if stdin is not None or hold_stdin else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -177,7 +337,17 @@ def run_process(
     except OSError as exc:
         return RunResult(tuple(argv), None, b"", b"", 0.0, error=f"cannot start {argv[0]}: {exc.strerror or exc}")
     born = birth_mark(proc.pid)
+    register(proc.pid, token, born)
+    if _STOP.is_set():  # stop_all() ran between the check above and the registration
+        kill_leftovers(proc.pid, token, born)
+    try:
+        return _supervise(proc, argv, token, born, start, timeout, stdin, hold_stdin, idle_timeout)
+    finally:
+        unregister(proc.pid)
 
+
+def _supervise(proc: subprocess.Popen[bytes], argv: Sequence[str], token: str, born: float, start: float,
+               timeout: float, stdin: bytes | None, hold_stdin: bool, idle_timeout: float | None) -> RunResult:
     out: dict[str, list[bytes]] = {"stdout": [], "stderr": []}
     sizes = {"stdout": 0, "stderr": 0}
     sel = selectors.DefaultSelector()
@@ -209,7 +379,8 @@ def run_process(
         if (now >= deadline or idle) and proc.poll() is None and not timed_out:
             timed_out = True
             stalled = idle and now < deadline
-            hung = [_describe(p) for p in _leftovers(proc.pid, token, born)]
+            hung = [d for p in _leftovers(proc.pid, token, born) if p.pid != proc.pid
+                    for d in [_describe(p)] if "goenv-tui-init" not in d]
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(proc.pid, signal.SIGHUP)
             exit_by = now + 0.3

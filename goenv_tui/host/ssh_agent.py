@@ -56,8 +56,31 @@ def write_atomic(path, data, mode):
             pass
         raise
 
+def open_regular(path):
+    # A FIFO blocks its opener until a writer comes, a device like /dev/zero never ends: only a
+    # regular file (or /dev/null) is opened for reading (the same rule as host/local.py).
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    try:
+        st = os.fstat(fd)
+        if not S.S_ISREG(st.st_mode):
+            if S.S_ISCHR(st.st_mode) and st.st_rdev == os.stat(os.devnull).st_rdev:
+                return os.fdopen(fd, "rb")
+            kind = ("a FIFO (named pipe)" if S.S_ISFIFO(st.st_mode) else "a character device" if S.S_ISCHR(st.st_mode)
+                    else "a block device" if S.S_ISBLK(st.st_mode) else "a socket" if S.S_ISSOCK(st.st_mode)
+                    else "a directory" if S.S_ISDIR(st.st_mode) else "not a regular file")
+            real = os.path.realpath(path)
+            raise ValueError(path + ": " + kind + (" (" + real + ")" if real != path else "") + ", not a regular file; not read")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+        raise
+
 def binhead(path, magic):
-    with open(path, "rb") as fh:
+    with open_regular(path) as fh:
         data = fh.read()
     head = data[:4096]
     at = -1
@@ -176,7 +199,7 @@ def handle(req):
                 cur = os.path.normpath(target if target.startswith("/") else os.path.join(out["realpath"][base]["path"], target))
         return out
     if op == "read":
-        with open(req["path"], "rb") as fh:
+        with open_regular(req["path"]) as fh:
             data = fh.read() if req.get("limit") is None else fh.read(req["limit"])
         return {"data": base64.b64encode(data).decode()}
     if op == "listdir":
@@ -206,7 +229,7 @@ def handle(req):
         head, at, block, size = binhead(req["path"], base64.b64decode(req["magic"]))
         return {"head": base64.b64encode(head).decode(), "at": at, "block": base64.b64encode(block).decode(), "size": size}
     if op == "contains":
-        with open(req["path"], "rb") as fh:
+        with open_regular(req["path"]) as fh:
             data = fh.read()
         return {"found": [n for n in req["needles"] if n.encode() in data]}
     if op == "info":
@@ -224,6 +247,8 @@ def serve(req):
         res = {"ok": True, "result": handle(req)}
     except OSError as e:
         res = {"ok": False, "error": (getattr(e, "filename", None) or "") + ": " + (e.strerror or str(e))}
+    except ValueError as e:
+        res = {"ok": False, "error": str(e)}
     except Exception as e:
         res = {"ok": False, "error": type(e).__name__ + ": " + str(e)}
     res["id"] = req.get("id")

@@ -15,7 +15,14 @@ import pexpect
 from pexpect.popen_spawn import PopenSpawn
 
 from goenv_tui.host import Host
-from goenv_tui.host.process import RUN_TOKEN_VAR, birth_mark, kill_leftovers
+from goenv_tui.host.process import (
+    RUN_TOKEN_VAR,
+    birth_mark,
+    kill_leftovers,
+    register,
+    stopping,
+    unregister,
+)
 
 
 class Cancelled(Exception):
@@ -28,6 +35,8 @@ class Session:
     def __init__(self, host: Host, argv: Sequence[str], env: Mapping[str, str], cwd: str | None,
                  timeout: float, pty: bool = False, on_line: Callable[[str], None] | None = None,
                  cancel: threading.Event | None = None) -> None:
+        if stopping():
+            raise Cancelled()
         self.token = uuid.uuid4().hex
         full_env = dict(env)
         full_env[RUN_TOKEN_VAR] = self.token
@@ -46,6 +55,9 @@ class Session:
             self.child = PopenSpawn(argv2, env=env2, cwd=cwd2, timeout=timeout, preexec_fn=os.setsid)
         self.pid = self.child.pid
         self.born = birth_mark(self.pid)
+        register(self.pid, self.token, self.born)  # killed at once if goenv-tui gets a signal
+        if stopping():
+            kill_leftovers(self.pid, self.token, self.born)
         self.note(f"$ {' '.join(argv)}")
 
     def note(self, line: str) -> None:
@@ -92,6 +104,7 @@ class Session:
             killed, _ = kill_leftovers(pgid, self.token, self.born)
             self.killed = killed
         finally:
+            unregister(self.pid)
             if isinstance(self.child, PopenSpawn):
                 for stream in (self.child.proc.stdin, self.child.proc.stdout):
                     try:

@@ -87,6 +87,33 @@ class FileText:
     realpath: str | None = None
 
 
+def _unreadable_by_shell(host: Host, info) -> str | None:
+    """Why the user the shells run as cannot read this file (goenv-tui may be root, or reading
+    it as another user), from its mode and owner; None when it can."""
+    uid = host.euid()
+    if uid == 0 or info.uid < 0:
+        return None
+    mode = info.mode & 0o777
+    if info.uid == uid:
+        readable = bool(mode & 0o400)
+    else:
+        groups: set[int] = set()
+        run_as = getattr(host, "run_as", None)
+        if run_as is not None:
+            groups = set(run_as.groups) | {run_as.gid}
+        elif not host.remote:
+            import os
+
+            groups = set(os.getgroups()) | {os.getegid()}
+        gid = info.extra.get("gid")
+        readable = bool(mode & 0o040) if isinstance(gid, int) and gid in groups else bool(mode & 0o004)
+    if readable:
+        return None
+    who = getattr(getattr(host, "run_as", None), "name", None) or f"uid {uid}"
+    return (f"not readable by {who}, who runs the shell (mode {mode:03o}, owner uid {info.uid}): the shell "
+            "skips it with \"Permission denied\"")
+
+
 class FileCache:
     """Reads and statically indexes each startup file once, shared by every context."""
 
@@ -138,8 +165,10 @@ class FileCache:
         truncated = len(data) > MAX_STATIC_BYTES
         data = data[:MAX_STATIC_BYTES]
         text = data.decode("utf-8", errors="replace")
-        error = None
-        if b"\0" in data[:8192]:
+        error = _unreadable_by_shell(self.host, info)
+        if error is not None:
+            pass  # goenv-tui could read it, the shell's user cannot: that is what matters
+        elif b"\0" in data[:8192]:
             error = "binary content"
         elif not _valid_utf8(data, truncated):
             error = "not valid UTF-8 (undecodable bytes shown as \ufffd)"
@@ -312,7 +341,7 @@ class Tracer:
                     escape: bool = False, driver_mode: bool = False) -> ContextTrace:
         driver = {"bash": bash, "zsh": zsh, "fish": fish}[spec.shell]
         env_bin = self.host.which("env", "/usr/bin:/bin") or "/usr/bin/env"
-        command = f": {END_MARK}; builtin printf '\\036GOENV_TUI_ENV\\036'; exec {env_bin} -0"
+        command = _dump_command(spec.shell, env_bin, self.host.which("true", "/usr/bin:/bin") or "/bin/true")
         env = hermetic_env(self.host, self.opts, shell_path)
         notes: list[str] = []
         prefix: list[str] = []
@@ -393,6 +422,9 @@ class Tracer:
                 records = bash.parse(stderr, watched, modern, level_offset=1 if driven is not None else 0)
             else:
                 records = zsh.parse(stderr, watched, {k for k in env if k in watched})
+            # Logout files run only because the shell was ending (an `exit` in a startup file, the
+            # SIGHUP at the deadline): the line that ended it is the last one before them.
+            records = [r for r in records if not is_logout_file(r.file)]
             start_of = self._start_map(records)
             initial = records[0].values if records else {}
             folded = fold(records, watched, dict(initial), start_of)
@@ -440,6 +472,19 @@ class Tracer:
         if res.duration_ms > self.opts.timeout * 1000 and costly:
             notes.append(f"slow start: {res.duration_ms / 1000:.1f}s traced; most of the time in {costly}")
             common["notes"] = tuple(notes)
+        if not folded.finished and ENV_MARK.encode() in stdout and res.returncode == 0 and records:
+            # The shell ran to the end (it printed its environment) but the trace stopped
+            # earlier: a startup file blinded it (PS4 reassigned or readonly, `set +x`, `unsetopt
+            # xtrace`, `exec 2>/dev/null`). The final environment is still the truth; only the
+            # attribution of later changes is missing.
+            where = _short(stopped) if stopped else "an unknown line"
+            notes.append(f"the trace went blind after {where}" + (f" (`{last_cmd[:80]}`)" if last_cmd else "")
+                         + ": the final environment is exact, but changes made after that line are not "
+                         "attributed to a file and line (partial)")
+            full_env = {k: v for k, v in env_out.items() if k != RUN_TOKEN_VAR}
+            common["notes"] = tuple(notes)
+            return ContextTrace(spec, shell_path, TraceStatus.OK, env=watched_env, full_env=full_env,  # type: ignore[arg-type]
+                                stopped_at=stopped, **common)
         if not folded.finished or ENV_MARK.encode() not in stdout:
             if prefix and not records:
                 msg = f"could not start bash in a user namespace: {stderr.strip()[:300] or 'no output'}"
@@ -579,6 +624,29 @@ def _settle_exports(folded: TraceResult, env_out: dict[str, str]) -> None:
         a = folded.assignments[i]
         if var in env_out and a.value is not None and not a.exported:
             folded.assignments[i] = replace(a, exported=True, op=Op.EXPORT if a.op is Op.SET else a.op)
+
+
+def _dump_command(shell: str, env_bin: str, true_bin: str) -> str:
+    """The command run after the startup files: mark the end, print the environment, end.
+
+    `env -0` runs as a child, not exec'd: with a huge exported value (over 128 KiB) exec fails
+    with E2BIG and the shell would exit without printing anything; then the shell's own
+    builtins print it. `exec -c true` ends the shell without running logout files (as exec'ing
+    env did) and without passing the huge environment on. In bash `command` skips functions
+    (a startup file may redefine `builtin` or `printf`); in zsh `builtin` is a reserved word.
+    """
+    mark = "\\036GOENV_TUI_ENV\\036"
+    if shell == "zsh":
+        dump = ("for __goenv_v in ${(k)parameters[(R)*export*]}; do "
+                "builtin printf '%s=%s\\0' $__goenv_v ${(P)__goenv_v}; done")
+        return f": {END_MARK}; builtin printf '{mark}'; command {env_bin} -0 || {{ {dump}; }}; exec -c {true_bin}"
+    dump = ("IFS=$'\\n'; for __goenv_v in $(compgen -e); do "
+            "command printf '%s=%s\\0' \"$__goenv_v\" \"${!__goenv_v}\"; done")
+    return f": {END_MARK}; command printf '{mark}'; command {env_bin} -0 || {{ {dump}; }}; exec -c {true_bin}"
+
+
+def is_logout_file(path: str) -> bool:
+    return path.rsplit("/", 1)[-1] in (".zlogout", "zlogout", ".bash_logout", "bash.bash_logout")
 
 
 def _first_line(command: str) -> str:

@@ -25,6 +25,7 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from goenv_tui.display import tilde
 from goenv_tui.host import Host, LocalHost
+from goenv_tui.host.process import resume, stop_all
 from goenv_tui.model import ContextTrace
 from goenv_tui.shells.contexts import all_specs, is_primary
 from goenv_tui.ui import no_color, present
@@ -134,8 +135,14 @@ class GoenvApp(App[int]):
                 yield ProbesView(id="probes-view")
         yield Footer()
 
+    async def action_quit(self) -> None:
+        """Quit at once: whatever is being traced or probed is killed, not waited for."""
+        stop_all()
+        self.exit()
+
     def on_mount(self) -> None:
         no_color.fit_colours(self)
+        resume()  # children may run again (an earlier app in this process may have quit)
         self.query_one(InitChainView).set_home(self.opts.home)
         self._update_status()
         self.query_one(FindingsView).show_progress([], "starting", self.total_contexts)

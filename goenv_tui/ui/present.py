@@ -6,14 +6,56 @@ so that the widgets stay about layout and keys.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.table import Table
 from rich.text import Text
 
 from goenv_tui.display import SEVERITY_MARK, SEVERITY_STYLE, severity_count, tilde, tilde_in, where
 from goenv_tui.model import ContextTrace, Finding, Location, Severity, TraceStatus
+from goenv_tui.redact import PLAIN, Redactor, redactor_for
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _scrub(value: Any, red: Redactor) -> Any:
+    """`value` with credentials masked. Text keeps its length (each secret character becomes
+    `*`) so that its styles stay where they were."""
+    if isinstance(value, Text):
+        plain = red.text(value.plain, keep_length=True)
+        if plain != value.plain:
+            value = value.copy()
+            value.plain = plain
+        return value
+    if isinstance(value, str):
+        return red.text(value)
+    if isinstance(value, Link):
+        return replace(value, label=_scrub(value.label, red))
+    if isinstance(value, LineNote):
+        return replace(value, text=red.text(value.text))
+    if isinstance(value, list):
+        return [_scrub(v, red) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_scrub(v, red) for v in value)
+    if isinstance(value, dict):
+        return {k: _scrub(v, red) for k, v in value.items()}
+    return value
+
+
+def redacted(fn: _F) -> _F:
+    """Views show only redacted values: the diagnosis's secrets (or, without one, credentials in
+    URLs) are masked in whatever a presenter returns."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        d = next((a for a in args if isinstance(a, Diagnosis)), None)
+        return _scrub(fn(*args, **kwargs), redactor_for(d.facts) if d is not None else PLAIN)
+
+    return wrapper  # type: ignore[return-value]
+
 
 if TYPE_CHECKING:  # the core is imported when the diagnosis runs, not before the first paint
     from goenv_tui.diagnose import Diagnosis
@@ -52,12 +94,14 @@ class Link:
 
 
 
+@redacted
 def outcome_text(out: Outcome) -> Text:
     """A fix's verdict, green when the finding cleared, yellow when applied but not cleared, red when not applied."""
     return Text(out.verdict, "bold green" if out.cleared else "bold yellow" if out.applied else "bold red")
 
 # --- findings -------------------------------------------------------------------------------
 
+@redacted
 def finding_label(f: Finding) -> Text:
     return Text.assemble((SEVERITY_MARK[f.severity], severity_style(f.severity)), " ", f.title)
 
@@ -72,6 +116,7 @@ def finding_row(f: Finding) -> Table:
     return grid
 
 
+@redacted
 def finding_detail(d: Diagnosis, f: Finding) -> Text:
     t = Text()
     t.append(f"{SEVERITY_MARK[f.severity]} {f.severity.value.upper()}", severity_style(f.severity))
@@ -100,6 +145,7 @@ def finding_detail(d: Diagnosis, f: Finding) -> Text:
     return t
 
 
+@redacted
 def finding_links(d: Diagnosis, f: Finding) -> list[Link]:
     """The places a finding points at, each a row that opens the right view."""
     home = d.facts.home
@@ -173,6 +219,7 @@ def _context_reading(d: Diagnosis, f: Finding, path: str | None = None) -> str |
     return candidates[0] if candidates else None
 
 
+@redacted
 def counts_line(d: Diagnosis, compact: bool = False) -> Text:
     """"✗ 1 error  ! 5 warnings  i 3 notes", or "✗ 1  ! 5  i 3" where the line is short."""
     c = d.counts()
@@ -186,10 +233,12 @@ def counts_line(d: Diagnosis, compact: bool = False) -> Text:
 
 # --- init chain -----------------------------------------------------------------------------
 
+@redacted
 def context_label(t: ContextTrace, primary: bool) -> str:
     return f"{STATUS_MARK[t.status]} {t.id}{' *' if primary else ''}"
 
 
+@redacted
 def file_tree(t: ContextTrace) -> list[tuple[int, str, Location | None, int]]:
     """(order, path, sourced_from, depth) in reading order; depth follows the sourced-from chain."""
     depth: dict[str, int] = {}
@@ -208,6 +257,7 @@ class LineNote:
     text: str
 
 
+@redacted
 def line_notes(d: Diagnosis, cid: str, path: str) -> dict[int, list[LineNote]]:
     """What happened on each line of `path` in context `cid`."""
     home = d.facts.home
@@ -253,6 +303,7 @@ def line_notes(d: Diagnosis, cid: str, path: str) -> dict[int, list[LineNote]]:
 MAX_SOURCE_LINES = 4000
 
 
+@redacted
 def source_text(d: Diagnosis, cid: str | None, path: str) -> Text:
     entry = d.facts.files.get(path)
     t = Text()
@@ -298,6 +349,7 @@ def source_text(d: Diagnosis, cid: str | None, path: str) -> Text:
 
 # --- variables -------------------------------------------------------------------------------
 
+@redacted
 def variable_rows(d: Diagnosis, var: str) -> list[tuple[str, str, str]]:
     """(context, final value, set at) for every traced context."""
     rows = []
@@ -312,6 +364,7 @@ def variable_rows(d: Diagnosis, var: str) -> list[tuple[str, str, str]]:
     return rows
 
 
+@redacted
 def variable_chain(d: Diagnosis, var: str, cid: str) -> Text:
     """The value of `var` step by step in one context; PATH-like values entry by entry."""
     home = d.facts.home
@@ -393,6 +446,7 @@ def tool_failure(d: Diagnosis, cid: str, tool: str) -> str | None:
     return None
 
 
+@redacted
 def tool_label(d: Diagnosis, cid: str, tool: str) -> Text:
     res = d.facts.resolutions.get(cid, {}).get(tool)
     if res is None or res.resolved is None:
@@ -422,6 +476,7 @@ def _cand_version(tool: str, c) -> str:
     return (c.info.module_version if c.info else "") or ""
 
 
+@redacted
 def resolution_detail(d: Diagnosis, cid: str, tool: str) -> Text:
     home = d.facts.home
     t = Text()

@@ -27,9 +27,11 @@ from goenv_tui.display import tilde
 from goenv_tui.fixes.engine import Outcome, attempt_fix
 from goenv_tui.fixes.journal import state_dir
 from goenv_tui.host import Host, HostError, LocalHost
+from goenv_tui.host.process import resume, stop_all
 from goenv_tui.model import Finding, Severity
 from goenv_tui.probes import ProbeResult
 from goenv_tui.probes.runner import run_probes
+from goenv_tui.redact import redactor_for
 from goenv_tui.shells.tracer import TraceOptions
 from goenv_tui.ui import no_color, present
 from goenv_tui.ui.screens.fix import diff_text
@@ -160,8 +162,14 @@ class WizardApp(App[int]):
                 yield Static(id="wiz-summary")
         yield Footer()
 
+    async def action_quit(self) -> None:
+        """Quit at once: whatever is being traced or probed is killed, not waited for."""
+        stop_all()
+        self.exit()
+
     def on_mount(self) -> None:
         no_color.fit_colours(self)
+        resume()  # children may run again (an earlier app in this process may have quit)
         self.query_one("#wiz-workspace", Input).value = tilde(self.opts.home, self.state.workspace or self.default_workspace)
         if self.resumable:
             self.query_one("#wiz-resume", Static).update(Text.assemble(
@@ -280,7 +288,7 @@ class WizardApp(App[int]):
         t = Text()
         t.append(f"Problem {self.state.index + 1} of {len(self.problems)}\n\n", "dim")
         t.append_text(present.finding_label(f))
-        t.append("\n\n" + f.detail + "\n")
+        t.append("\n\n" + redactor_for(d.facts).text(f.detail) + "\n")
         if f.chain:
             t.append("\nWhy we think so\n", "bold underline")
             for line in f.chain:

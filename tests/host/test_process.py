@@ -6,25 +6,45 @@ import contextlib
 import os
 import signal
 import subprocess
+import uuid
 
 import psutil
 import pytest
 
 from goenv_tui.host import LocalHost
 
+# Each test run marks the processes it starts with a unique value in their environment; a sweep
+# sees (and ends) only processes carrying it, never another run's or another user's on this machine.
+MARK_VAR = "GOENV_TUI_TEST_MARK"
+MARK = uuid.uuid4().hex
+
+
+def _env(**extra: str) -> dict[str, str]:
+    return {"PATH": "/usr/bin:/bin", MARK_VAR: MARK, **extra}
+
 
 def _alive(marker: str) -> list[int]:
-    return [p.pid for p in psutil.process_iter(["cmdline"])
-            if marker in " ".join(p.info["cmdline"] or []) and p.status() != psutil.STATUS_ZOMBIE]
+    """Processes this test started (by the environment mark, checked per pid) whose command line
+    contains `marker`."""
+    out = []
+    for p in psutil.process_iter(["cmdline"]):
+        try:
+            if marker not in " ".join(p.info["cmdline"] or []) or p.status() == psutil.STATUS_ZOMBIE:
+                continue
+            if p.environ().get(MARK_VAR) == MARK:
+                out.append(p.pid)
+        except (psutil.Error, OSError):
+            continue
+    return out
 
 
 def test_captures_output_and_exit_code() -> None:
-    res = LocalHost().run(["/bin/sh", "-c", "echo out; echo err >&2; exit 3"], env={"PATH": "/usr/bin:/bin"})
+    res = LocalHost().run(["/bin/sh", "-c", "echo out; echo err >&2; exit 3"], env=_env())
     assert (res.stdout, res.stderr, res.returncode, res.timed_out) == (b"out\n", b"err\n", 3, False)
 
 
 def test_timeout_kills_the_whole_group_and_names_what_hung() -> None:
-    res = LocalHost().run(["/bin/sh", "-c", "sleep 6081 & sleep 6082; echo never"], env={"PATH": "/usr/bin:/bin"}, timeout=0.5)
+    res = LocalHost().run(["/bin/sh", "-c", "sleep 6081 & sleep 6082; echo never"], env=_env(), timeout=0.5)
     assert res.timed_out and res.returncode is None
     assert "sleep 6082" in (res.error or "")
     assert _alive("sleep 608") == []
@@ -32,14 +52,14 @@ def test_timeout_kills_the_whole_group_and_names_what_hung() -> None:
 
 def test_child_holding_the_pipes_does_not_block() -> None:
     # The child exits at once but leaves a grandchild holding stdout open.
-    res = LocalHost().run(["/bin/sh", "-c", "sleep 6083 & echo done"], env={"PATH": "/usr/bin:/bin"}, timeout=10)
+    res = LocalHost().run(["/bin/sh", "-c", "sleep 6083 & echo done"], env=_env(), timeout=10)
     assert res.returncode == 0 and res.stdout == b"done\n" and not res.timed_out
     assert res.duration_ms < 5000
     assert _alive("sleep 6083") == []
 
 
 def test_closed_pipes_still_wait_for_the_child() -> None:
-    res = LocalHost().run(["/bin/sh", "-c", "exec >/dev/null 2>&1; sleep 6084"], env={"PATH": "/usr/bin:/bin"}, timeout=0.5)
+    res = LocalHost().run(["/bin/sh", "-c", "exec >/dev/null 2>&1; sleep 6084"], env=_env(), timeout=0.5)
     assert res.timed_out
     assert _alive("sleep 6084") == []
 
@@ -50,9 +70,9 @@ def test_missing_program_is_an_error_not_an_exception() -> None:
 
 
 def test_held_stdin_makes_read_wait() -> None:
-    res = LocalHost().run(["/bin/sh", "-c", "read x; echo got"], env={"PATH": "/usr/bin:/bin"}, timeout=0.5, hold_stdin=True)
+    res = LocalHost().run(["/bin/sh", "-c", "read x; echo got"], env=_env(), timeout=0.5, hold_stdin=True)
     assert res.timed_out
-    res = LocalHost().run(["/bin/sh", "-c", "read x; echo got $x"], env={"PATH": "/usr/bin:/bin"}, stdin=b"hi\n")
+    res = LocalHost().run(["/bin/sh", "-c", "read x; echo got $x"], env=_env(), stdin=b"hi\n")
     assert res.stdout == b"got hi\n"
 
 
@@ -71,18 +91,20 @@ def test_setsid_daemon_never_escapes_under_fork_load() -> None:
     # (and so the run token) reads as empty for a moment; the sweep must look again. Before that
     # fix about 1 run in 100 leaked a `sleep` here and this test failed one time in three.
     # (-i: with job control the background job leads its group, so setsid forks once more.)
-    load = [subprocess.Popen(["/bin/sh", "-c", "while :; do /bin/true; done"], start_new_session=True)
+    load = [subprocess.Popen(["/bin/sh", "-c", "while :; do /bin/true; done"], start_new_session=True, env=_env())
             for _ in range(4)]
     leaked = 0
     try:
         for _ in range(300):
             LocalHost().run(["/bin/bash", "-ic", "setsid sleep 6085 </dev/null >/dev/null 2>&1 &\n:"],
-                            env={"PATH": "/usr/bin:/bin"}, timeout=5)
+                            env=_env(), timeout=5)
             stray = _alive("sleep 6085")
             leaked += bool(stray)
-            for pid in stray:
+            for pid in stray:  # ours by the mark, checked again on the pid just before the kill
                 with contextlib.suppress(psutil.Error):
-                    psutil.Process(pid).kill()
+                    proc = psutil.Process(pid)
+                    if proc.environ().get(MARK_VAR) == MARK:
+                        proc.kill()
     finally:
         for proc in load:
             os.killpg(proc.pid, signal.SIGKILL)

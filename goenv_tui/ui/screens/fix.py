@@ -19,12 +19,13 @@ from goenv_tui.fixes.impact import describe, reach
 from goenv_tui.fixes.plan import PlannedFix
 from goenv_tui.fixes.trial import Trial, run_trial
 from goenv_tui.model import Finding
+from goenv_tui.redact import PLAIN, redactor_for
 from goenv_tui.ui.present import outcome_text
 
 
 def diff_text(preview: str) -> Text:
     t = Text()
-    for line in preview.splitlines():
+    for line in PLAIN.text(preview).splitlines():
         style = ("green" if line.startswith("+") and not line.startswith("+++") else
                  "red" if line.startswith("-") and not line.startswith("---") else
                  "cyan" if line.startswith("@@") else "bold" if line.startswith(("$", "---", "+++")) else "")
@@ -154,8 +155,10 @@ class FixDialog(ModalScreen[Outcome | None]):
     def _apply(self, plan: PlannedFix) -> None:
         app = self.app
         log = self.query_one("#fix-log", RichLog)
+        red = redactor_for(app.diagnosis.facts)  # type: ignore[attr-defined]
         out = attempt_fix(app.host, app.opts, app.workspace, app.diagnosis, plan,  # type: ignore[attr-defined]
-                          on_line=lambda line: app.call_from_thread(log.write, line), trial=self.trials.get(plan.id))
+                          on_line=lambda line: app.call_from_thread(log.write, red.text(line)),
+                          trial=self.trials.get(plan.id))
         app.call_from_thread(self._done, out)
 
     def _done(self, out: Outcome) -> None:
