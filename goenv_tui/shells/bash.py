@@ -116,11 +116,9 @@ def parse(stderr: str, watched: list[str], modern: bool = True, level_offset: in
             pid = int(parts[0])
             subshell = int(parts[1] or 0)
             lineno = int(parts[5] or 0)
-            linenos = [int(x) for x in parts[3].split()]
+            sources, frames, source_frames = _stack(parts[2], parts[3], parts[4], modern)
         except ValueError:
             continue
-        sources = _words(parts[2], modern)
-        funcs = _words(parts[4], modern)
         raw_values = parts[6 : 6 + len(watched)]
         key = "\x1f".join(raw_values)
         if key != last_key:
@@ -129,25 +127,37 @@ def parse(stderr: str, watched: list[str], modern: bool = True, level_offset: in
         values = last_values  # shared between consecutive records with the same state
         end = matches[i + 1].start() if i + 1 < len(matches) else len(stderr)
         command = stderr[m.end() : end].rstrip("\n")
-        frames: list[Frame] = []
-        source_frames = 0
-        for depth, path in enumerate(sources):
-            kind = "source"
-            name = path
-            if funcs and depth < len(funcs) and funcs[depth] not in ("source", "main"):
-                kind, name = "function", funcs[depth]
-            elif depth < len(sources) - 1:
-                source_frames += 1
-            call = None
-            if depth + 1 < len(sources) and depth < len(linenos):
-                call = Location(sources[depth + 1], linenos[depth])
-            frames.append(Frame(kind, name, call))
         file = sources[0] if sources else NAME
-        rec = Record(pid, subshell, file, lineno, tuple(frames), values, command)
+        rec = Record(pid, subshell, file, lineno, frames, values, command)
         depths.append(max(0, level - 1 - level_offset - subshell - source_frames) if sources else 0)
         records.append(rec)
     _resolve_evals(records, depths)
     return records
+
+
+@functools.lru_cache(maxsize=4096)
+def _stack(source_field: str, lineno_field: str, func_field: str, modern: bool
+           ) -> tuple[tuple[str, ...], tuple[Frame, ...], int]:
+    """(BASH_SOURCE words, call frames, how many are `source` frames) of one record. Cached:
+    consecutive records share their stack, and building a deep one (a startup file that sources
+    itself) for every record made parsing quadratic. ValueError on a garbled line-number field."""
+    sources = _words(source_field, modern)
+    linenos = [int(x) for x in lineno_field.split()]
+    funcs = _words(func_field, modern)
+    frames: list[Frame] = []
+    source_frames = 0
+    for depth, path in enumerate(sources):
+        kind = "source"
+        name = path
+        if funcs and depth < len(funcs) and funcs[depth] not in ("source", "main"):
+            kind, name = "function", funcs[depth]
+        elif depth < len(sources) - 1:
+            source_frames += 1
+        call = None
+        if depth + 1 < len(sources) and depth < len(linenos):
+            call = Location(sources[depth + 1], linenos[depth])
+        frames.append(Frame(kind, name, call))
+    return sources, tuple(frames), source_frames
 
 
 def _values(watched: list[str], raw_values: list[str], modern: bool) -> dict[str, VarState]:

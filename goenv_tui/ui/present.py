@@ -51,7 +51,8 @@ def redacted(fn: _F) -> _F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        d = next((a for a in args if isinstance(a, Diagnosis)), None)
+        # A Diagnosis (only imported for type checking here): the argument with facts and findings.
+        d = next((a for a in args if hasattr(a, "facts") and hasattr(a, "findings")), None)
         return _scrub(fn(*args, **kwargs), redactor_for(d.facts) if d is not None else PLAIN)
 
     return wrapper  # type: ignore[return-value]
