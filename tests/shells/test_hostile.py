@@ -155,7 +155,7 @@ def test_kill_ppid_in_zshenv_does_not_kill_goenv_tui(home: Home, contained: str,
                          capture_output=True, text=True, timeout=120, env=dict(os.environ, **{CONTAIN_VAR: contained}))
     assert res.returncode in (0, 1), (res.returncode, res.stderr)
     doc = json.loads(res.stdout)
-    assert len(doc["contexts"]) == 4
+    assert len(doc["contexts"]) >= 4 and all(c["shell"] == "zsh" for c in doc["contexts"])
     if sig == "TERM":  # ignored by the reaper / the namespace's init: the shell goes on
         assert all(c["env"].get("GOFLAGS") == "-mod=mod" for c in doc["contexts"]), doc["contexts"]
 

@@ -76,7 +76,7 @@ def test_startup_files_of_another_users_home_run_as_that_user(user_home: Home, c
         assert res.returncode in (0, 1), res.stderr
         doc = json.loads(res.stdout)
         ok = [c for c in doc["contexts"] if c["status"] == "ok"]
-        assert len(ok) == len(doc["contexts"]) == 9, [(c["id"], c["status"], c["error"]) for c in doc["contexts"]]
+        assert len(ok) == len(doc["contexts"]) >= 9, [(c["id"], c["status"], c["error"]) for c in doc["contexts"]]
         assert os.listdir(secret) == []  # nothing written with root's access
         seen = [p for p in Path(user_home.path).iterdir() if p.name.startswith("seen-")]
         assert {p.name for p in seen} >= {"seen-bash", "seen-zsh"}
