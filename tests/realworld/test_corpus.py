@@ -60,6 +60,11 @@ def check_against_real_shells(home: Home, login: str, shells: tuple[str, ...]) -
         if f.check in ("GOENV-GO-001", "GOENV-GO-002"):
             lacking = [c for c in f.contexts if d.facts.resolutions[c]["go"].resolved is None]
             assert lacking and all(truth[c].go is None for c in lacking), (f.title, {c: truth[c] for c in lacking})
+        elif f.check == "GOENV-TOOLS-005":
+            # "not installed": the untraced shells must not find it either, in any context named.
+            tool = f.data["tool"]
+            assert f.contexts and all(getattr(truth[c], tool) is None for c in f.contexts), (
+                f.title, {c: truth[c] for c in f.contexts})
         else:
             pytest.fail(f"unexpected error finding on a healthy framework home: {f.id} {f.title}\n{f.detail}")
 

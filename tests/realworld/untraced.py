@@ -18,8 +18,10 @@ from goenv_tui.model import ContextSpec
 from goenv_tui.shells.tracer import TraceOptions, hermetic_env
 
 MARK = "@@goenv-tui-truth@@"
-_POSIX = f'printf "\\n{MARK}%s|%s\\n" "$(command -v go)" "$(go env GOROOT 2>/dev/null)"'
-_FISH = f'printf "\\n{MARK}%s|%s\\n" (command -v go) (go env GOROOT 2>/dev/null)'
+_POSIX = (f'printf "\\n{MARK}%s|%s|%s|%s\\n" "$(command -v go)" "$(go env GOROOT 2>/dev/null)" '
+          '"$(command -v gopls)" "$(command -v dlv)"')
+# fish ≥ 3.4 has "$(…)" too; a bare (…) that prints nothing would drop the field.
+_FISH = _POSIX
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,8 @@ class Truth:
     go: str | None
     goroot: str | None
     seconds: float
+    gopls: str | None = None
+    dlv: str | None = None
 
 
 def argv(spec: ContextSpec) -> list[str]:
@@ -54,8 +58,8 @@ def truth(home: str, spec: ContextSpec, timeout: float = 60.0) -> Truth:
     out = res.stdout.decode(errors="replace")
     line = next((ln for ln in reversed(out.splitlines()) if ln.startswith(MARK)), None)
     assert line is not None, f"{spec.id}: no answer from the untraced shell: {out!r} {res.stderr!r}"
-    go, _, goroot = line[len(MARK):].partition("|")
-    return Truth(go or None, goroot or None, seconds)
+    go, goroot, gopls, dlv = (line[len(MARK):].split("|") + ["", "", "", ""])[:4]
+    return Truth(go or None, goroot or None, seconds, gopls or None, dlv or None)
 
 
 def untraced_seconds(home: str, spec: ContextSpec) -> float:
