@@ -300,10 +300,17 @@ def _check_login_shell(host, path: str) -> None:
 
 def _report(args: argparse.Namespace, host) -> int:
     from goenv_tui.diagnose import diagnose
+    from goenv_tui.progress import Progress
     from goenv_tui.report import exit_code, render_json, render_text
+    from goenv_tui.shells.contexts import all_specs
 
     opts, workspace = _options(args, host)
-    d = diagnose(host, opts, workspace, probes=not args.no_probes)
+    progress = Progress(sys.stderr, len(all_specs(opts.shells)))  # silent unless stderr is a terminal
+    try:
+        d = diagnose(host, opts, workspace, probes=not args.no_probes, on_context=progress.on_context,
+                     on_stage=progress.on_stage, on_probe_line=progress.on_probe_line)
+    finally:
+        progress.done()
     if args.json:
         sys.stdout.write(render_json(d))
     else:

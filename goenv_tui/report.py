@@ -181,8 +181,11 @@ def render_text(d: Diagnosis, verbose: bool = False, color: bool | None = None, 
     for st in ("ok", "timeout", "error", "unavailable"):
         if st in status:
             parts.append(f"{len(status[st])} {st}")
-    say(f"Traced {len(f.contexts)} launch contexts in {d.timings.get('total_ms', 0) / 1000:.1f}s: "
-                  + ", ".join(parts))
+    # Tracing and probing apart: "traced in 30.2s" that was mostly gopls and dlv misleads.
+    traced_s = d.timings.get("trace_ms", d.timings.get("total_ms", 0)) / 1000
+    probed = (f"; probed gopls, dlv and go build in {d.timings['probes_ms'] / 1000:.1f}s"
+              if "probes_ms" in d.timings else "")
+    say(f"Traced {len(f.contexts)} launch contexts in {traced_s:.1f}s{probed}: " + ", ".join(parts))
     say()
     for line in tool_summary(d):
         style = {"ok": "green", "warning": "yellow", "error": "red"}[line.status]
