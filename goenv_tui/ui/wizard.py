@@ -9,98 +9,45 @@ quitting and starting again resumes where it stopped.
 
 from __future__ import annotations
 
-import json
 import os
 import posixpath
-from dataclasses import asdict, dataclass, field
 
 from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, ContentSwitcher, Footer, Input, OptionList, Static
+from textual.widgets import Button, ContentSwitcher, Footer, Input, OptionList, RichLog, Static
 from textual.widgets.option_list import Option
 
 from goenv_tui.diagnose import Diagnosis, diagnose
-from goenv_tui.display import tilde
+from goenv_tui.display import tilde, tilde_in
 from goenv_tui.fixes.engine import Outcome, attempt_fix
-from goenv_tui.fixes.journal import state_dir
-from goenv_tui.host import Host, HostError, LocalHost
+from goenv_tui.host import Host, LocalHost
 from goenv_tui.host.process import resume, stop_all
-from goenv_tui.model import Finding, Severity
+from goenv_tui.model import Finding
 from goenv_tui.probes import ProbeResult
 from goenv_tui.probes.runner import run_probes
 from goenv_tui.redact import redactor_for
 from goenv_tui.shells.tracer import TraceOptions
 from goenv_tui.ui import no_color, present
 from goenv_tui.ui.screens.fix import diff_text
+from goenv_tui.wizard import (
+    EDITOR_NAME,
+    EDITORS,
+    WizardState,
+    contexts_for,
+    count_change,
+    in_plain_words,
+    plain_name,
+    problems,
+    still_blocking,
+    verification_lines,
+)
+
+__all__ = ["EDITORS", "WizardApp", "WizardState", "contexts_for", "run_wizard"]
 
 STEPS = ("editor", "workspace", "diagnose", "problems", "verify", "summary")
-EDITORS = [
-    ("vscode-gui", "VS Code, opened from the Dock, the app menu or a launcher"),
-    ("vscode-terminal", "VS Code's integrated terminal"),
-    ("remote-ssh", "VS Code Remote-SSH (this machine is the remote)"),
-    ("terminal", "A terminal window (GNOME Terminal, iTerm2, Terminal.app, tmux)"),
-    ("ssh-cmd", "Commands over `ssh host cmd` (scripts, CI)"),
-]
-
-
-def contexts_for(editor: str, login_shell: str | None, os_name: str) -> list[str]:
-    """The launch contexts a way of starting the editor really uses (see shells/contexts.py)."""
-    shell = (login_shell or "bash").rsplit("/", 1)[-1]
-    shell = shell if shell in ("bash", "zsh") else "bash"
-    mac = os_name == "darwin"
-    interactive = f"{shell}-login-interactive" if mac else f"{shell}-nologin-interactive"
-    sshd = f"{shell}-sshd-command"
-    return {
-        "vscode-gui": [f"{shell}-login-interactive"],
-        "vscode-terminal": [interactive],
-        "terminal": [interactive],
-        "remote-ssh": [sshd, f"{shell}-login-interactive"],
-        "ssh-cmd": [sshd],
-    }.get(editor, [interactive])
-
-
-@dataclass
-class WizardState:
-    step: str = "editor"
-    editor: str | None = None
-    workspace: str | None = None
-    index: int = 0
-    applied: list[str] = field(default_factory=list)  # journal entry ids
-    titles: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # finding ids
-
-    @staticmethod
-    def path(home: str) -> str:
-        return posixpath.join(state_dir(home), "wizard.json")
-
-    def save(self, host: Host, home: str) -> None:
-        host.makedirs(state_dir(home))
-        host.write_atomic(self.path(home), json.dumps(asdict(self), indent=1).encode(), mode=0o600)
-
-    @classmethod
-    def load(cls, host: Host, home: str) -> WizardState | None:
-        try:
-            data = json.loads(host.read_text(cls.path(home)))
-            return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
-        except (HostError, ValueError, TypeError):
-            return None
-
-
-def relevant(d: Diagnosis, contexts: list[str], editor: str) -> list[Finding]:
-    """Problems that break this editor: errors and warnings in its contexts, plus global ones;
-    those with a fix first (fixing a cause often clears its symptoms), then worst first."""
-    out = []
-    for f in d.findings:
-        if f.severity is Severity.INFO:
-            continue
-        if (set(f.contexts) & set(contexts) or not f.contexts
-                or (f.check.startswith("GOENV-VSCODE") and editor.startswith(("vscode", "remote")))):
-            out.append(f)
-    out.sort(key=lambda f: (0 if d.plans.get(f.id) else 1, f.severity.rank))
-    return out
 
 
 class WizardApp(App[int]):
@@ -128,6 +75,8 @@ class WizardApp(App[int]):
         self.state = saved if self.resumable and saved else WizardState()
         self.diagnosis: Diagnosis | None = None
         self.problems: list[Finding] = []
+        self.own: set[str] = set()  # ids of the problems in the editor's own contexts
+        self.keep_verdict = False  # the last fix's verdict stays up over the next problem
         self.last_outcome: Outcome | None = None
         self.verification: list[ProbeResult] = []
         self.busy = False
@@ -152,12 +101,14 @@ class WizardApp(App[int]):
                 with VerticalScroll(id="wiz-problem-scroll"):
                     yield Static(id="wiz-problem")
                 yield Static(id="wiz-verdict")
+                yield RichLog(id="wiz-log", wrap=False, markup=False, highlight=False, max_lines=2000)
                 with Horizontal(classes="wiz-buttons"):
                     yield Button("Apply fix (a)", id="wiz-apply", variant="primary")
                     yield Button("Skip (s)", id="wiz-skip")
                     yield Button("Back (ctrl+b)", id="wiz-back")
             with Vertical(id="verify", classes="wiz-step"):
                 yield Static(id="wiz-verify")
+                yield RichLog(id="wiz-verify-log", wrap=False, markup=False, highlight=False, max_lines=2000)
             with Vertical(id="summary", classes="wiz-step"):
                 yield Static(id="wiz-summary")
         yield Footer()
@@ -214,6 +165,20 @@ class WizardApp(App[int]):
             self.query_one(focus).focus()
 
     @property
+    def editor(self) -> str:
+        return self.state.editor or "terminal"
+
+    @property
+    def editor_words(self) -> str:
+        """The editor's contexts in the user's words: "VS Code started from the Dock"."""
+        return " and ".join(plain_name(c, self.editor, self.contexts) for c in self.contexts)
+
+    def plain(self, text: str) -> str:
+        """Context ids in `text` as the user would say them; home paths as ~/…."""
+        ids = [t.id for t in self.diagnosis.facts.contexts] if self.diagnosis else list(self.contexts)
+        return tilde_in(self.opts.home, in_plain_words(text, self.editor, self.contexts, ids))
+
+    @property
     def contexts(self) -> list[str]:
         return contexts_for(self.state.editor or "terminal", self.opts.login_shell or self.host.login_shell(),
                             self.host.os_name())
@@ -248,8 +213,8 @@ class WizardApp(App[int]):
     def _diagnose(self) -> None:
         self.workspace = self.state.workspace
         box = self.query_one("#wiz-diagnose", Static)
-        box.update(Text.assemble(("Looking at how ", ""), (", ".join(self.contexts), "bold"),
-                                 (" start your shell, then running go build, gopls and dlv there…", "")))
+        box.update(Text.assemble(("Looking at how ", ""), (self.editor_words, "bold"),
+                                 (" starts your shell, then running go build, gopls and dlv there…", "")))
         self.busy = True
         self._run_diagnosis()
 
@@ -258,15 +223,24 @@ class WizardApp(App[int]):
         d = diagnose(self.host, self.opts, self.workspace, today="2026-01-01" if self.stable else None)
         self.call_from_thread(self._diagnosed, self._probed(d))
 
-    def _probed(self, d: Diagnosis) -> Diagnosis:
-        """`d` with go build, gopls and dlv probed live in the contexts the editor uses (in a worker)."""
-        return d.with_probes(run_probes(self.host, d.facts, self.workspace, contexts=set(self.contexts)), self.host)
+    def _probed(self, d: Diagnosis, log: str = "#wiz-log") -> Diagnosis:
+        """`d` with go build, gopls and dlv probed live in the contexts the editor uses (in a worker);
+        what they print goes to the step's log as it comes."""
+        results = run_probes(self.host, d.facts, self.workspace, contexts=set(self.contexts),
+                             on_line=lambda label, text: self.call_from_thread(self._log, log, label, text))
+        return d.with_probes(results, self.host)
+
+    def _log(self, selector: str, label: str, text: str) -> None:
+        tool, _, cid = label.partition("@")
+        where = f"{tool} in {self.plain(cid)}" if cid else label
+        self.query_one(selector, RichLog).write(Text.assemble((f"{where}: ", "cyan"), self.plain(text)))
 
     def _diagnosed(self, d: Diagnosis) -> None:
         self.busy = False
         self.diagnosis = d
-        self.problems = [f for f in relevant(d, self.contexts, self.state.editor or "")
-                         if f.id not in self.state.skipped]
+        found = problems(d, self.contexts, self.editor, set(self.state.skipped))
+        self.own = {f.id for f in found.own}
+        self.problems = found.ordered
         self.state.index = 0
         if not self.problems:
             self.show("verify")
@@ -286,26 +260,38 @@ class WizardApp(App[int]):
             return
         f = self.problems[self.state.index]
         t = Text()
-        t.append(f"Problem {self.state.index + 1} of {len(self.problems)}\n\n", "dim")
-        t.append_text(present.finding_label(f))
-        t.append("\n\n" + redactor_for(d.facts).text(f.detail) + "\n")
+        mine = f.id in self.own
+        n_own = sum(1 for p in self.problems if p.id in self.own)
+        if mine:
+            t.append(f"Problem {self.state.index + 1} of {n_own} that keep {EDITOR_NAME.get(self.editor, 'the editor')} "
+                     "from working\n\n", "dim")
+        else:
+            t.append(f"Also worth fixing ({self.state.index - n_own + 1} of {len(self.problems) - n_own}): "
+                     f"not in {self.editor_words}, but elsewhere you start Go tools\n\n", "dim")
+        t.append_text(Text.assemble((present.SEVERITY_MARK[f.severity], present.severity_style(f.severity)), " ",
+                                    (self.plain(f.title), "bold")))
+        t.append("\n\n" + self.plain(redactor_for(d.facts).text(f.detail)) + "\n")
         if f.chain:
             t.append("\nWhy we think so\n", "bold underline")
             for line in f.chain:
-                t.append(f" → {line}\n")
+                t.append(f" → {self.plain(line)}\n")
         plans = d.plans.get(f.id, [])
         if plans:
             t.append("\nThe fix\n", "bold underline")
             t.append(plans[0].fix.title + "\n", "bold")
             t.append_text(diff_text(plans[0].fix.preview))
         else:
-            t.append("\nThere is no automatic fix for this one: the explanation above says what to change. "
-                     "Skip it to continue.\n", "italic")
+            t.append("\nNo automatic fix for this one: the explanation above says what to change by hand. "
+                     "s skips it (the end screen lists it again).\n", "italic")
         self.query_one("#wiz-problem", Static).update(t)
         self.query_one("#wiz-problem-scroll", VerticalScroll).scroll_home(animate=False)
-        self.query_one("#wiz-verdict", Static).update("")
-        self.query_one("#wiz-apply", Button).disabled = not plans
-        self.query_one("#wiz-apply", Button).focus() if plans else self.query_one("#wiz-skip", Button).focus()
+        if not self.keep_verdict:
+            self.query_one("#wiz-verdict", Static).update("")
+        self.keep_verdict = False
+        self.query_one("#wiz-log", RichLog).display = False
+        apply = self.query_one("#wiz-apply", Button)
+        apply.display = bool(plans)  # never offer "Apply fix" where there is none
+        apply.focus() if plans else self.query_one("#wiz-skip", Button).focus()
         self.state.save(self.host, self.opts.home)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -320,12 +306,20 @@ class WizardApp(App[int]):
         if not plans:
             return
         self.busy = True
-        self.query_one("#wiz-verdict", Static).update(Text("⟳ applying and checking again…", "italic yellow"))
+        self.query_one("#wiz-verdict", Static).update(Text(
+            f"⟳ applying “{plans[0].fix.title}”, then tracing your shells again and running go build, gopls and dlv "
+            f"in {self.editor_words} (with an empty Go build cache this takes a minute; their output below)…",
+            "italic yellow"))
+        log = self.query_one("#wiz-log", RichLog)
+        log.clear()
+        log.display = True
         self._apply(self.diagnosis, plans[0])
 
     @work(thread=True, exclusive=True, group="wizard")
     def _apply(self, d: Diagnosis, plan) -> None:
+        self.call_from_thread(self._log, "#wiz-log", "fix", "trial on a private copy, then applying and tracing again")
         out = attempt_fix(self.host, self.opts, self.workspace, d, plan)
+        self.call_from_thread(self._log, "#wiz-log", "fix", out.verdict)
         if out.after is not None and not out.after.facts.probes_ran:
             # The re-check does not probe: without this, gopls / dlv problems the fix left would
             # drop out of the list of problems still to go through.
@@ -335,20 +329,27 @@ class WizardApp(App[int]):
     def _applied(self, out: Outcome) -> None:
         self.busy = False
         self.last_outcome = out
-        self.query_one("#wiz-verdict", Static).update(present.outcome_text(out))
+        verdict = present.outcome_text(out)
         if out.entry is not None and out.applied:
             self.state.applied.append(out.entry.id)
             self.state.titles.append(out.entry.title)
         if out.after is not None:
-            # Re-plan the remaining problems against the changed files.
-            self.diagnosis = out.after
+            # Re-plan the remaining problems against the changed files, and say why their number
+            # changed: a fix clears its symptoms too, and can let a later step run and show more.
+            before = self.problems[self.state.index + 1:]
             done = {p.id for p in self.problems[: self.state.index + 1]}
-            self.problems = self.problems[: self.state.index + 1] + [
-                f for f in relevant(out.after, self.contexts, self.state.editor or "")
-                if f.id not in done and f.id not in self.state.skipped]
+            self.diagnosis = out.after
+            found = problems(out.after, self.contexts, self.editor, set(self.state.skipped) | done)
+            self.own |= {f.id for f in found.own}
+            self.problems = self.problems[: self.state.index + 1] + found.ordered
+            change = count_change(before, found.ordered, self.problems[self.state.index].id)
+            if change.cleared or change.new:
+                verdict.append("\n" + self.plain(change.sentence()), "")
+        self.query_one("#wiz-verdict", Static).update(verdict)
+        self.keep_verdict = True
         self.state.index += 1
         self.state.save(self.host, self.opts.home)
-        self.set_timer(0.8 if not self.stable else 0.01, self._show_problem)
+        self.set_timer(1.5 if not self.stable else 0.01, self._show_problem)
 
     def action_skip(self) -> None:
         if self.busy or self.current != "problems":
@@ -359,50 +360,66 @@ class WizardApp(App[int]):
 
     # step 5 & 6 --------------------------------------------------------------------------
     def _verify(self) -> None:
-        self.query_one("#wiz-verify", Static).update(Text("⟳ checking that go build, gopls and dlv work in "
-                                                          f"{', '.join(self.contexts)}…", "italic yellow"))
+        self.query_one("#wiz-verify", Static).update(Text(
+            f"⟳ tracing your shells again, then running go build, gopls (an LSP handshake) and dlv (a debug "
+            f"session) in {self.editor_words}. Their output, as it comes:", "italic yellow"))
+        self.query_one("#wiz-verify-log", RichLog).clear()
         self.busy = True
         self._run_verify()
 
     @work(thread=True, exclusive=True, group="wizard")
     def _run_verify(self) -> None:
         d = diagnose(self.host, self.opts, self.workspace, today="2026-01-01" if self.stable else None)
-        probes = run_probes(self.host, d.facts, self.workspace, contexts=set(self.contexts))
-        self.call_from_thread(self._verified, probes)
+        probed = self._probed(d, "#wiz-verify-log")
+        self.call_from_thread(self._verified, probed)
 
-    def _verified(self, probes: list[ProbeResult]) -> None:
+    def _verified(self, d: Diagnosis) -> None:
         self.busy = False
-        self.verification = probes
+        self.diagnosis = d
+        self.verification = list(d.facts.probes)
         t = Text()
-        t.append("Checked in the environment your editor uses:\n\n", "bold")
-        for p in probes:
-            mark, style = {"ok": ("✓", "green"), "skipped": ("–", "dim")}.get(p.status, ("✗", "red"))
-            t.append(f" {mark} ", style)
-            t.append({"go": "go build", "gopls": "gopls", "dlv": "dlv debug"}.get(p.tool, p.tool), "bold")
-            t.append(f"  {p.detail or p.classification or p.status}\n", "" if p.status == "ok" else style)
-        if not probes:
-            t.append(" nothing to check: no go in these contexts\n", "red")
+        t.append(f"Checked in {self.editor_words}:\n\n", "bold")
+        for tool, what, ok in verification_lines(self.verification, self.contexts):
+            t.append(" ✓ " if ok else " ✗ ", "green" if ok else "red")
+            t.append({"go": "go build", "gopls": "gopls", "dlv": "dlv debug"}.get(tool, tool), "bold")
+            t.append(f"  {self.plain(what)}\n", "" if ok else "red")
         t.append("\nctrl+n: summary", "dim")
         self.query_one("#wiz-verify", Static).update(t)
         self.state.save(self.host, self.opts.home)
 
     def _summary(self) -> None:
         t = Text()
-        ok = [p for p in self.verification if p.status == "ok"]
-        t.append("Done.\n\n", "bold")
-        if self.verification:
-            t.append(f"{len(ok)} of {len(self.verification)} checks pass in {', '.join(self.contexts)}.\n\n",
-                     "green" if len(ok) == len(self.verification) else "yellow")
+        editor = EDITOR_NAME.get(self.editor, "your editor")
+        blockers = still_blocking(self.diagnosis, self.verification, self.contexts, self.editor, self.state.skipped)
+        lines = verification_lines(self.verification, self.contexts)
+        passed = sum(1 for _, _, ok in lines if ok)
+        if blockers:
+            t.append(f"Not done yet: {editor} is still blocked.\n\n", "bold red")
+            t.append("What still blocks it\n", "bold underline")
+            for b in blockers:
+                t.append(" ✗ ", "red")
+                t.append(self.plain(b.text) + "\n")
+            by_hand = [b for b in blockers if b.by_hand]
+            if by_hand:
+                t.append("\nWhat you must do by hand\n", "bold underline")
+                for b in by_hand:
+                    todo = b.todo or ("its explanation (in `goenv-tui`, with the file and line) says what to change")
+                    t.append(f" • {self.plain(b.text)}\n   {self.plain(todo)}\n")
+        else:
+            t.append(f"{editor} should work now: go build, gopls and dlv pass in {self.editor_words} "
+                     f"({passed} of {len(lines)} checks).\n", "bold green")
+        t.append("\n")
         if self.state.applied:
-            t.append("What changed (each with a backup):\n", "bold underline")
+            t.append("What changed (each with a backup), and how to undo it\n", "bold underline")
             for eid, title in zip(self.state.applied, self.state.titles, strict=False):
                 shown = "<entry>" if self.stable else eid  # entry ids carry the time of day
                 t.append(f" • {title}\n   undo: goenv-tui undo {shown}\n")
+            t.append("   (goenv-tui undo with no id undoes the last one)\n", "dim")
         else:
             t.append("Nothing was changed.\n")
         if self.state.skipped:
             t.append(f"\nSkipped: {len(self.state.skipped)} problem(s); `goenv-tui` shows them all.\n", "dim")
-        t.append("\nRestart your editor (or reload its window) so it reads the new environment. q quits.", "bold")
+        t.append(f"\nRestart {editor} (or reload its window) so it reads the new environment. q quits.", "bold")
         self.query_one("#wiz-summary", Static).update(t)
         self.show("summary")
         self.state.save(self.host, self.opts.home)

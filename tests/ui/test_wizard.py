@@ -251,3 +251,43 @@ async def test_wizard_offers_to_install_gopls_the_go_can_build(tmp_path: Path) -
         await pilot.pause(0.3)  # the next problem is shown on a timer
     assert os.path.exists(home.p("go/bin/gopls"))
     toolversions.clear_cache()
+
+
+async def test_problems_in_plain_words_no_apply_without_a_fix_and_an_honest_end() -> None:
+    """Issue 17 items 7–9: the editor's problems first and without context ids; no "Apply fix"
+    where there is none; the end says what still blocks the editor and what to do by hand."""
+    home = wizard_home()
+    home.file(".bashrc", (Path(home.p(".bashrc")).read_text() + "export GOPATH=$HOME/sdk/go1.22.5\n"))
+    app = make(home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await to_problems(app, pilot)
+        ids = [t.id for t in app.diagnosis.facts.contexts]
+        seen_without_fix = False
+        while app.current == "problems":
+            shown = str(app.query_one("#wiz-problem", Static).render())
+            assert not any(cid in shown for cid in ids), shown
+            f = app.problems[app.state.index]
+            if f.id in app.own:
+                assert "that keep VS Code Remote-SSH from working" in shown
+            else:
+                assert shown.startswith("Also worth fixing")
+                assert all(p.id in app.own for p in app.problems[: app.state.index])  # own ones came first
+            if not app.diagnosis.plans.get(f.id):
+                seen_without_fix = True
+                assert not app.query_one("#wiz-apply").display
+                assert "by hand" in shown
+            else:
+                assert app.query_one("#wiz-apply").display
+            await pilot.press("s")
+            await pilot.pause()
+        assert seen_without_fix
+        await until(pilot, lambda: app.current == "verify" and not app.busy, "the verification")
+        verify = str(app.query_one("#wiz-verify", Static).render())
+        assert "go build" in verify and "gopls" in verify and "dlv debug" in verify  # all three, found or not
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        summary = str(app.query_one("#wiz-summary", Static).render())
+        assert summary.startswith("Not done yet: VS Code Remote-SSH is still blocked.")
+        assert "What still blocks it" in summary and "What you must do by hand" in summary
+        assert "go is not found in Remote-SSH" in summary  # skipped, so still there, in plain words
+        assert "Done." not in summary
