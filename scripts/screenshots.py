@@ -29,6 +29,8 @@ async def shoot(home: str) -> None:
     for name, key in SHOTS:
         app = GoenvApp(TraceOptions(home=home, shells=("bash", "zsh"), login_shell="/bin/bash"), stable=True)
         async with app.run_test(size=SIZE) as pilot:
+            while app.diagnosis is None:  # it starts after the first paint
+                await pilot.pause(0.05)
             await app.workers.wait_for_complete()
             await pilot.pause()
             await pilot.press(key)

@@ -173,11 +173,11 @@ def test_wizard_end_to_end_in_tmux(tmp_path: Path) -> None:
         term.send("a")
         term.wait("Problem 2 of")
         for _ in range(12):
-            if "Checked in the environment" in term.screen():
+            if "Checked in " in term.screen():
                 break
             term.send("s")
             time.sleep(0.5)
-        term.wait("Checked in the environment", timeout=120)
+        term.wait("Checked in ", timeout=120)
         assert "✓ go build" in term.screen()
         term.send("C-n")
         term.wait("What changed")

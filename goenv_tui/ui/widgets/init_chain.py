@@ -82,7 +82,11 @@ class InitChainView(Vertical):
         for order, fpath, site, _depth in rows:
             parent = nodes.get(site.path) if site else None
             label = Text.assemble((f"{order} ", "dim"), tilde(self.home, fpath))
-            if site:
+            if site and parent is not None and site.line:
+                # Nested under the file that sourced it: that file's line is all the label needs
+                # (the full "← ~/.bashrc:4" cut the tree at 40 columns).
+                label.append(f"  ← line {site.line}", "dim")
+            elif site:
                 label.append(f"  ← {where(self.home, site)}", "dim")
             under = parent or tree.root
             if fpath in parents:
