@@ -36,7 +36,9 @@ def once(wizard: bool) -> tuple[float, float]:
     env = dict(os.environ, PYTHONPATH=ROOT, TERM="xterm-256color", COLUMNS="80", LINES="24")
     args = ["-m", "goenv_tui", "wizard", "--demo", "--start-over"] if wizard else ["-m", "goenv_tui", "--demo", "--no-probes"]
     start = time.monotonic()
-    child = pexpect.spawn(sys.executable, args, env=env, dimensions=(24, 80), encoding="utf-8", timeout=30)
+    # cwd=ROOT: `python -m` puts the working directory first on sys.path, so this checkout's
+    # goenv_tui runs, not the one of wherever the benchmark was started from.
+    child = pexpect.spawn(sys.executable, args, env=env, cwd=ROOT, dimensions=(24, 80), encoding="utf-8", timeout=30)
     try:
         # Text that only the first frame has (the window title also says "goenv-tui").
         child.expect("How do you run" if wizard else "Findings")
