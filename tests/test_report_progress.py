@@ -14,9 +14,10 @@ from tests.tmux import Terminal
 
 
 def slow_home(home: Home) -> Home:
-    # Each interactive context takes a second to start: long enough to see the line tick.
+    # Contexts finish seconds apart (no startup file: at once; ~/.bashrc: 1 s; login: 3 s), so the
+    # line is seen ticking even when the machine is busy.
     home.file(".bashrc", "sleep 1\nexport GOFLAGS=-mod=mod\n")
-    home.file(".profile", '. "$HOME/.bashrc"\n')
+    home.file(".profile", 'sleep 2\n. "$HOME/.bashrc"\n')
     return home
 
 

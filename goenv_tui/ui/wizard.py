@@ -363,7 +363,9 @@ class WizardApp(App[int]):
         self.query_one("#wiz-verify", Static).update(Text(
             f"⟳ tracing your shells again, then running go build, gopls (an LSP handshake) and dlv (a debug "
             f"session) in {self.editor_words}. Their output, as it comes:", "italic yellow"))
-        self.query_one("#wiz-verify-log", RichLog).clear()
+        log = self.query_one("#wiz-verify-log", RichLog)
+        log.clear()
+        log.display = True
         self.busy = True
         self._run_verify()
 
@@ -385,6 +387,8 @@ class WizardApp(App[int]):
             t.append(f"  {self.plain(what)}\n", "" if ok else "red")
         t.append("\nctrl+n: summary", "dim")
         self.query_one("#wiz-verify", Static).update(t)
+        # The output was for while it ran; the results above now say what it found.
+        self.query_one("#wiz-verify-log", RichLog).display = False
         self.state.save(self.host, self.opts.home)
 
     def _summary(self) -> None:
