@@ -3,6 +3,7 @@ and read with capture-pane; `e` opens $EDITOR at the line; `q` quits cleanly."""
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -40,11 +41,14 @@ def test_goenv_tui_in_tmux(tmp_path: Path) -> None:
 
 
 def _marks(term, mark: str) -> list[frozenset[str]]:
-    """The SGR attributes of every `mark` that starts a finding row in the list (left column)."""
+    """The SGR attributes of every `mark` that starts a finding row in the list (left column),
+    below the first severity heading ("3 errors"): the per-tool summary above it has its own marks."""
     out = []
+    listed = False
     for row in term.styled():
         text = "".join(c for c, _ in row)
-        if text[:3].strip() == mark and len(text) > 3 and text[2] == " ":
+        listed = listed or bool(re.match(r" \d+ (errors?|warnings?|notes?) ", text))
+        if listed and text[:3].strip() == mark and len(text) > 3 and text[2] == " ":
             out.append(next(a for c, a in row if c == mark))
     return out
 

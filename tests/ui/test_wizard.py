@@ -168,8 +168,8 @@ def test_wizard_end_to_end_in_tmux(tmp_path: Path) -> None:
         term.send("Down", "Down", "Enter")  # VS Code Remote-SSH
         term.wait("Which folder")
         term.send("Enter")
-        term.wait("The fix")
-        assert "go is not found in" in term.screen()
+        term.wait("Apply fix (a)")  # the fix's diff is further down, in the scrolled part
+        assert "go is not found in Remote-SSH" in term.screen()
         term.send("a")
         term.wait("Problem 2 of")
         for _ in range(12):
