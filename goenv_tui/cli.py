@@ -330,13 +330,24 @@ def _report(args: argparse.Namespace, host) -> int:
 
 
 def _fix(args: argparse.Namespace, host) -> int:
+    opts, workspace = _options(args, host)
+    if args.dry_run or host.remote or getattr(host, "run_as", None) is not None:
+        return _fix_in_session(args, host, opts, workspace)
+    from goenv_tui.fixes.lock import LockTimeout, fix_session_locked
+    try:
+        with fix_session_locked(host, opts.home):
+            return _fix_in_session(args, host, opts, workspace)
+    except LockTimeout as exc:
+        raise UsageError(f"{exc}; nothing was written") from exc
+
+
+def _fix_in_session(args: argparse.Namespace, host, opts, workspace) -> int:
     from goenv_tui.diagnose import diagnose
     from goenv_tui.fixes.engine import FixRefused, NotSafe, apply_fix
     from goenv_tui.fixes.trial import describe, run_trial
     from goenv_tui.host import HostError
     from goenv_tui.redact import redactor_for
 
-    opts, workspace = _options(args, host)
     d = diagnose(host, opts, workspace, probes=args.finding.startswith("GOENV-PROBE") and not args.no_probes)
     matches = [f for f in d.findings if f.id == args.finding] or [f for f in d.findings if f.id.startswith(args.finding)]
     if not matches:

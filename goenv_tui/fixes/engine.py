@@ -136,6 +136,9 @@ def apply_fix(host: Host, opts: TraceOptions, workspace: str | None, before: Dia
     if trial is None:
         trial = run_trial(host, opts, workspace, before, planned)
     if trial.tried and not trial.safe and not force:
+        # A file another fix changed meanwhile makes the trial's "worse" someone else's doing:
+        # say that the file changed, not that this fix is unsafe.
+        _check_unchanged(host, planned, home)
         raise NotSafe(trial)
     try:
         with files_locked(host, home, _edited_paths(planned)):

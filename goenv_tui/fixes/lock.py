@@ -73,3 +73,16 @@ def journal_locked(host: Host, home: str, wait: float = WAIT_SECONDS) -> Iterato
         return
     with _flock(_lock_path(home, "journal"), "the journal", wait):
         yield
+
+
+@contextlib.contextmanager
+def fix_session_locked(host: Host, home: str, wait: float = WAIT_SECONDS) -> Iterator[None]:
+    """One `goenv-tui fix` at a time per home, from its diagnosis to its re-check. A fix whose
+    diagnosis ran while another fix was writing sees some contexts before that write and some
+    after, and its trial then blames it for the other fix's change; waiting makes the second
+    fix diagnose the home as the first one left it."""
+    if host.remote:
+        yield
+        return
+    with _flock(_lock_path(home, "fix-session"), "this home", wait):
+        yield
