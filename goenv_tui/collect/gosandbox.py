@@ -109,26 +109,23 @@ def go_sandbox(host: Host) -> Iterator[GoSandbox]:
 
 # --- the values the user's own go reports --------------------------------------------------------
 
-def _user_cache_dir(env: Mapping[str, str], os_name: str) -> str | None:
-    """os.UserCacheDir, or None where Go's returns an error."""
+def _user_dir(env: Mapping[str, str], os_name: str, xdg: str, darwin: str, default: str) -> str | None:
+    """os.UserCacheDir / os.UserConfigDir, or None where Go's returns an error."""
     home = env.get("HOME", "")
     if os_name == "darwin":
-        return f"{home}/Library/Caches" if home else None
-    xdg = env.get("XDG_CACHE_HOME", "")
-    if xdg:
-        return xdg if xdg.startswith("/") else None
-    return f"{home}/.cache" if home else None
+        return f"{home}/{darwin}" if home else None
+    base = env.get(xdg, "")
+    if base:
+        return base if base.startswith("/") else None
+    return f"{home}/{default}" if home else None
+
+
+def _user_cache_dir(env: Mapping[str, str], os_name: str) -> str | None:
+    return _user_dir(env, os_name, "XDG_CACHE_HOME", "Library/Caches", ".cache")
 
 
 def _user_config_dir(env: Mapping[str, str], os_name: str) -> str | None:
-    """os.UserConfigDir, or None where Go's returns an error."""
-    home = env.get("HOME", "")
-    if os_name == "darwin":
-        return f"{home}/Library/Application Support" if home else None
-    xdg = env.get("XDG_CONFIG_HOME", "")
-    if xdg:
-        return xdg if xdg.startswith("/") else None
-    return f"{home}/.config" if home else None
+    return _user_dir(env, os_name, "XDG_CONFIG_HOME", "Library/Application Support", ".config")
 
 
 def go_env_file(env: Mapping[str, str], os_name: str) -> str:
