@@ -269,7 +269,7 @@ def _run_as_owner(host, home: str) -> None:
     /root). Refused when the owner has no account to run as."""
     from goenv_tui.host.process import RunAs
 
-    if host.remote or os.geteuid() != 0 or not hasattr(host, "run_as"):
+    if host.remote or os.geteuid() != 0:
         return
     owner = host.stat(home).uid
     if owner in (0, -1):
@@ -331,7 +331,7 @@ def _report(args: argparse.Namespace, host) -> int:
 
 def _fix(args: argparse.Namespace, host) -> int:
     opts, workspace = _options(args, host)
-    if args.dry_run or host.remote or getattr(host, "run_as", None) is not None:
+    if args.dry_run or host.remote or host.run_as is not None:
         return _fix_in_session(args, host, opts, workspace)
     from goenv_tui.fixes.lock import LockTimeout, fix_session_locked
     try:
@@ -390,7 +390,7 @@ def _fix_in_session(args: argparse.Namespace, host, opts, workspace) -> int:
         safe = [t for t in trials.values() if t.safe or not t.tried]
         return EXIT_OK if safe else EXIT_FINDINGS
     planned = plans[0]
-    if getattr(host, "run_as", None) is not None:
+    if host.run_as is not None:
         raise UsageError(f"{opts.home} belongs to {host.run_as.name}; run the fix as that user "
                          f"(sudo -u {host.run_as.name} goenv-tui fix …), not as root")
     trial = trials[planned.id]

@@ -52,9 +52,7 @@ def diagnose(host: Host, opts: TraceOptions, workspace: str | None = None,
              probes: bool = False, probe_timeout: float = 90.0,
              on_probe_line: Callable[[str, str], None] | None = None, today: str | None = None) -> Diagnosis:
     t0 = time.monotonic()
-    invalidate = getattr(host, "invalidate", None)  # a remote host caches lookups per diagnosis
-    if invalidate is not None:
-        invalidate()
+    host.invalidate()  # a remote host caches lookups per diagnosis
     facts = collect(host, opts, workspace, on_context, on_stage)
     if probes:
         if on_stage is not None:

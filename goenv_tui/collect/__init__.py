@@ -12,7 +12,7 @@ from goenv_tui.collect.goenv import collect_goenvs
 from goenv_tui.collect.resolve import resolve_all, through_shims
 from goenv_tui.collect.workspace import WorkspaceFacts, collect_workspace
 from goenv_tui.host import FileInfo, Host
-from goenv_tui.host.ssh import ConnectionLost
+from goenv_tui.host.base import ConnectionLost
 from goenv_tui.model import (
     ContextTrace,
     DormantAssignment,
@@ -97,7 +97,7 @@ def collect(host: Host, opts: TraceOptions, workspace: str | None = None,
     # On a remote host, ask the real sshd for its environment meanwhile (one more round trip).
     sshd_env: dict = {}
     asker = None
-    if host.remote and hasattr(host, "login_command_env"):
+    if host.remote:
         import threading
 
         asker = threading.Thread(target=lambda: sshd_env.update(env=host.login_command_env()), daemon=True)

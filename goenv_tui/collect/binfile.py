@@ -360,14 +360,11 @@ def _inspect(path: str, data: bytes) -> BinaryInfo:
 def inspect(host: Host, path: str, limit: int = READ_LIMIT) -> BinaryInfo:
     """Read `path` once through `host` (at most `limit` bytes) and classify it.
 
-    A remote host that can sample a binary (header and Go build info block, see
-    SSHHost.binary_sample) sends only those parts instead of the whole file.
+    A remote host samples the binary (header and Go build info block, see
+    Host.binary_sample) and sends only those parts instead of the whole file.
     """
-    sample = getattr(host, "binary_sample", None)
     try:
-        if sample is not None:
-            return inspect_bytes(path, sample(path, BUILDINFO_MAGIC))
-        data = host.read_bytes(path, limit + 1)
+        data = host.binary_sample(path, BUILDINFO_MAGIC, limit)
     except HostError as exc:
         return BinaryInfo(path=path, format="unreadable", error=str(exc) or "unreadable")
     except OSError as exc:  # a Host that lets one through

@@ -264,7 +264,7 @@ def same_problem(a: Finding, b: Finding) -> bool:
 def _refuse_for_another_user(host: Host, home: str) -> None:
     """As root for another user's home, goenv-tui would write root-owned backups and journals
     into it: fixes run as the home's owner or not at all."""
-    run_as = getattr(host, "run_as", None)
+    run_as = host.run_as
     if run_as is not None:
         raise FixRefused(f"{home} belongs to {run_as.name}; run the fix as that user "
                          f"(sudo -u {run_as.name} goenv-tui …), not as root")

@@ -391,6 +391,11 @@ class OverlayHost:
     def read_text(self, path: str, limit: int | None = None) -> str:
         return self.read_bytes(path, limit).decode("utf-8", errors="replace")
 
+    def binary_sample(self, path: str, magic: bytes, limit: int) -> bytes:
+        if path in self._files:
+            return self.read_bytes(path, limit + 1)
+        return self._host.binary_sample(path, magic, limit)
+
     def _info(self, path: str, base: FileInfo) -> FileInfo:
         data = self._files[path]
         if data is None:

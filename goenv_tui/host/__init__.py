@@ -6,7 +6,7 @@ themselves, so the same code runs against this machine or (later) a remote one o
 
 from __future__ import annotations
 
-from goenv_tui.host.base import FileInfo, Host, HostError, RunResult
+from goenv_tui.host.base import ConnectionLost, FileInfo, Host, HostError, RunResult
 from goenv_tui.host.local import LocalHost
 
-__all__ = ["FileInfo", "Host", "HostError", "LocalHost", "RunResult"]
+__all__ = ["ConnectionLost", "FileInfo", "Host", "HostError", "LocalHost", "RunResult"]

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from goenv_tui.host.process import RunAs
 
 
 class HostError(Exception):
     """A file or process operation failed; the message is fit to show a person."""
+
+
+class ConnectionLost(HostError):
+    """The connection to a remote host went away; what was collected so far is still valid."""
 
 
 @dataclass(frozen=True)
@@ -52,10 +59,17 @@ class FileInfo:
 
 
 class Host(Protocol):
-    """The operations every collector may use."""
+    """The operations every collector may use.
+
+    LocalHost and SSHHost subclass it, so the optional operations below that have a body (a
+    lookup cache to forget, a batch of lookups, sampling a binary, sshd's environment) work on
+    every host: callers call them, they never ask a host whether it has them.
+    """
 
     name: str
     remote: bool
+    # Set when goenv-tui (root) analyses another user's home: every program runs as that user.
+    run_as: RunAs | None = None
 
     def run(
         self,
@@ -70,7 +84,8 @@ class Host(Protocol):
 
     def read_bytes(self, path: str, limit: int | None = None) -> bytes: ...
 
-    def read_text(self, path: str, limit: int | None = None) -> str: ...
+    def read_text(self, path: str, limit: int | None = None) -> str:
+        return self.read_bytes(path, limit).decode("utf-8", errors="replace")
 
     def stat(self, path: str) -> FileInfo: ...
 
@@ -85,7 +100,21 @@ class Host(Protocol):
     def prefetch(self, paths: Iterable[str], dirs: Iterable[str] = ()) -> None:
         """A hint: these paths are about to be lstat'ed and stat'ed, these directories realpath'ed.
         A remote host answers them all in one round trip; a local one does nothing."""
-        ...
+        return None
+
+    def invalidate(self) -> None:
+        """Forget cached lookups (a new diagnosis starts). A host that caches nothing has nothing to forget."""
+        return None
+
+    def binary_sample(self, path: str, magic: bytes, limit: int) -> bytes:
+        """What tells what a binary is: at most `limit` + 1 bytes of it (more than `limit` means
+        the file is longer). A remote host sends only the header and the block at `magic` (Go's
+        build info), zero-filled in between, rather than the whole file."""
+        return self.read_bytes(path, limit + 1)
+
+    def login_command_env(self) -> dict[str, str] | None:
+        """The environment sshd gives `ssh host cmd` on a remote host; None where no sshd is involved."""
+        return None
 
     def write_atomic(self, path: str, data: bytes, mode: int | None = None) -> None: ...
 
@@ -97,7 +126,10 @@ class Host(Protocol):
 
     def remove_file(self, path: str) -> None: ...
 
-    def file_contains(self, path: str, needles: list[str]) -> set[str]: ...
+    def file_contains(self, path: str, needles: list[str]) -> set[str]:
+        """Which of these strings occur in a (binary) file."""
+        data = self.read_bytes(path)
+        return {n for n in needles if n.encode() in data}
 
     def interactive_argv(self, argv: Sequence[str], env: Mapping[str, str] | None,
                          cwd: str | None, tty: bool = False) -> tuple[list[str], dict[str, str] | None, str | None]:

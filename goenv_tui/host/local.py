@@ -10,9 +10,10 @@ import shutil
 import socket
 import stat as stat_mod
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
-from goenv_tui.host.base import FileInfo, HostError, RunResult
+from goenv_tui.host.agent import NotRegular, read_regular, write_atomic
+from goenv_tui.host.base import FileInfo, Host, HostError, RunResult
 from goenv_tui.host.process import RunAs, containment, run_process
 
 
@@ -32,46 +33,7 @@ def _info(path: str, st: os.stat_result, link_target: str | None = None) -> File
     )
 
 
-def file_kind(mode: int) -> str:
-    """What a non-regular file is, in words a person understands."""
-    if stat_mod.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat_mod.S_ISCHR(mode):
-        return "a character device"
-    if stat_mod.S_ISBLK(mode):
-        return "a block device"
-    if stat_mod.S_ISSOCK(mode):
-        return "a socket"
-    if stat_mod.S_ISDIR(mode):
-        return "a directory"
-    return "not a regular file"
-
-
-def open_regular(path: str) -> int:
-    """Open `path` for reading only if it is a regular file (or /dev/null, which reads empty).
-
-    Opening a FIFO blocks until a writer comes, forever, and a device such as /dev/zero never
-    ends: neither is opened for a read, and the error says what the path is. O_NONBLOCK makes
-    the open itself return at once whatever the path is; it is cleared for the read.
-    """
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
-    try:
-        st = os.fstat(fd)
-        if not stat_mod.S_ISREG(st.st_mode):
-            null = os.stat(os.devnull)
-            if stat_mod.S_ISCHR(st.st_mode) and st.st_rdev == null.st_rdev:
-                return fd  # /dev/null: empty, harmless
-            target = os.path.realpath(path)
-            shown = f" ({target})" if target != path else ""
-            raise HostError(f"{path}: {file_kind(st.st_mode)}{shown}, not a regular file; not read")
-        os.set_blocking(fd, True)
-        return fd
-    except BaseException:
-        os.close(fd)
-        raise
-
-
-class LocalHost:
+class LocalHost(Host):
     """Processes and files on the machine goenv-tui runs on."""
 
     remote = False
@@ -99,13 +61,11 @@ class LocalHost:
     # files -------------------------------------------------------------------------------
     def read_bytes(self, path: str, limit: int | None = None) -> bytes:
         try:
-            with os.fdopen(open_regular(path), "rb") as fh:
-                return fh.read() if limit is None else fh.read(limit)
+            return read_regular(path, limit)
+        except NotRegular as exc:
+            raise HostError(str(exc)) from exc
         except OSError as exc:
             raise HostError(f"{path}: {exc.strerror or exc}") from exc
-
-    def read_text(self, path: str, limit: int | None = None) -> str:
-        return self.read_bytes(path, limit).decode("utf-8", errors="replace")
 
     def stat(self, path: str) -> FileInfo:
         try:
@@ -133,50 +93,21 @@ class LocalHost:
     def realpath(self, path: str) -> str:
         return os.path.realpath(path)
 
-    def prefetch(self, paths: Iterable[str], dirs: Iterable[str] = ()) -> None:
-        return None  # a local lookup is as cheap as a cached one
-
     def which(self, name: str, path: str | None = None) -> str | None:
         return shutil.which(name, path=path)
 
     def write_atomic(self, path: str, data: bytes, mode: int | None = None) -> None:
-        """Write via a temp file in the same directory, fsync, then rename over `path`.
+        """Write via a temp file in the same directory, fsync, then rename over `path` (agent.write_atomic).
 
         Keeps the mode (and owner, where allowed) of the file it replaces.
         """
-        directory = os.path.dirname(os.path.abspath(path)) or "."
-        old: os.stat_result | None = None
-        with contextlib.suppress(OSError):
-            old = os.stat(path)
-        fd, tmp = tempfile.mkstemp(prefix=".goenv-tui.", dir=directory)
+        owner = None
+        if self.run_as is not None and any(path.startswith(d + "/") for d in self._scratch):
+            owner = (self.run_as.uid, self.run_as.gid)  # read by the user's programs
         try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            if mode is not None:
-                os.chmod(tmp, mode)
-            elif old is not None:
-                os.chmod(tmp, stat_mod.S_IMODE(old.st_mode))
-            if old is not None:
-                with contextlib.suppress(PermissionError):
-                    os.chown(tmp, old.st_uid, old.st_gid)
-            elif self.run_as is not None and any(path.startswith(d + "/") for d in self._scratch):
-                os.chown(tmp, self.run_as.uid, self.run_as.gid)  # read by the user's programs
-            os.replace(tmp, path)
-            dfd = os.open(directory, os.O_RDONLY)
-            try:
-                os.fsync(dfd)
-            finally:
-                os.close(dfd)
+            write_atomic(path, data, mode, owner)
         except OSError as exc:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
             raise HostError(f"{path}: {exc.strerror or exc}") from exc
-
-    def file_contains(self, path: str, needles: list[str]) -> set[str]:
-        data = self.read_bytes(path)
-        return {n for n in needles if n.encode() in data}
 
     def make_temp_dir(self, prefix: str) -> str:
         path = tempfile.mkdtemp(prefix=prefix)

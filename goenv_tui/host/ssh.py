@@ -26,9 +26,9 @@ import threading
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from goenv_tui.host.base import FileInfo, HostError, RunResult
+from goenv_tui.host import agent
+from goenv_tui.host.base import ConnectionLost, FileInfo, Host, HostError, RunResult
 from goenv_tui.host.process import run_process
-from goenv_tui.host.ssh_agent import AGENT
 
 Ask = Callable[[str, bool], str]  # (prompt, secret) → answer
 
@@ -51,11 +51,14 @@ sys.stdout.write(data[1:].decode() + "\\n")
 """
 
 
-class ConnectionLost(HostError):
-    """The SSH connection went away; what was collected so far is still valid."""
+def agent_command() -> str:
+    """The remote command that runs host/agent.py: its source, compressed, in base64, which
+    crosses every login shell's quoting (sh, zsh, fish) unchanged."""
+    packed = base64.b64encode(zlib.compress(agent.source().encode(), 9)).decode()
+    return f"python3 -u -c 'import base64,zlib;exec(zlib.decompress(base64.b64decode(\"{packed}\")))'"
 
 
-class SSHHost:
+class SSHHost(Host):
     remote = True
 
     def __init__(self, target: str, ssh_options: Sequence[str] = (), ask: Ask | None = None,
@@ -101,7 +104,7 @@ class SSHHost:
         env = dict(os.environ)
         env.update(self._askpass_env())
         argv = ["ssh", "-M", "-S", self.control, "-o", "ControlPersist=no", "-o", "ServerAliveInterval=15", "-T",
-                *self.options, self.target, "python3 -u -c " + shlex.quote(AGENT)]
+                *self.options, self.target, agent_command()]
         self._agent = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                        env=env, start_new_session=True)
         self._master = self._agent
@@ -327,9 +330,6 @@ class SSHHost:
     def read_bytes(self, path: str, limit: int | None = None) -> bytes:
         return base64.b64decode(self._call("read", path=path, limit=limit)["data"])
 
-    def read_text(self, path: str, limit: int | None = None) -> str:
-        return self.read_bytes(path, limit).decode("utf-8", errors="replace")
-
     def stat(self, path: str) -> FileInfo:
         return FileInfo(**self._cached(("stat", path), "stat", path=path))
 
@@ -379,7 +379,7 @@ class SSHHost:
         """Which of these strings occur in a (binary) file, asked without transferring it."""
         return set(self._call("contains", path=path, needles=needles)["found"])
 
-    def binary_sample(self, path: str, magic: bytes) -> bytes:
+    def binary_sample(self, path: str, magic: bytes, limit: int) -> bytes:
         """The parts of a binary that tell what it is (header and Go build info), not all of it."""
         res = self._call("binhead", path=path, magic=base64.b64encode(magic).decode())
         head = base64.b64decode(res["head"])

@@ -98,7 +98,7 @@ def _unreadable_by_shell(host: Host, info) -> str | None:
         readable = bool(mode & 0o400)
     else:
         groups: set[int] = set()
-        run_as = getattr(host, "run_as", None)
+        run_as = host.run_as
         if run_as is not None:
             groups = set(run_as.groups) | {run_as.gid}
         elif not host.remote:
@@ -109,7 +109,7 @@ def _unreadable_by_shell(host: Host, info) -> str | None:
         readable = bool(mode & 0o040) if isinstance(gid, int) and gid in groups else bool(mode & 0o004)
     if readable:
         return None
-    who = getattr(getattr(host, "run_as", None), "name", None) or f"uid {uid}"
+    who = host.run_as.name if host.run_as is not None else f"uid {uid}"
     return (f"not readable by {who}, who runs the shell (mode {mode:03o}, owner uid {info.uid}): the shell "
             "skips it with \"Permission denied\"")
 
