@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from goenv_tui.model import Location, SourcedFile
@@ -116,7 +116,7 @@ def owned_line(line: str) -> bool:
     return bool(_OWNED_LINE.search(line))
 
 
-def user_call_site(files: Iterable[SourcedFile], path: str, is_owned) -> Location | None:
+def user_call_site(files: Iterable[SourcedFile], path: str, is_owned: Callable[[str], bool]) -> Location | None:
     """The line of the user's own file from which a framework file was (transitively) read:
     follows `sourced_from` up from `path` until a file that `is_owned(path)` says is not owned."""
     by_path = {sf.path: sf for sf in files}

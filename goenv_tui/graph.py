@@ -427,7 +427,7 @@ class EnvGraph:
     def sources_view(self, cid: str) -> nx.MultiDiGraph:
         """The files one context read: its `sources` edges only (a read-only subgraph view)."""
         def keep(u: str, v: str, k: int) -> bool:
-            d = self.g.edges[u, v, k]
+            d: dict[str, Any] = self.g.edges[u, v, k]  # networkx is untyped
             return d.get("kind") == "sources" and d.get("context") == cid
         return nx.subgraph_view(self.g, filter_edge=keep)
 

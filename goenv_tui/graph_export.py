@@ -93,7 +93,8 @@ def _plain(g: nx.MultiDiGraph, home: str | None) -> nx.MultiDiGraph:
 
 
 def to_json(g: nx.MultiDiGraph, home: str | None = None) -> dict[str, Any]:
-    return nx.node_link_data(_plain(g, home), edges="links")
+    doc: dict[str, Any] = nx.node_link_data(_plain(g, home), edges="links")  # networkx is untyped
+    return doc
 
 
 def from_json(data: dict[str, Any]) -> nx.MultiDiGraph:

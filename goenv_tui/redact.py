@@ -134,7 +134,7 @@ class Redactor:
             label = next((obj[k] for k in ("name", "var", "variable", "key")
                           if isinstance(obj.get(k), str)), None)
             hidden = hidden or (label is not None and secret_name(label))
-            out = {}
+            out: dict[Any, Any] = {}
             for k, v in obj.items():
                 key = k if isinstance(k, str) else None
                 if hidden and k in _VALUE_FIELDS and isinstance(v, str):

@@ -27,7 +27,8 @@ def _loc(loc: Location | None) -> dict[str, Any] | None:
 
 def to_json(d: Diagnosis) -> dict[str, Any]:
     """The report contract's document, with credentials masked (see goenv_tui.redact)."""
-    return redactor_for(d.facts).tree(_to_json(d))
+    doc: dict[str, Any] = redactor_for(d.facts).tree(_to_json(d))
+    return doc
 
 
 def _to_json(d: Diagnosis) -> dict[str, Any]:
@@ -187,9 +188,9 @@ def render_text(d: Diagnosis, verbose: bool = False, color: bool | None = None, 
               if "probes_ms" in d.timings else "")
     say(f"Traced {len(f.contexts)} launch contexts in {traced_s:.1f}s{probed}: " + ", ".join(parts))
     say()
-    for line in tool_summary(d):
-        style = {"ok": "green", "warning": "yellow", "error": "red"}[line.status]
-        say(f"[{style}]{line.mark}[/] {escape(line.text)}")
+    for tool in tool_summary(d):
+        style = {"ok": "green", "warning": "yellow", "error": "red"}[tool.status]
+        say(f"[{style}]{tool.mark}[/] {escape(tool.text)}")
     if verbose:
         say()
         for t in f.contexts:
@@ -219,8 +220,8 @@ def render_text(d: Diagnosis, verbose: bool = False, color: bool | None = None, 
             say(f"  [{style}]{mark}[/] [bold]{escape(x.title)}[/]  [dim]{x.id}[/]")
             if verbose:
                 say(f"      {escape(x.detail)}")
-            chain = x.chain if verbose else x.chain[:3]
-            for line in chain:
+            steps = x.chain if verbose else x.chain[:3]
+            for line in steps:
                 say(f"      → {escape(line)}")
             if not verbose and len(x.chain) > 3:
                 say(f"      … {len(x.chain) - 3} more (-v)")

@@ -41,7 +41,8 @@ def parse_env_file(text: str) -> dict[str, tuple[str, int]]:
 
 
 def _pins_toolchain(value: str | None) -> bool:
-    return bool(value) and value not in ("local", "auto", "path") and not value.startswith(("local+", "path+"))
+    return (value is not None and value not in ("", "local", "auto", "path")
+            and not value.startswith(("local+", "path+")))
 
 
 def _last_assignment(trace: ContextTrace, name: str) -> Location | None:

@@ -9,9 +9,11 @@ PATH holds. Each is identified by its VERSION file, read, never run.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from goenv_tui.host import Host, HostError
+from goenv_tui.model import Resolution
 
 # Folders whose children are Go roots, and roots themselves; "~" is the analysed home.
 _PARENTS = ("/usr/lib", "~/sdk", "~/.goenv/versions", "~/.gvm/gos", "~/.asdf/installs/golang",
@@ -52,7 +54,7 @@ def _roots(host: Host, home: str) -> list[str]:
     return out
 
 
-def find_go_installs(host: Host, home: str, extra_gos: list[str] = ()) -> list[GoInstall]:
+def find_go_installs(host: Host, home: str, extra_gos: Sequence[str] = ()) -> list[GoInstall]:
     """Every Go installation found, newest first, one per real root."""
     seen: dict[str, GoInstall] = {}
     roots = _roots(host, home) + [posixpath.dirname(posixpath.dirname(g)) for g in extra_gos]
@@ -73,7 +75,7 @@ def find_go_installs(host: Host, home: str, extra_gos: list[str] = ()) -> list[G
     return sorted(seen.values(), key=lambda g: go_tuple(g.version) or (0, 0, 0), reverse=True)
 
 
-def newer_go(host: Host, home: str, resolutions: dict, than: str | None, minimum: str | None = None) -> GoInstall | None:
+def newer_go(host: Host, home: str, resolutions: Mapping[str, Mapping[str, Resolution]], than: str | None, minimum: str | None = None) -> GoInstall | None:
     """The newest Go on this machine newer than `than` (and at least `minimum`), if any."""
     from goenv_tui.collect.toolversions import go_tuple
 

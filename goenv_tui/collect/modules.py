@@ -109,7 +109,7 @@ def collect_modules(host: Host, traces: list[ContextTrace], resolutions: dict[st
     requires = [r for r in requires if r.path not in local]
     if not requires:
         return []
-    groups: dict[tuple, list[ContextTrace]] = {}
+    groups: dict[tuple[str, tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]], list[ContextTrace]] = {}
     for t in traces:
         if t.id not in contexts or t.status.value != "ok":
             continue

@@ -19,8 +19,9 @@ import json
 import re
 import threading
 from dataclasses import dataclass
+from typing import Any
 
-from goenv_tui.host import Host
+from goenv_tui.host import Host, RunResult
 
 # Releases checked for their go line, newest first: enough to step back across a couple of Go
 # releases without asking about every version ever tagged.
@@ -89,11 +90,12 @@ def query_env(env: dict[str, str], scratch: str, goenv_file: str | None) -> dict
     return out
 
 
-def _decode(stdout: bytes) -> list[dict]:
+def _decode(stdout: bytes) -> list[dict[str, Any]]:
     """`go list -m -json a b c` prints one JSON object after another."""
     text = stdout.decode(errors="replace")
     dec = json.JSONDecoder()
-    out, i = [], 0
+    out: list[dict[str, Any]] = []
+    i = 0
     while True:
         while i < len(text) and text[i].isspace():
             i += 1
@@ -107,7 +109,7 @@ def _decode(stdout: bytes) -> list[dict]:
             out.append(obj)
 
 
-def _why(res) -> str:
+def _why(res: RunResult) -> str:
     words = (res.stderr or b"").decode(errors="replace").strip().splitlines()
     return (res.error or (words[-1] if words else "") or f"exit status {res.returncode}")[:300]
 
@@ -163,7 +165,7 @@ def pick(host: Host, go: str, go_version: str | None, tool: str, env: dict[str, 
             lines = {v: _golines.get((proxy, module, v)) for v in newest_first if (proxy, module, v) in _golines}
         latest = newest_first[0] if newest_first else None
         chosen = next((v for v in newest_first if v in lines and can_build(go_version, lines[v])), None)
-        needs = [go_tuple(x) for x in lines.values() if go_tuple(x)]
+        needs = [t for t in map(go_tuple, lines.values()) if t is not None]
         oldest = min(needs) if needs else None
         oldest_text = next((x for x in lines.values() if go_tuple(x) == oldest), None)
         return ToolPick(module, package, go_version, chosen, lines.get(chosen) if chosen else None, latest,

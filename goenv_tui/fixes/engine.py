@@ -374,7 +374,7 @@ def safe_candidates(d: Diagnosis, severities: set[str], attempted: set[tuple[str
     a failed probe offers its cause's fix, which the cause's own finding offers too."""
     attempted = attempted or set()
     out = []
-    seen: set[tuple] = set()
+    seen: set[tuple[tuple[tuple[str, str | None], ...], tuple[str, ...]]] = set()
     for f in d.findings:
         if f.severity.value not in severities:
             continue

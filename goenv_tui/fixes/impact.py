@@ -10,20 +10,30 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any, TypeVar
 
 from goenv_tui.fixes.plan import PlannedFix, lines_of
 from goenv_tui.graph import EnvGraph, Impact, bin_node
 from goenv_tui.shells.static import assignments_in, statements
 
+_T = TypeVar("_T", bound=Hashable)
+
+
+def uniq(items: Iterable[_T], key: Callable[[_T], Any]) -> tuple[_T, ...]:
+    """Each item once, sorted by `key`."""
+    return tuple(sorted(set(items), key=key))
+
 
 def _merge(path: str, parts: list[Impact], order: list[str]) -> Impact:
     pos = {c: i for i, c in enumerate(order)}
 
-    def uniq(items, key=None):
-        return tuple(sorted(set(items), key=key))
+    def ctx_key(c: str) -> int:
+        return pos.get(c, 999)
 
-    ctx_key = lambda c: pos.get(c, 999)  # noqa: E731
-    pair_key = lambda x: (pos.get(x[0], 999), *x[1:])  # noqa: E731
+    def pair_key(x: tuple[str, ...]) -> tuple[int, tuple[str, ...]]:
+        return pos.get(x[0], 999), x[1:]
+
     return Impact(
         path, None,
         tuple(dict.fromkeys(a for p in parts for a in p.assignments)),
@@ -31,7 +41,7 @@ def _merge(path: str, parts: list[Impact], order: list[str]) -> Impact:
         uniq((v for p in parts for v in p.variables), pair_key),
         uniq((b for p in parts for b in p.binaries), pair_key),
         uniq((g for p in parts for g in p.goenv), pair_key),
-        uniq(s for p in parts for s in p.settings),
+        tuple(sorted({s for p in parts for s in p.settings})),
     )
 
 

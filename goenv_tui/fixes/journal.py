@@ -23,7 +23,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from goenv_tui.host import Host, HostError
+from goenv_tui.host import FileInfo, Host, HostError
 from goenv_tui.redact import PLAIN, Redactor
 
 
@@ -147,7 +147,7 @@ class Journal:
             out.append(entry)
         return out
 
-    def _check_trusted(self, info) -> None:
+    def _check_trusted(self, info: FileInfo) -> None:
         owner = self.host.stat(self.home).uid
         if info.is_symlink or not info.is_file:
             raise JournalError(f"{self.path} is not a regular file; not trusted")

@@ -29,13 +29,16 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from goenv_tui.diagnose import Diagnosis
 from goenv_tui.display import tilde
 from goenv_tui.fixes.plan import PlannedFix, sha, shown, to_bytes
 from goenv_tui.host import FileInfo, Host, HostError
-from goenv_tui.model import ContextTrace, Finding, TraceStatus
+from goenv_tui.model import ContextSpec, ContextTrace, Finding, TraceStatus
+
+if TYPE_CHECKING:
+    from goenv_tui.shells.tracer import TraceOptions
 
 TOOLS = ("go", "gopls", "dlv")
 # "No slower start": a context may take this much longer (factor and absolute ms) before the
@@ -138,8 +141,9 @@ def assess(before: Diagnosis, after: Diagnosis, planned: PlannedFix, home: str,
             continue
         j.problems.append(f"new {f.severity.value}: {f.title} ({f.id})")
     befores = {t.id: t for t in before.facts.contexts}
+    retraced = set(contexts) if contexts is not None else None
     for t in after.facts.contexts:
-        if contexts is not None and t.id not in set(contexts):
+        if retraced is not None and t.id not in retraced:
             continue
         b = befores.get(t.id)
         if b is None:
@@ -153,14 +157,14 @@ def assess(before: Diagnosis, after: Diagnosis, planned: PlannedFix, home: str,
         for tool in TOOLS:
             rb = before.facts.resolutions.get(t.id, {}).get(tool)
             ra = after.facts.resolutions.get(t.id, {}).get(tool)
-            had = rb is not None and rb.resolved is not None
-            has = ra is not None and ra.resolved is not None
-            if had and not has:
-                j.problems.append(f"{t.id} loses {tool} (it found {tilde(home, rb.resolved.path)})")
-            elif had and has and rb.resolved.path != ra.resolved.path:
-                j.evidence.append(f"{t.id}: {tool} {tilde(home, rb.resolved.path)} → {tilde(home, ra.resolved.path)}")
-        changed = sorted(k for k in set(b.env) | set(t.env) if b.env.get(k) != t.env.get(k) and k in after.facts.watched)
-        for k in changed[:6]:
+            had = rb.resolved.path if rb is not None and rb.resolved is not None else None
+            has = ra.resolved.path if ra is not None and ra.resolved is not None else None
+            if had is not None and has is None:
+                j.problems.append(f"{t.id} loses {tool} (it found {tilde(home, had)})")
+            elif had is not None and has is not None and had != has:
+                j.evidence.append(f"{t.id}: {tool} {tilde(home, had)} → {tilde(home, has)}")
+        differs = sorted(k for k in set(b.env) | set(t.env) if b.env.get(k) != t.env.get(k) and k in after.facts.watched)
+        for k in differs[:6]:
             j.evidence.append(f"{t.id}: {_change(home, k, b.env.get(k), t.env.get(k))}")
     j.problems.extend(syntax or [])
     return j
@@ -421,11 +425,12 @@ class OverlayHost:
 
 # --- running a trial ----------------------------------------------------------------------------
 
-_CACHE: dict[tuple, Trial] = {}
+_TrialKey = tuple[str, str, tuple[tuple[str, str | None, str | None], ...], str | None, int]
+_CACHE: dict[_TrialKey, Trial] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def _key(planned: PlannedFix, before: Diagnosis) -> tuple:
+def _key(planned: PlannedFix, before: Diagnosis) -> _TrialKey:
     """The fix's exact edits and what the diagnosis it was planned from saw (each context's
     status and environment): a trial is reused only for the same change of the same home state."""
     seen = repr([(t.id, t.status.value, sorted(t.env.items())) for t in before.facts.contexts])
@@ -448,7 +453,7 @@ def affected_contexts(before: Diagnosis, planned: PlannedFix) -> list[str]:
     return out
 
 
-def run_trial(host: Host, opts, workspace: str | None, before: Diagnosis, planned: PlannedFix,
+def run_trial(host: Host, opts: TraceOptions, workspace: str | None, before: Diagnosis, planned: PlannedFix,
               use_cache: bool = True) -> Trial:
     """Try `planned` on a private copy (see the module doc). Never writes the real home."""
     if planned.argv or not planned.edits:
@@ -473,7 +478,7 @@ def run_trial(host: Host, opts, workspace: str | None, before: Diagnosis, planne
     return result
 
 
-def trial_diagnosis(host: Host, opts, workspace: str | None, before: Diagnosis,
+def trial_diagnosis(host: Host, opts: TraceOptions, workspace: str | None, before: Diagnosis,
                     files: dict[str, bytes | None], links: dict[str, str], cids: list[str]
                     ) -> tuple[Diagnosis | None, list[str]]:
     """The diagnosis of the home with `files` replaced, re-tracing only `cids` in a private home.
@@ -527,7 +532,7 @@ def trial_diagnosis(host: Host, opts, workspace: str | None, before: Diagnosis,
     by_id: dict[str, ContextTrace] = {t.id: t for t in traced}
     contexts = [by_id.get(t.id, t) for t in before.facts.contexts]
     overlay = OverlayHost(host, files)
-    cache = FileCache(overlay)  # type: ignore[arg-type]
+    cache = FileCache(overlay)
     for p, ft in {**before.facts.files, **new_files}.items():
         if p not in files:
             cache._files[p] = ft
@@ -539,7 +544,7 @@ def trial_diagnosis(host: Host, opts, workspace: str | None, before: Diagnosis,
                   remote=b.remote, login_shell=b.login_shell, contexts=contexts, primary=set(b.primary),
                   watched=list(b.watched), seed_path=b.seed_path, session_env=b.session_env, sshd_env=b.sshd_env,
                   workspace_facts=b.workspace_facts, editor=b.editor)
-    facts.dormant, facts.unread = find_dormant(overlay, home, contexts, cache, set(b.watched))  # type: ignore[arg-type]
+    facts.dormant, facts.unread = find_dormant(overlay, home, contexts, cache, set(b.watched))
     dirs = sorted({e for t in contexts for name, value in t.env.items()
                    if name in ("PATH", "MANPATH") or name in DIR_VARS for e in value.split(":") if e.startswith("/")})
     facts.dirs = {d: b.dirs[d] if d in b.dirs else host.stat(d) for d in dirs}
@@ -557,14 +562,14 @@ def trial_diagnosis(host: Host, opts, workspace: str | None, before: Diagnosis,
     facts.goenvs = {cid: ge for cid, ge in b.goenvs.items() if cid not in by_id}
     facts.goenvs.update(goenvs)
     if any(p.endswith((".json", ".jsonc")) for p in files):
-        facts.editor = collect_vscode(overlay, home, workspace, b.os_name)  # type: ignore[arg-type]
+        facts.editor = collect_vscode(overlay, home, workspace, b.os_name)
     facts.files = cache.all()
     graph = EnvGraph.build(facts.contexts, facts.dormant, facts.resolutions)
-    findings = run_checks(CheckContext(facts, graph, overlay))  # type: ignore[arg-type]
+    findings = run_checks(CheckContext(facts, graph, overlay))
     return Diagnosis(facts, graph, findings, today=before.today), syntax
 
 
-def _starts(host: Host, opts, specs: list, before: Diagnosis) -> list[str]:
+def _starts(host: Host, opts: TraceOptions, specs: list[ContextSpec], before: Diagnosis) -> list[str]:
     """Start each context's real shell, untraced, on the private home: does it still finish?
     The deadline is generous (three times its traced start before, at least 3 s)."""
     from concurrent.futures import ThreadPoolExecutor
@@ -573,7 +578,7 @@ def _starts(host: Host, opts, specs: list, before: Diagnosis) -> list[str]:
 
     befores = {t.id: t for t in before.facts.contexts}
 
-    def one(spec) -> str | None:
+    def one(spec: ContextSpec) -> str | None:
         if spec.shell == "fish":
             return None  # fish writes its universal variables at start; its trace says if it ends
         exe = host.which(spec.shell)
@@ -595,7 +600,7 @@ def _starts(host: Host, opts, specs: list, before: Diagnosis) -> list[str]:
         return [x for x in pool.map(one, specs) if x]
 
 
-def _trial(host: Host, opts, workspace: str | None, before: Diagnosis, planned: PlannedFix, t0: float) -> Trial:
+def _trial(host: Host, opts: TraceOptions, workspace: str | None, before: Diagnosis, planned: PlannedFix, t0: float) -> Trial:
     files = {e.path: (to_bytes(e.after) if e.after is not None else None) for e in planned.edits if e.changes}
     links = {e.link: e.path for e in planned.edits if e.changes and e.link}
     cids = affected_contexts(before, planned)
