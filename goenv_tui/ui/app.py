@@ -21,12 +21,12 @@ from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Footer, OptionList, Static, TabbedContent, TabPane
 
 from goenv_tui.display import tilde
 from goenv_tui.host import Host, LocalHost
 from goenv_tui.host.process import resume, stop_all
-from goenv_tui.model import ContextTrace
+from goenv_tui.model import ContextTrace, Finding
 from goenv_tui.shells.contexts import all_specs, is_primary
 from goenv_tui.ui import no_color, present
 from goenv_tui.ui.commands import GraphNodes
@@ -48,6 +48,8 @@ from goenv_tui.ui.widgets.variables import VariablesView
 
 if TYPE_CHECKING:
     from goenv_tui.diagnose import Diagnosis
+    from goenv_tui.fixes.engine import Outcome
+    from goenv_tui.probes import ProbeResult
     from goenv_tui.shells.tracer import TraceOptions
 
 TABS = ("findings", "chain", "variables", "resolution", "probes")
@@ -176,11 +178,15 @@ class GoenvApp(App[int]):
         # to import than the frame takes to paint, and the frame comes first.
         from goenv_tui.diagnose import diagnose
 
+        def on_context(t: ContextTrace) -> None:
+            self.post_message(ContextTraced(run, t))
+
+        def on_stage(s: str) -> None:
+            self.post_message(StageChanged(run, s))
+
         try:
             d = diagnose(
-                self.host, self.opts, self.workspace,
-                on_context=lambda t: self.post_message(ContextTraced(run, t)),
-                on_stage=lambda s: self.post_message(StageChanged(run, s)),
+                self.host, self.opts, self.workspace, on_context=on_context, on_stage=on_stage,
                 today="2026-01-01" if self.stable else None,  # fix previews carry a date
             )
         except Exception as exc:  # shown, never swallowed
@@ -237,12 +243,13 @@ class GoenvApp(App[int]):
         re-plans fixes, which reads files through the host)."""
         from goenv_tui.probes.runner import run_probes
 
-        results: list = []
+        def on_line(label: str, text: str) -> None:
+            self.post_message(ProbeLine(run, label, text))
+
+        results: list[ProbeResult] = []
         probed = None
         try:
-            results = run_probes(self.host, d.facts, self.workspace,
-                                 on_line=lambda label, text: self.post_message(ProbeLine(run, label, text)),
-                                 cancel=cancel)
+            results = run_probes(self.host, d.facts, self.workspace, on_line=on_line, cancel=cancel)
             probed = d.with_probes(results, self.host)
         except Exception as exc:
             self.post_message(ProbeLine(run, "probes", f"failed: {exc!r}"))
@@ -369,12 +376,11 @@ class GoenvApp(App[int]):
         self.notify("Running the diagnosis again…", timeout=2)
         self.start_diagnosis()
 
-    def _highlighted_finding(self):
+    def _highlighted_finding(self) -> Finding | None:
         d = self.diagnosis
         if d is None:
             return None
-        lst = self.query_one("#finding-list")
-        option = lst.highlighted_option if lst.highlighted is not None else None
+        option = self.query_one("#finding-list", OptionList).highlighted_option
         return next((x for x in d.findings if option and x.id == option.id), None)
 
     def action_fix(self) -> None:
@@ -391,7 +397,7 @@ class GoenvApp(App[int]):
 
         self.push_screen(FixDialog(f, plans), self._after_fix)
 
-    def _after_fix(self, outcome) -> None:
+    def _after_fix(self, outcome: Outcome | None) -> None:
         if outcome is not None and outcome.after is not None:
             self._show_diagnosis(outcome.after)
 
@@ -399,12 +405,20 @@ class GoenvApp(App[int]):
         if self.diagnosis is not None:
             from goenv_tui.ui.screens.safe_fixes import SafeFixesScreen
 
-            self.push_screen(SafeFixesScreen(self.diagnosis), lambda d: d is not None and self._show_diagnosis(d))
+            self.push_screen(SafeFixesScreen(self.diagnosis), self._after_safe_fixes)
+
+    def _after_safe_fixes(self, d: Diagnosis | None) -> None:
+        if d is not None:
+            self._show_diagnosis(d)
 
     def action_history(self) -> None:
         from goenv_tui.ui.screens.history import HistoryScreen
 
-        self.push_screen(HistoryScreen(), lambda changed: changed and self.start_diagnosis())
+        self.push_screen(HistoryScreen(), self._after_history)
+
+    def _after_history(self, changed: bool | None) -> None:
+        if changed:
+            self.start_diagnosis()
 
     def _show_diagnosis(self, d: Diagnosis) -> None:
         """Show a fix's re-check, then probe again: the re-check traces and resolves but does not
@@ -433,27 +447,26 @@ class GoenvApp(App[int]):
         tab = self.query_one(TabbedContent).active
         candidates: list[str | None] = []
         if tab == "findings":
-            links = self.query_one("#finding-links")
-            view = self.query_one(FindingsView)
-            if links.has_focus and links.highlighted is not None and links.highlighted < len(view._links):
-                candidates.append(view._links[links.highlighted].node)
+            links = self.query_one("#finding-links", OptionList)
+            findings = self.query_one(FindingsView)
+            if links.has_focus and links.highlighted is not None and links.highlighted < len(findings._links):
+                candidates.append(findings._links[links.highlighted].node)
             f = self._highlighted_finding()
             if f is not None:
                 candidates.append(f"finding:{f.id}")
         elif tab == "variables":
-            view = self.query_one(VariablesView)
-            if view.context:
-                candidates.append(var_node(view.context, view.variable))
+            variables = self.query_one(VariablesView)
+            if variables.context:
+                candidates.append(var_node(variables.context, variables.variable))
         elif tab == "chain":
-            view = self.query_one(InitChainView)
-            if view.path:
-                candidates.append(file_node(view.path))
-            if view.context:
-                candidates.append(ctx_node(view.context))
+            chain = self.query_one(InitChainView)
+            if chain.path:
+                candidates.append(file_node(chain.path))
+            if chain.context:
+                candidates.append(ctx_node(chain.context))
         elif tab == "resolution":
-            view = self.query_one(ResolutionView)
-            cid = getattr(view, "context", None)
-            tool = getattr(view, "tool", None)
+            resolution = self.query_one(ResolutionView)
+            cid, tool = resolution.context, resolution.tool
             if cid and tool:
                 why = d.graph.why_runs(cid, tool)
                 candidates.append(f"bin:{why.binary}" if why.binary else None)
@@ -489,23 +502,20 @@ class GoenvApp(App[int]):
         tab = self.query_one(TabbedContent).active
         d = self.diagnosis
         if tab == "chain":
-            view = self.query_one(InitChainView)
+            chain = self.query_one(InitChainView)
             line = None
-            if d and view.path and view.context:
-                notes = present.line_notes(d, view.context, view.path)
+            if d and chain.path and chain.context:
+                notes = present.line_notes(d, chain.context, chain.path)
                 line = min(notes) if notes else None
-            return view.path, line
+            return chain.path, line
         if tab == "findings" and d is not None:
-            view = self.query_one(FindingsView)
-            lst = view.query_one("#finding-list")
-            option = lst.highlighted_option if lst.highlighted is not None else None
-            f = next((x for x in d.findings if option and x.id == option.id), None)
+            f = self._highlighted_finding()
             if f and f.locations:
                 return f.locations[0].path, f.locations[0].line
         if tab == "variables" and d is not None:
-            view = self.query_one(VariablesView)
-            if view.context:
-                last, _ = d.graph.who_set(view.variable, view.context)
+            variables = self.query_one(VariablesView)
+            if variables.context:
+                last, _ = d.graph.who_set(variables.variable, variables.context)
                 if last:
                     return last.assignment.location.path, last.assignment.location.line
         return None, None
@@ -550,7 +560,7 @@ class GoenvApp(App[int]):
             self.open_graph(message.node)
 
     # command palette -----------------------------------------------------------------------
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Show findings", "The overview, worst first", lambda: self.action_tab("findings"))
         yield SystemCommand("Show init chain", "Startup files per context", lambda: self.action_tab("chain"))

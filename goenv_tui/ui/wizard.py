@@ -227,10 +227,10 @@ class WizardApp(App[int]):
         """`d` with go build, gopls and dlv probed live in the contexts the editor uses (in a worker);
         what they print goes to the step's log as it comes."""
         results = run_probes(self.host, d.facts, self.workspace, contexts=set(self.contexts),
-                             on_line=lambda label, text: self.call_from_thread(self._log, log, label, text))
+                             on_line=lambda label, text: self.call_from_thread(self._write_log, log, label, text))
         return d.with_probes(results, self.host)
 
-    def _log(self, selector: str, label: str, text: str) -> None:
+    def _write_log(self, selector: str, label: str, text: str) -> None:
         tool, _, cid = label.partition("@")
         where = f"{tool} in {self.plain(cid)}" if cid else label
         self.query_one(selector, RichLog).write(Text.assemble((f"{where}: ", "cyan"), self.plain(text)))
@@ -317,9 +317,9 @@ class WizardApp(App[int]):
 
     @work(thread=True, exclusive=True, group="wizard")
     def _apply(self, d: Diagnosis, plan) -> None:
-        self.call_from_thread(self._log, "#wiz-log", "fix", "trial on a private copy, then applying and tracing again")
+        self.call_from_thread(self._write_log, "#wiz-log", "fix", "trial on a private copy, then applying and tracing again")
         out = attempt_fix(self.host, self.opts, self.workspace, d, plan)
-        self.call_from_thread(self._log, "#wiz-log", "fix", out.verdict)
+        self.call_from_thread(self._write_log, "#wiz-log", "fix", out.verdict)
         if out.after is not None and not out.after.facts.probes_ran:
             # The re-check does not probe: without this, gopls / dlv problems the fix left would
             # drop out of the list of problems still to go through.

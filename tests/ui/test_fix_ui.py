@@ -91,7 +91,7 @@ async def test_safe_fixes_then_undo_from_history() -> None:
         await _tried(pilot, app.screen)
         listed = str(app.screen.query_one("#safe-list", Static).render())
         assert "Move" in listed or "Export" in listed
-        previewed = [it.plan.fix.title for it in app.screen.batch]
+        previewed = [it.plan.fix.title for it in app.screen.to_apply]
         await pilot.press("enter")
         await until(pilot, lambda: not app.screen.busy, "the safe fixes to finish", 120)
         # Preview = applied: exactly the previewed fixes, nothing more.

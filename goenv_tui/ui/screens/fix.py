@@ -156,9 +156,12 @@ class FixDialog(ModalScreen[Outcome | None]):
         app = self.app
         log = self.query_one("#fix-log", RichLog)
         red = redactor_for(app.diagnosis.facts)  # type: ignore[attr-defined]
+
+        def on_line(line: str) -> None:
+            app.call_from_thread(log.write, red.text(line))
+
         out = attempt_fix(app.host, app.opts, app.workspace, app.diagnosis, plan,  # type: ignore[attr-defined]
-                          on_line=lambda line: app.call_from_thread(log.write, red.text(line)),
-                          trial=self.trials.get(plan.id))
+                          on_line=on_line, trial=self.trials.get(plan.id))
         app.call_from_thread(self._done, out)
 
     def _done(self, out: Outcome) -> None:

@@ -38,8 +38,9 @@ class SafeFixesScreen(ModalScreen[Diagnosis | None]):
         self.busy = False
         self.trying = False
         self.done: Diagnosis | None = None
-        # Exactly what Enter applies: set only once every candidate's trial is in.
-        self.batch: list[BatchItem] | None = None
+        # Exactly what Enter applies: set only once every candidate's trial is in. (Not named
+        # `batch`: that would hide Textual's Widget.batch(), which recompose() calls.)
+        self.to_apply: list[BatchItem] | None = None
         self.later: list[BatchItem] = []
         self.unsafe: list[BatchItem] = []
         self.applied: list[BatchItem] = []
@@ -56,7 +57,7 @@ class SafeFixesScreen(ModalScreen[Diagnosis | None]):
         self._try()
 
     def _try(self) -> None:
-        self.batch = None
+        self.to_apply = None
         self.trying = True
         self._show()
         self._run_trials(self.level, self.diagnosis)
@@ -81,27 +82,27 @@ class SafeFixesScreen(ModalScreen[Diagnosis | None]):
         if level != self.level or d is not self.diagnosis:
             return  # the level changed meanwhile: a newer trial run is coming
         self.trying = False
-        self.batch, self.later, self.unsafe = batch, later, unsafe
+        self.to_apply, self.later, self.unsafe = batch, later, unsafe
         self._show()
 
     def _show(self) -> None:
         _, label = LEVELS[self.level]
-        n = len(self.batch or [])
-        head = "trying…" if self.batch is None else f"{n} fix{'es' if n != 1 else ''} for {label}"
+        n = len(self.to_apply or [])
+        head = "trying…" if self.to_apply is None else f"{n} fix{'es' if n != 1 else ''} for {label}"
         title = Text.assemble(("Fix all safe ones: ", "bold"), head,
                               ("   a all · e errors · w warnings · enter apply these · esc close", "dim"))
         self.query_one("#safe-title", Static).update(title)
         t = Text()
-        if self.batch is None:
+        if self.to_apply is None:
             t.append("⟳ trying each fix on a private copy first…", "italic yellow")
         else:
-            for it in self.batch:
+            for it in self.to_apply:
                 t.append_text(present.finding_label(it.finding))
                 t.append("\n")
                 t.append(f"  {it.plan.fix.title}\n", "bold")
                 t.append_text(diff_text("\n".join("    " + ln for ln in it.plan.fix.preview.splitlines())))
                 t.append(f"  Trial: {it.trial.verdict}\n\n", "green")
-            if not self.batch:
+            if not self.to_apply:
                 t.append("Nothing safe to apply automatically at this level.\n", "dim")
             if self.later:
                 t.append("\nNext round (they change a file a fix above changes; previewed again after):\n", "bold")
@@ -124,10 +125,10 @@ class SafeFixesScreen(ModalScreen[Diagnosis | None]):
             self.dismiss(self.done)
 
     def action_apply(self) -> None:
-        if self.busy or not self.batch:
+        if self.busy or not self.to_apply:
             return
         self.busy = True
-        batch = list(self.batch)
+        batch = list(self.to_apply)
         log = self.query_one("#safe-log", RichLog)
         log.display = True
         log.write(f"Applying the {len(batch)} fix{'es' if len(batch) != 1 else ''} above, each verified by a fresh trace…")

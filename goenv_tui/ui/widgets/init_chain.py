@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Select, Static, Tree
+from textual.widgets.tree import TreeNode
 
 from goenv_tui.display import tilde, where
 from goenv_tui.model import ContextTrace
@@ -76,7 +77,7 @@ class InitChainView(Vertical):
         tree = self.query_one("#chain-files", Tree)
         tree.clear()
         tree.root.set_label(Text(f"{cid}  ({trace.status.value})"))
-        nodes = {}
+        nodes: dict[str, TreeNode[str]] = {}
         rows = present.file_tree(trace)
         parents = {site.path for _, _, site, _ in rows if site}
         for order, fpath, site, _depth in rows:
