@@ -17,7 +17,7 @@ from goenv_tui.ui.wizard import WizardApp, WizardState, contexts_for
 from tests import gotools
 from tests.homes import Home, goenv_tui_exe
 from tests.tmux import Terminal
-from tests.ui.fixtures import ROOT, until
+from tests.ui.fixtures import ROOT, FixedEtcHost, until
 
 # The workspace sits in the home, so the wizard shows it as ~/src/hello whatever the run's tmp folder.
 WS = ROOT / "wizard-home" / "src" / "hello"
@@ -50,7 +50,7 @@ def wizard_home(real_go: bool = False) -> Home:
 
 def make(home: Home, fresh: bool = True) -> WizardApp:
     opts = TraceOptions(home=home.path, shells=("bash",), login_shell="/bin/bash")
-    return WizardApp(opts, str(WS), stable=True, fresh=fresh)
+    return WizardApp(opts, str(WS), host=FixedEtcHost(), stable=True, fresh=fresh)
 
 
 async def to_problems(app: WizardApp, pilot, editor: str = "remote-ssh") -> None:
