@@ -11,6 +11,7 @@ command -v zsh >/dev/null || need_apt+=(zsh)
 command -v fish >/dev/null || need_apt+=(fish)
 command -v tmux >/dev/null || need_apt+=(tmux)
 command -v unshare >/dev/null || need_apt+=(util-linux)
+command -v mount >/dev/null || need_apt+=(mount)  # the UI fixtures bind-mount their own /etc files
 [ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)
 [ -x /usr/lib/go-1.19/bin/go ] || need_apt+=(golang-1.19-go)
 # Frameworks as Debian packages them, for tests/realworld (none of them touches /etc).
