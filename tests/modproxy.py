@@ -39,6 +39,23 @@ class ModProxy:
         return self
 
 
+    def add_library(self, module: str, version: str, go_line: str, files: dict[str, str]) -> ModProxy:
+        """A release of a library module: `files` (path inside the module → text) beside its go.mod."""
+        d = self.root / module.lower() / "@v"
+        d.mkdir(parents=True, exist_ok=True)
+        gomod = f"module {module}\n\ngo {go_line}\n"
+        (d / f"{version}.mod").write_text(gomod)
+        (d / f"{version}.info").write_text(json.dumps({"Version": version, "Time": "2026-01-01T00:00:00Z"}))
+        with zipfile.ZipFile(d / f"{version}.zip", "w") as z:
+            z.writestr(f"{module}@{version}/go.mod", gomod)
+            for rel, text in files.items():
+                z.writestr(f"{module}@{version}/{rel}", text)
+        listing = d / "list"
+        old = listing.read_text().split() if listing.exists() else []
+        listing.write_text("\n".join([*old, version]) + "\n")
+        return self
+
+
 def tools_proxy(root: Path, gopls: dict[str, str], dlv: dict[str, str] | None = None) -> ModProxy:
     """gopls and dlv releases: version → go line."""
     p = ModProxy(root)

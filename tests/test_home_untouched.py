@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +17,7 @@ from goenv_tui.host import LocalHost
 from goenv_tui.shells.tracer import TraceOptions
 from tests import gotools
 from tests.homes import Home, snapshot, snapshot_diff
+from tests.modproxy import ModProxy
 
 pytestmark = pytest.mark.slow
 
@@ -56,6 +59,89 @@ def test_full_report_with_probes_leaves_the_home_as_it_was(home: Home) -> None:
     assert ge.values["GOENV"].value == f"{home.path}/.config/go/env"
     assert ge.values["GOTELEMETRY"].value == "off"
     assert ge.values["GOTELEMETRYDIR"].value == f"{home.path}/.config/go/telemetry"
+
+
+# --- a home whose module cache holds downloads, and a workspace that needs modules --------------
+
+LIB = 'package {name}\n\n// Hello says hello.\nfunc Hello() string {{ return "{name}" }}\n'
+
+
+def module_home(root: Path, scratch: Path, goproxy: str, both: bool, bindir: str | None = None) -> Path:
+    """A home (at `root`) whose ~/go/pkg/mod holds example.com/dep (downloaded the real way,
+    read-only files and all) but not example.com/dep2, and a workspace ~/proj requiring dep (and
+    dep2 when `both`), with a complete go.sum. The user's shell sets GOFLAGS=-mod=mod (go may
+    download) and `goproxy`; gopls and dlv are on PATH from `bindir`. Returns the module proxy's directory."""
+    godir = os.path.dirname(gotools.go())
+    bindir = bindir or os.path.dirname(gotools.gopls())
+    proxy = ModProxy(scratch / "proxy")
+    proxy.add_library("example.com/dep", "v1.0.0", "1.21", {"dep.go": LIB.format(name="dep")})
+    proxy.add_library("example.com/dep2", "v1.0.0", "1.21", {"dep2.go": LIB.format(name="dep2")})
+    if goproxy == "proxy":
+        goproxy = proxy.url
+    home = Home(root)
+    home.file(".profile", '[ -f "$HOME/.bashrc" ] && . "$HOME/.bashrc"\n')
+    home.file(".bashrc", f"export PATH={godir}:{bindir}:$PATH\nexport GOFLAGS=-mod=mod\nexport GOPROXY={goproxy}\n"
+                         "export GONOSUMDB=example.com\n")
+    home.file(".config/go/telemetry/mode", "off 2026-01-01")
+    mods = ["dep", "dep2"] if both else ["dep"]
+    requires = "".join(f"\texample.com/{m} v1.0.0\n" for m in mods)
+    home.file("proj/go.mod", f"module example.com/proj\n\ngo 1.21\n\nrequire (\n{requires})\n")
+    imports = "".join(f'\t"example.com/{m}"\n' for m in mods)
+    calls = ", ".join(f"{m}.Hello()" for m in mods)
+    home.file("proj/main.go", f'package main\n\nimport (\n\t"fmt"\n\n{imports})\n\nfunc main() {{ fmt.Println({calls}) }}\n')
+    # The setup's own go runs keep their cache and telemetry out of the home.
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(root), "GOPROXY": proxy.url, "GONOSUMDB": "example.com",
+           "GOFLAGS": "-mod=mod", "GOCACHE": str(scratch / "gocache"), "TEST_TELEMETRY_DIR": str(scratch / "tele")}
+    go = gotools.go()
+    # go.sum from a throwaway module cache; then the user's cache gets dep only.
+    subprocess.run([go, "mod", "download", "-x", *[f"example.com/{m}" for m in mods]], cwd=root / "proj", check=True,
+                   env={**env, "GOMODCACHE": str(scratch / "throwaway"), "GOFLAGS": "-mod=mod -modcacherw"},
+                   capture_output=True, timeout=120)
+    subprocess.run([go, "mod", "tidy"], cwd=root / "proj", check=True, capture_output=True, timeout=120,
+                   env={**env, "GOMODCACHE": str(scratch / "throwaway"), "GOFLAGS": "-mod=mod -modcacherw"})
+    subprocess.run([go, "mod", "download", "example.com/dep"], cwd=root / "proj", check=True, capture_output=True,
+                   env={**env, "GOMODCACHE": str(root / "go/pkg/mod")}, timeout=120)
+    assert (root / "go/pkg/mod/example.com/dep@v1.0.0/dep.go").exists()
+    assert not (root / "go/pkg/mod/example.com/dep2@v1.0.0").exists()
+    assert "example.com/dep v1.0.0 h1:" in (root / "proj/go.sum").read_text()
+    return scratch / "proxy"
+
+
+def make_writable(root: Path) -> None:
+    """Go leaves module files read-only; the temp dir's cleanup needs them writable."""
+    subprocess.run(["chmod", "-R", "u+w", str(root)], check=False)
+
+
+# (the user's GOPROXY, whether the workspace also needs dep2, which the cache lacks) → gopls's verdict.
+# Every case must conclude what the user's own go concludes with their own module cache:
+MODULE_CASES = [
+    ("proxy", True, "ok"),  # dep from the cache, dep2 downloaded (into the probes' own cache)
+    ("off", False, "ok"),  # offline, and everything needed is in the user's cache
+    ("off", True, "module-blocked"),  # offline, dep2 is not in the cache: blocked, in go's words
+]
+
+
+@pytest.mark.parametrize(("goproxy", "both", "verdict"), MODULE_CASES)
+def test_probes_needing_modules_leave_the_users_module_cache_as_it_was(tmp_path: Path, goproxy: str, both: bool,
+                                                                     verdict: str) -> None:
+    root = tmp_path / "home"
+    module_home(root, tmp_path / "scratch", goproxy, both)
+    try:
+        before = snapshot(root)
+        opts = TraceOptions(home=str(root), shells=("bash",), login_shell="/bin/bash")
+        d = diagnose(LocalHost(), opts, str(root / "proj"), probes=True)
+        diff = snapshot_diff(before, snapshot(root))
+        assert diff == [], "\n".join(diff)
+        gopls = [p for p in d.facts.probes if p.tool == "gopls"]
+        assert gopls, [(p.tool, p.status, p.summary) for p in d.facts.probes]
+        got = {(p.classification or "ok") if p.status == "ok" else p.classification for p in gopls}
+        assert got == {verdict}, [(p.status, p.classification, p.summary, p.messages) for p in gopls]
+        if verdict != "ok":
+            # gopls's own words, the same as with the user's module cache itself (checked before the change)
+            want = 'could not import example.com/dep2 (no required module provides package "example.com/dep2")'
+            assert all(want in p.messages for p in gopls), [p.messages for p in gopls]
+    finally:
+        make_writable(tmp_path)
 
 
 def test_go_env_reports_the_users_gocache_and_telemetry_from_every_source(home: Home) -> None:

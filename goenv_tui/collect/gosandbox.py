@@ -14,10 +14,18 @@ config.yml) write more. So every Go program the tool starts gets:
 - `TEST_TELEMETRY_DIR` (honoured by cmd/go and every cmd/* tool since Go 1.23, see
   cmd/internal/telemetry/counter) naming a directory of this run whose mode file says `off`:
   no counters, no upload child.
-- for the probes only: a module cache of this run when the user has none yet (go would create
-  one, if only for its lock file), and `XDG_CONFIG_HOME` and `XDG_CACHE_HOME` of this run (gopls's telemetry and
-  file cache, dlv's config.yml), with `GOENV` set to the go env file the user's go reads, so the
-  `go env -w` values still apply.
+- for the probes only: a module cache of this run (`GOMODCACHE`), and `XDG_CONFIG_HOME` and
+  `XDG_CACHE_HOME` of this run (gopls's telemetry and file cache, dlv's config.yml), with `GOENV`
+  set to the go env file the user's go reads, so the `go env -w` values still apply.
+  The user's module cache must not be written either (gopls loading a workspace with `-mod=mod`
+  downloads what is missing into it), yet what it already holds decides what builds offline. So
+  the probes read through it: `GOPROXY=file://<user's GOMODCACHE>/cache/download,<user's GOPROXY>`.
+  A module the user has is fetched from their cache (read-only, verified against go.sum as any
+  download is) into the private one; one they lack goes on to their own GOPROXY, so
+  `GOPROXY=off`, an unreachable proxy or a missing module fail as they would for the user. The
+  private cache is named `…/go/pkg/mod` so go's errors about it read like errors about theirs.
+  (Modules matched by GOPRIVATE/GONOPROXY skip any proxy: those go direct, as the user's go
+  would for a module its cache lacks.)
 
 `go env` then reports the tool's GOCACHE and telemetry directory instead of the user's: the
 values are put back (`user_go_values`) from the context's environment, the go env file and Go's
@@ -31,10 +39,12 @@ import contextlib
 import posixpath
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from goenv_tui.host import Host, HostError
 
 TELEMETRY_ENV = "TEST_TELEMETRY_DIR"
+DEFAULT_GOPROXY = "https://proxy.golang.org,direct"
 CACHE_PREFIX = "goenv-tui-gocache-"
 
 # mkdir as whoever runs go, then prove it is a real directory that user owns and may write.
@@ -51,19 +61,27 @@ class GoSandbox:
     def telemetry(self) -> str:
         return f"{self.root}/telemetry"
 
+    @property
+    def modcache(self) -> str:
+        return f"{self.root}/go/pkg/mod"
+
     def env(self, env: Mapping[str, str], file_values: Mapping[str, tuple[str, int]] | None = None,
-            probe: bool = False, no_modcache: bool = False) -> dict[str, str]:
+            probe: bool = False, user_modcache: str | None = None, user_goproxy: str | None = None) -> dict[str, str]:
         """`env` (a context's exact environment) with the tool's own places for go to write to.
 
-        `no_modcache`: the user's module cache does not exist yet, so go would create it (even
-        for a module without requirements: its lock file); an empty one of this run is the same
-        to go. An existing module cache is used as it is: the modules it holds are what the
-        user's editor builds with."""
+        With `probe`: the module cache of this run, reading through `user_modcache` (the user's
+        GOMODCACHE when it holds downloads) before `user_goproxy` (the GOPROXY the user's go
+        uses: environment, go env file or Go's default)."""
         out = dict(env)
-        if no_modcache:
-            out["GOMODCACHE"] = f"{self.root}/mod"
+        if probe:
+            out["GOMODCACHE"] = self.modcache
             # Go makes module files read-only; writable ones can be removed with the rest.
             out["GOFLAGS"] = " ".join(x for x in (env.get("GOFLAGS", ""), "-modcacherw") if x)
+            if user_modcache:
+                # go reads an empty GOPROXY as its default.
+                proxy = user_goproxy or env.get("GOPROXY") or DEFAULT_GOPROXY
+                own = "file://" + quote(f"{user_modcache.rstrip('/')}/cache/download")
+                out["GOPROXY"] = f"{own},{proxy}"
         if user_gocache(env, file_values or {}, self.os_name) != "off":
             out["GOCACHE"] = self.cache
         out[TELEMETRY_ENV] = self.telemetry

@@ -100,9 +100,14 @@ def run_probes(host: Host, facts: Facts, workspace: str | None = None, timeout: 
     # places, never in the analysed home (collect/gosandbox.py).
     with go_sandbox(host) as sandbox, ThreadPoolExecutor(max_workers=3) as pool:
         def own(job: ProbeJob) -> ProbeJob:
+            # The probes' module cache is their own and reads through the user's (gosandbox.py).
             ge = facts.goenvs.get(job.contexts[0])
             modcache = ge.values.get("GOMODCACHE") if ge else None
-            missing = modcache is not None and modcache.value.startswith("/") and not host.stat(modcache.value).exists
-            return replace(job, env=sandbox.env(job.env, ge.file_values if ge else None, probe=True, no_modcache=missing))
+            goproxy = ge.values.get("GOPROXY") if ge else None
+            user = modcache.value if modcache is not None and modcache.value.startswith("/") else None
+            if user is not None and not host.stat(f"{user}/cache/download").is_dir:
+                user = None  # nothing downloaded yet: nothing to read through
+            return replace(job, env=sandbox.env(job.env, ge.file_values if ge else None, probe=True, user_modcache=user,
+                                                user_goproxy=goproxy.value if goproxy is not None else None))
 
         return list(pool.map(lambda j: run_job(host, own(j), workspace, timeout, on_line, cancel), jobs))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,7 @@ from goenv_tui.host.ssh import SSHHost
 from goenv_tui.shells.tracer import TraceOptions
 from tests import gotools
 from tests.homes import snapshot, snapshot_diff
+from tests.test_home_untouched import make_writable, module_home
 
 pytestmark = pytest.mark.slow
 
@@ -129,3 +131,34 @@ def test_remote_report_with_probes_leaves_the_home_as_it_was(sshd_all) -> None:
     ge = d.facts.goenvs["bash-sshd-command"].values
     assert ge["GOCACHE"].value == f"{server.home}/.cache/go-build"
     assert ge["GOTELEMETRYDIR"].value == f"{server.home}/.config/go/telemetry"
+
+
+@pytest.mark.parametrize(("both", "verdict"), [(False, "ok"), (True, "module-blocked")])
+def test_remote_probes_needing_modules_leave_the_users_module_cache_as_it_was(sshd_all, tmp_path: Path, both: bool,
+                                                                            verdict: str) -> None:
+    """Over ssh too: the remote user's ~/go/pkg/mod holds example.com/dep, the workspace needs it
+    (and dep2, which it lacks), GOPROXY=off. gopls reads dep through the user's cache into its
+    own, and is blocked on dep2 as the user's go is; the remote home is byte for byte unchanged."""
+    server = sshd_all["bash"]
+    fill(server, {})
+    module_home(server.home, tmp_path / "scratch", "off", both, bindir="$HOME/bin")
+    bindir = server.home / "bin"
+    bindir.mkdir()
+    for tool in (gotools.gopls(), gotools.dlv()):
+        shutil.copy2(tool, bindir)
+    subprocess.run(["chown", "-R", f"{server.user}:{server.user}", str(server.home)], check=True)
+    try:
+        before = snapshot(server.home)
+        with SSHHost(server.target(), server.options()) as host:
+            d = diagnose(host, TraceOptions(home=str(server.home), shells=("bash",), login_shell="/bin/bash"),
+                         str(server.home / "proj"), probes=True)
+        diff = snapshot_diff(before, snapshot(server.home))
+        assert diff == [], "\n".join(diff)
+        gopls = [p for p in d.facts.probes if p.tool == "gopls"]
+        got = {(p.classification or "ok") if p.status == "ok" else p.classification for p in gopls}
+        assert got == {verdict}, [(p.status, p.classification, p.summary, p.messages) for p in gopls]
+        if both:
+            want = 'could not import example.com/dep2 (no required module provides package "example.com/dep2")'
+            assert all(want in p.messages for p in gopls), [p.messages for p in gopls]
+    finally:
+        make_writable(server.home)
