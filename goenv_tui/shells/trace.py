@@ -63,6 +63,8 @@ class Record:
     # zsh.ps4): it only tells where the shell is.
     opaque: bool = False
     weight: int = 1  # trace lines this record stands for (a run of opaque lines is kept as one)
+    at: float | None = None  # when the line started (seconds since the epoch), if the shell says
+    quiet: str = ""  # a library function run untraced from here (zsh's compinit): its name
 
 
 # A function definition inside a traced `eval` command (shells print the eval's words quoted,
@@ -130,27 +132,36 @@ def attribute(rec: Record, start_of: dict[str, dict[int, int]] | None = None) ->
 
 
 def where_time_went(records: list[Record], start_of: dict[str, dict[int, int]] | None = None) -> str:
-    """Which file most of the main shell's trace lines ran in (the cost of tracing and of starting
-    is roughly proportional to lines run), for a slow start: "… in FILE (N of M lines)"; for zsh's
-    own library (compinit) also the user's line that called into it."""
-    if not records:
+    """Where most of the main shell's start went, for a slow start: "… in FILE (…)". By the time
+    each line started when the shell says (zsh), else by lines run (bash: the cost of tracing and
+    of starting is roughly proportional to them). For zsh's own library (compinit) also the
+    user's line that called into it."""
+    mine = [r for r in records if records and r.pid == records[0].pid]
+    if not mine:
         return ""
-    main = records[0].pid
-    lines: dict[str, int] = {}
+    timed = len(mine) > 1 and all(r.at is not None for r in mine)
+    cost: dict[str, float] = {}
     entered: dict[str, Location] = {}
     outside: Record | None = None
-    for rec in records:
-        if rec.pid != main:
-            continue
-        lines[rec.file] = lines.get(rec.file, 0) + rec.weight
+    for i, rec in enumerate(mine):
+        key = f"{rec.quiet} (zsh's library, run untraced)" if rec.quiet else rec.file
+        if timed:
+            after = mine[i + 1].at if i + 1 < len(mine) else rec.at
+            spent = max(0.0, (after or 0.0) - (rec.at or 0.0))
+        else:
+            spent = rec.weight
+        cost[key] = cost.get(key, 0) + spent
         if rec.opaque:
-            if outside is not None and rec.file not in entered:
-                entered[rec.file] = attribute(outside, start_of).location
+            if outside is not None and key not in entered:
+                entered[key] = attribute(outside, start_of).location
         else:
             outside = rec
-    total = sum(lines.values())
-    top = max(lines, key=lambda f: lines[f])
-    text = f"{top} ({lines[top]} of {total} traced lines)"
+    total = sum(cost.values())
+    top = max(cost, key=lambda f: cost[f])
+    if timed:
+        text = f"{top} ({cost[top]:.1f} of {total:.1f} s traced)"
+    else:
+        text = f"{top} ({cost[top]:.0f} of {total:.0f} traced lines)"
     if top in entered:
         site = entered[top]
         text += f", entered from {site.path}:{site.line}"

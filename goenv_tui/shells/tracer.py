@@ -338,7 +338,7 @@ class Tracer:
         return sorted(n for n in names if n not in self.watched and n != RUN_TOKEN_VAR)
 
     def _trace_once(self, spec: ContextSpec, shell_path: str, ub: tuple[str, ...], watched: list[str],
-                    escape: bool = False, driver_mode: bool = False) -> ContextTrace:
+                    escape: bool = False, driver_mode: bool = False, quiet: bool = True) -> ContextTrace:
         driver = {"bash": bash, "zsh": zsh, "fish": fish}[spec.shell]
         env_bin = self.host.which("env", "/usr/bin:/bin") or "/usr/bin/env"
         command = _dump_command(spec.shell, env_bin, self.host.which("true", "/usr/bin:/bin") or "/bin/true")
@@ -387,7 +387,7 @@ class Tracer:
             if not modern:
                 notes.append("bash older than 4.4: exported and unexported values are not told apart")
         else:
-            env.update(zsh.ps4(watched, escape, self._zsh_library(shell_path)))
+            env.update(zsh.ps4(watched, escape, self._zsh_library(shell_path), quiet=quiet))
             env = zsh.context_env(spec, env)
         if driven is not None:
             argv = bash.driver_argv(spec, shell_path, env.pop("PS4"), driven, command)
@@ -422,6 +422,8 @@ class Tracer:
                 records = bash.parse(stderr, watched, modern, level_offset=1 if driven is not None else 0)
             else:
                 records = zsh.parse(stderr, watched, {k for k in env if k in watched})
+                if quiet and zsh.quiet_misfired(stderr, records):
+                    return self._trace_once(spec, shell_path, ub, watched, escape, driver_mode, quiet=False)
             # Logout files run only because the shell was ending (an `exit` in a startup file, the
             # SIGHUP at the deadline): the line that ended it is the last one before them.
             records = [r for r in records if not is_logout_file(r.file)]
@@ -544,7 +546,8 @@ class Tracer:
     @staticmethod
     def _final_env(stdout: bytes) -> dict[str, str]:
         env = Tracer._env_dump(stdout)
-        env.pop(zsh.BODY_VAR, None)  # ours, not the user's
+        for name in zsh.OURS:
+            env.pop(name, None)  # ours, not the user's
         return env
 
     @staticmethod

@@ -30,9 +30,18 @@ _RECORD_RE = re.compile(r"\x1e([^\x1d\x1e]*)\x1d")
 _UNSET = "\x15"
 _OPAQUE = "\x1a"  # a line inside zsh's function library: no stack, no values
 BODY_VAR = "_GOENV_TUI_PS4_BODY"
+# Library functions that run thousands of lines at start-up (compinit: ~66 000 on a first start,
+# fewer with a dump): even a one-field record per line made a traced start several times
+# slower than the function itself, so they run with tracing off (see `_quiet_setup`).
+QUIET = ("compinit",)
+HELPER = "_goenv_tui_quiet"
+HELPER_VAR = "_GOENV_TUI_QUIET_FN"
+_DONE_VAR = "_GOENV_TUI_QUIET"
+OURS = (BODY_VAR, HELPER_VAR)  # our variables, not the user's: not part of the final environment
 
 
-def ps4(watched: list[str], escape: bool = False, library: tuple[str, ...] = ()) -> dict[str, str]:
+def ps4(watched: list[str], escape: bool = False, library: tuple[str, ...] = (), quiet: bool = True
+        ) -> dict[str, str]:
     """The variables that make the trace record: PS4, and the body it expands (BODY_VAR).
 
     Lines of functions from zsh's own function library (`library`: its directories, e.g.
@@ -40,7 +49,9 @@ def ps4(watched: list[str], escape: bool = False, library: tuple[str, ...] = ())
     are and a mark instead of the pid, call stack and watched values: expanding those on every
     line is what made a traced first start several times slower. A change made in there shows
     up on the next line outside it, credited to the line that called in."""
-    head = f"{_RS}%x{_FS}%I"
+    # When each line started (seconds since the epoch, to the microsecond): where a slow start
+    # spent its time, including in functions run untraced (see `_quiet_setup`).
+    head = f"{_RS}%x{_FS}%I{_FS}%D{{%s.%6.}}"
     stack = _FS.join(["$$", "${ZSH_SUBSHELL}",
         f"${{(pj:{_JS}:)funcstack[@]}}",
         f"${{(pj:{_JS}:)funcfiletrace[@]}}",
@@ -52,14 +63,53 @@ def ps4(watched: list[str], escape: bool = False, library: tuple[str, ...] = ())
         fields = [f"${{{v}-{_UNSET}}}" for v in watched]
     body = stack + _FS + _FS.join(fields)  # pid, subshell, call stack, values
     if library:
+        if quiet:
+            body = _quiet_setup() + body
         # zsh parses the whole PS4 text on every line, even the branch it does not take, so the
         # long part lives in a variable of its own and is expanded with (e) only when needed.
         # compinit's dump (~/.zcompdump…), sourced by compinit on later starts, is its cache too.
         pattern = "(" + "|".join([_pattern_quote(d.rstrip("/")) + "/*" for d in library] + ["*zcompdump*"]) + ")"
         # `[@]:0:1` rather than `[1]`: the first element whatever KSH_ARRAYS says.
         short = f"${{${{${{(M)${{funcsourcetrace[@]:0:1}}:#{pattern}}}:+{_OPAQUE}}}:-${{(e){BODY_VAR}}}}}"
-        return {"PS4": head + _FS + short + _END, BODY_VAR: body}
+        out = {"PS4": head + _FS + short + _END, BODY_VAR: body}
+        if quiet:
+            out[HELPER_VAR] = _helper(library)
+        return out
     return {"PS4": head + _FS + body + _END}
+
+
+def _quiet_setup() -> str:
+    """PS4 text that expands to nothing; on its first expansion (the first file zsh opens, before
+    any startup file is read) it defines HELPER and, for each QUIET name with no alias of the
+    user's, an alias `compinit` → `HELPER compinit`. PS4 cannot switch tracing off itself (zsh
+    restores XTRACE after expanding it), but a function can: its `unsetopt xtrace` lasts until it
+    returns (zsh restores XTRACE on every function return). Aliases apply to code parsed later, so
+    every `compinit` the startup files run goes through HELPER."""
+    aliases = "".join(f"${{${{aliases[{n}]-}}:-${{aliases[{n}]::={HELPER} {n}}}}}" for n in QUIET)
+    return f"${{${{{_DONE_VAR}-{aliases}${{functions[{HELPER}]::=${HELPER_VAR}}}${{{_DONE_VAR}::=1}}}}:+}}"
+
+
+def quiet_misfired(stderr: str, records: list[Record]) -> bool:
+    """Whether the `compinit` alias changed what the startup files did: zsh refuses `compinit()
+    { … }` when compinit is an alias (zsh-autocomplete defines it so), and with ALIAS_FUNC_DEF
+    set it defines HELPER too. The context is then traced again without it (`ps4(quiet=False)`)."""
+    if any(f"defining function based on alias `{name}'" in stderr for name in QUIET):
+        return True
+    for r in records:
+        line = r.command.split("\n", 1)[0]  # what follows is output, not the command
+        if r.quiet and not (line.startswith("[[ ") or line == _QUIET_CMD or line.split(" ", 1)[0] == r.quiet):
+            return True
+    return False
+
+
+def _helper(library: tuple[str, ...]) -> str:
+    """HELPER's body: run the command with tracing off when it is a function of zsh's library
+    (loaded from there, or still the autoload stub `compinit` is right after `autoload -Uz
+    compinit`); anything else (a user's own `compinit`) runs traced. A change made in there is
+    credited, as for any library line, to the user's line that called it."""
+    tests = [f"${{functions_source[$1]-}} == {_pattern_quote(d.rstrip('/'))}/*" for d in library]
+    tests.append('${functions[$1]-} == "builtin autoload -X"*')
+    return f"[[ {' || '.join(tests)} ]] && builtin unsetopt xtrace\n\"$@\"\n"
 
 
 def _pattern_quote(text: str) -> str:
@@ -95,6 +145,10 @@ def context_env(spec: ContextSpec, base: dict[str, str]) -> dict[str, str]:
     return env
 
 
+_VIA_HELPER = HELPER + " "
+_QUIET_CMD = "unsetopt xtrace"  # HELPER's `builtin unsetopt xtrace`, as zsh traces it
+
+
 def _site(text: str) -> Location | None:
     path, _, line = text.rpartition(":")
     if not path or path in ("zsh", "-zsh") or not line.isdigit():
@@ -109,55 +163,93 @@ def parse(stderr: str, watched: list[str], initial_exported: set[str] | None = N
     last_key: str | None = None
     last_values: dict[str, VarState] = {}
     frames_of: dict[tuple[str, str, str], tuple[Frame, ...]] = {}  # the stack repeats line after line
-    want = 7 + len(watched)
+    want = 8 + len(watched)
     opaque_tail = _FS + _OPAQUE + _END
     n = len(chunks)
     run = 0
+    run_at: float | None = None
+    quiet = ""  # the library function the latest call through HELPER runs
     for i, chunk in enumerate(chunks):
         cut = chunk.find(_END)
         if cut < 0:
             continue
         if chunk.startswith(opaque_tail, cut - 2) and i + 1 < n and _FS + _OPAQUE + _END in chunks[i + 1]:
+            if not run:
+                run_at = _time(chunk.split(_FS, 3)[2:3])
             run += 1
             continue  # of a run of lines inside zsh's library only the last one can matter
         parts = chunk[:cut].split(_FS)
-        opaque = len(parts) == 3 and parts[2] == _OPAQUE
+        opaque = len(parts) == 4 and parts[3] == _OPAQUE
         if not opaque and len(parts) != want:
             continue  # garbled (output cut at a kill, a value holding a separator)
         try:
             lineno = int(parts[1] or 0)
             if not opaque:  # library lines do not say; they only mark where the shell is
-                pid = int(parts[2])
-                subshell = int(parts[3] or 0)
+                pid = int(parts[3])
+                subshell = int(parts[4] or 0)
         except ValueError:
             continue
+        at = _time(parts[2:3])
         command = chunk[cut + 1 :].rstrip("\n")
         if opaque:
             if not records:
                 continue
             rec = Record(records[-1].pid, records[-1].subshell, parts[0], lineno, (), last_values, command.rstrip())
-            rec.opaque, rec.weight, run = True, run + 1, 0
+            rec.opaque, rec.weight, rec.at, run = True, run + 1, run_at if run else at, 0
             records.append(rec)
             continue
-        stack_key = (parts[4], parts[5], parts[6])
+        stack_key = (parts[5], parts[6], parts[7])
         frames = frames_of.get(stack_key)
         if frames is None:
             frames = frames_of[stack_key] = _frames(*stack_key)
-        raw_values = parts[7:]
+        raw_values = parts[8:]
         key = _FS.join(raw_values)
         if key != last_key:
             last_values = {var: VarState(False) if raw == _UNSET else VarState(True, False, raw)
                            for var, raw in zip(watched, raw_values, strict=False)}
             last_key = key
+        if frames and frames[0].name == HELPER and frames[0].kind == "function":
+            # HELPER's own lines (see `_quiet_setup`): like a library line, they only say where
+            # the shell is — at the user's line that called it.
+            site = frames[0].call_site or Location(parts[0], lineno)
+            rec = Record(pid, subshell, site.path, site.line or 0, frames[1:], last_values, command.rstrip())
+            rec.opaque, rec.at, rec.quiet = True, at, quiet
+            records.append(rec)
+            continue
+        if command.startswith(_VIA_HELPER):
+            command = command[len(_VIA_HELPER):]  # the alias, not the user's words
+            quiet = command.split(" ", 1)[0]
         rec = Record(pid, subshell, parts[0], lineno, frames, last_values, command.rstrip())
         rec.is_sourcetrace = command.strip() == "<sourcetrace>"
+        rec.at = at
         records.append(rec)
     _infer_exports(records, initial_exported or set())
     _credit_eval_defined(records)
     return records
 
 
+def _time(field: list[str]) -> float | None:
+    try:
+        return float(field[0]) if field else None
+    except ValueError:
+        return None
+
+
 def _frames(stack_text: str, calls_text: str, defs_text: str) -> tuple[Frame, ...]:
+    frames = _raw_frames(stack_text, calls_text, defs_text)
+    if not any(f.name == HELPER for f in frames[1:]):
+        return frames
+    # Code called through HELPER (a user's own `compinit`): as if called from HELPER's call site.
+    out: list[Frame] = []
+    for f in frames:
+        if f.name == HELPER and f.kind == "function" and out:
+            out[-1] = Frame(out[-1].kind, out[-1].name, f.call_site)
+        else:
+            out.append(f)
+    return tuple(out)
+
+
+def _raw_frames(stack_text: str, calls_text: str, defs_text: str) -> tuple[Frame, ...]:
     stack = stack_text.split(_JS) if stack_text else []
     calls = calls_text.split(_JS) if calls_text else []
     defs = defs_text.split(_JS) if defs_text else []

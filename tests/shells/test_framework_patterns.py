@@ -216,6 +216,8 @@ def test_first_start_compinit_is_traced_to_the_end_and_leaves_no_dump(home: Home
     """No ~/.zcompdump yet: compinit builds it (the first start of every oh-my-zsh/prezto home).
     At the default deadline the trace must finish, agree with the real shell, and leave the home
     as it was (compinit's dump is a write into the home)."""
+    from goenv_tui.shells import zsh
+
     home.file(".zshrc", COMPINIT_RC)
     before = home_listing(home)
     ids = ("zsh-nologin-interactive", "zsh-login-interactive")
@@ -229,8 +231,9 @@ def test_first_start_compinit_is_traced_to_the_end_and_leaves_no_dump(home: Home
         path = [a for a in t.assignments if a.var == "PATH" and a.location.path == home.p(".zshrc")]
         assert [(a.location.line, a.op.value) for a in path] == [(4, "prepend")]
         assert t.env["PATH"] == real["PATH"] and t.env["GOPATH"] == real["GOPATH"]
-        # compinit's own lines are not listed as startup files.
+        # compinit's own lines are not listed as startup files; our helper is not the user's.
         assert not [f for f in t.files if "/functions/" in f.path]
+        assert not [k for k in t.full_env if k in zsh.OURS]
     # The real untraced shell built a dump (so compinit really ran there); the trace did not keep one.
     assert any(n.startswith(".zcompdump") for n in os.listdir(home.path))
 
@@ -383,3 +386,85 @@ def test_change_made_inside_the_zsh_library_is_credited_to_the_calling_line(tmp_
     ]
     assert str(lib / "lib_setpath") not in {f.path for f in folded.files}
     assert where_time_went(records)  # names a file
+
+
+def _lib_trace(tmp_path, zshrc: str, watched: list[str]) -> tuple[list, str, object]:
+    """Trace an interactive zsh with a fake zsh library (tmp/share/zsh/functions) whose `compinit`
+    sets GOROOT and PATH after a loop of 500 lines."""
+    from goenv_tui.shells import zsh
+    from goenv_tui.shells.trace import END_MARK
+
+    lib = tmp_path / "share" / "zsh" / "functions"
+    lib.mkdir(parents=True, exist_ok=True)
+    (lib / "compinit").write_text("emulate -L zsh\nlocal i\nfor i in {1..500}; do :; done\n"
+                                  "export GOROOT=/lib/go\npath=(/lib/go/bin $path)\n")
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    (home / ".zshrc").write_text(zshrc.replace("LIB", str(lib)))
+    env = {"HOME": str(home), "PATH": "/usr/bin:/bin",
+           **zsh.ps4(watched, library=(str(tmp_path / "share" / "zsh") + "/",))}
+    res = subprocess.run(["/bin/zsh", "-i", "-o", "xtrace", "-o", "promptsubst", "-o", "sourcetrace", "-c",
+                          f": {END_MARK}; /usr/bin/env -0"],
+                         env=env, cwd=home, capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
+    return zsh.parse(res.stderr.decode(), watched), str(home / ".zshrc"), res
+
+
+def test_compinit_runs_untraced_and_its_changes_are_credited_to_the_calling_line(tmp_path) -> None:
+    """compinit (zsh's library) runs tens of thousands of lines on a first start: it runs with
+    tracing off, and what it changed is credited to the user's `compinit` line."""
+    from goenv_tui.shells.trace import fold
+
+    watched = ["PATH", "GOROOT", "GOFLAGS"]
+    records, rc, res = _lib_trace(tmp_path, "fpath=(LIB $fpath)\nautoload -Uz compinit\ncompinit -i\n"
+                                            "export GOFLAGS=-v\n", watched)
+    assert not any("/share/zsh/functions/compinit" in r.file for r in records)  # not one line of it traced
+    assert sum(r.command == ":" for r in records) < 10  # nor its loop of 500 lines
+    folded = fold(records, watched, dict(records[0].values))
+    assert folded.finished
+    mine = [(a.var, a.location.line, a.value, a.command) for a in folded.assignments if a.location.path == rc]
+    assert mine == [
+        ("PATH", 3, "/lib/go/bin:/usr/bin:/bin", "compinit -i"),  # the user's words, not our alias
+        ("GOROOT", 3, "/lib/go", "compinit -i"),
+        ("GOFLAGS", 4, "-v", "export GOFLAGS=-v"),
+    ]
+    # Tracing came back on after it; the shell really ran compinit.
+    final = dict(item.split("=", 1) for item in res.stdout.decode().split("\0") if "=" in item)
+    assert final["GOROOT"] == "/lib/go"
+    assert (rc, 4) in folded.executed
+
+
+@pytest.mark.parametrize("definition", ["compinit() {", "function compinit {"])
+def test_a_users_own_compinit_is_traced_as_it_runs_untraced(home: Home, definition: str) -> None:
+    """A `compinit` of the user's own runs traced, and as it would untraced: zsh refuses
+    `compinit() {` while compinit is an alias (zsh-autocomplete defines it so), so such a start
+    is traced again without the alias."""
+    home.file(".zshrc", f"{definition}\n  export GOBIN=/my/bin\n}}\ncompinit\nexport GOFLAGS=-v\n")
+    t = home.trace(shells=("zsh",), login_shell="/bin/zsh", only=("zsh-nologin-interactive",))["zsh-nologin-interactive"]
+    assert t.status is TraceStatus.OK, t.error
+    real = untraced_env(home, "zsh")
+    assert t.env["GOBIN"] == real["GOBIN"] == "/my/bin" and t.env["GOFLAGS"] == real["GOFLAGS"]
+    gobin = [a for a in t.assignments if a.var == "GOBIN"]
+    assert [(a.location.path, a.location.line, a.via, a.call_site.line if a.call_site else None) for a in gobin] == [
+        (home.p(".zshrc"), 2, "function compinit", 4)]
+
+
+def test_the_quiet_alias_is_not_used_when_it_would_change_the_start(tmp_path) -> None:
+    from goenv_tui.shells import zsh
+
+    records, _, res = _lib_trace(tmp_path, "compinit() {\n  export GOBIN=/my/bin\n}\ncompinit\n", ["GOBIN"])
+    assert zsh.quiet_misfired(res.stderr.decode(), records)
+    records, _, res = _lib_trace(tmp_path, "setopt aliasfuncdef\ncompinit() {\n  export GOBIN=/my/bin\n}\ncompinit\n",
+                                 ["GOBIN"])
+    assert zsh.quiet_misfired(res.stderr.decode(), records)
+    records, _, res = _lib_trace(tmp_path, "fpath=(LIB $fpath)\nautoload -Uz compinit\ncompinit\n", ["GOBIN"])
+    assert not zsh.quiet_misfired(res.stderr.decode(), records)
+
+
+def test_a_users_alias_named_compinit_is_left_alone(tmp_path) -> None:
+    from goenv_tui.shells.trace import fold
+
+    watched = ["PATH", "GOROOT", "GOBIN"]
+    records, rc, _ = _lib_trace(tmp_path, "alias compinit='export GOBIN=/alias/bin'\ncompinit\n", watched)
+    folded = fold(records, watched, dict(records[0].values))
+    assert [(a.var, a.location.line, a.value) for a in folded.assignments if a.location.path == rc] == [
+        ("GOBIN", 2, "/alias/bin")]
