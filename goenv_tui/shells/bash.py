@@ -29,10 +29,12 @@ def ps4(watched: list[str], modern: bool = True) -> str:
     """The trace record. It must read the same whatever the startup files set: arrays are
     expanded with `[@]` (joined by a space in a prompt, where `[*]` would join with the first
     character of a user's IFS, e.g. gvm's `local IFS=:`), and every field is guarded with `+`
-    so that `set -u` cannot turn an unset variable into an error."""
+    so that `set -u` cannot turn an unset variable into an error. `$$` is written `${$:0}`: bash
+    splits the digits of a bare `$$` on IFS in a prompt (`local IFS=1` turned pid 31358 into
+    "3 358"), not those of a substring."""
     q = "@Q" if modern else ""
     head = _FS.join([
-        f"{_RS}$$", "${BASH_SUBSHELL}", f"${{BASH_SOURCE[@]+${{BASH_SOURCE[@]{q}}}}}",
+        f"{_RS}${{$:0}}", "${BASH_SUBSHELL}", f"${{BASH_SOURCE[@]+${{BASH_SOURCE[@]{q}}}}}",
         "${BASH_LINENO[@]+${BASH_LINENO[@]}}", f"${{FUNCNAME[@]+${{FUNCNAME[@]{q}}}}}", "${LINENO}",
     ])
     # No literal IFS-prone character inside a `${V+word}`: bash splits that word on IFS (an `=`

@@ -130,6 +130,34 @@ def test_user_ifs_and_options_do_not_break_the_bash_record(home: Home, rc: str) 
     assert t.env.get("GOBIN") == real.get("GOBIN")
 
 
+@pytest.mark.parametrize("shell", ["bash", "zsh"])
+@pytest.mark.parametrize("ifs", ["0123456789", "1", "0", "\\x27", "\\x1f\\x1a"])
+def test_any_ifs_keeps_every_record(home: Home, shell: str, ifs: str) -> None:
+    """An IFS holding digits turned bash's `$$` in the record into spaces (`local IFS=1`): the
+    records of every line run under it were dropped, and what those lines changed was credited to
+    an earlier line. Every line keeps its record, whatever IFS holds."""
+    home.file(RC[shell], f"""f() {{
+  local IFS=$'{ifs}'
+  export GOPATH=/ifs/go
+}}
+f
+IFS=$'{ifs}'
+export GOFLAGS=-v
+g() {{ export GOBIN=/ifs/bin; }}
+g
+IFS=$' \\t\\n'
+""")
+    t = home.trace(shells=(shell,), login_shell=f"/bin/{shell}", only=(NOLOGIN[shell],))[NOLOGIN[shell]]
+    assert t.status is TraceStatus.OK, t.error
+    rc = home.p(RC[shell])
+    assert [(a.var, a.location.line, a.via) for a in t.assignments if a.location.path == rc and a.var != "IFS"] == [
+        ("GOPATH", 3, "function f"), ("GOFLAGS", 7, None), ("GOBIN", 8, "function g")]
+    assert {(rc, n) for n in (2, 3, 5, 6, 7, 8, 9, 10)} <= set(t.executed)
+    real = untraced_env(home, shell)
+    for var in ("GOPATH", "GOFLAGS", "GOBIN"):
+        assert t.env[var] == real[var]
+
+
 def test_gvm_like_path_helper_with_local_ifs(home: Home) -> None:
     """gvm's scripts prepend to PATH in a function that splits PATH on `:` with a local IFS."""
     home.file(".gvm/scripts/env/pathmunge", """
