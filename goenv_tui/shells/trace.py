@@ -202,6 +202,8 @@ class TraceResult:
     quiet_sources: list[tuple[str, Location, int]] = field(default_factory=list)
     # `return` run at the top level of a startup file: the rest of that file was skipped.
     early_returns: list[Location] = field(default_factory=list)
+    # Where the variables read from command text ended (see `fold`); None: unreadable.
+    by_text: dict[str, VarState] | None = field(default_factory=dict)
 
 
 END_MARK = "GOENV_TUI_END"
@@ -231,9 +233,16 @@ def _source_target(command: str) -> str | None:
 
 
 def fold(records: list[Record], watched: list[str], initial: dict[str, VarState],
-         start_of: dict[str, dict[int, int]] | None = None) -> TraceResult:
-    """Walk the main shell's records in order; produce files read, assignments, final values."""
+         start_of: dict[str, dict[int, int]] | None = None, by_text: dict[str, VarState] | None = None
+         ) -> TraceResult:
+    """Walk the main shell's records in order; produce files read, assignments, final values.
+
+    `by_text`: variables the records do not carry (GO* names only a framework's file mentions,
+    learnt after the shell ran), with their starting state: their changes are read from the traced
+    commands (see `_text_changes`), in order with the others; `result.by_text` is where they end,
+    None if some command could not be read."""
     result = TraceResult()
+    text_state = dict(by_text) if by_text else {}
     if not records:
         result.final = dict(initial)
         return result
@@ -274,6 +283,8 @@ def fold(records: list[Record], watched: list[str], initial: dict[str, VarState]
         if rec.command.startswith(": " + END_MARK):
             if prev is not None and rec.values is not prev.values:
                 _diff(prev, rec.values, state, watched, result, start_of)
+            if prev is not None:
+                _by_text(prev, text_state, result, start_of)
             state.update(rec.values)
             result.finished = True
             result.last = rec
@@ -307,12 +318,26 @@ def fold(records: list[Record], watched: list[str], initial: dict[str, VarState]
             if rec.values is not prev.values:
                 _diff(prev, rec.values, state, watched, result, start_of)
                 state.update(rec.values)
+            _by_text(prev, text_state, result, start_of, rec)
         else:
             state.update(rec.values)
         prev = rec
         result.last = rec
     result.final = state
+    if by_text and result.by_text is not None:
+        result.by_text = text_state
     return result
+
+
+def _by_text(rec: Record, state: dict[str, VarState], result: TraceResult,
+             start_of: dict[str, dict[int, int]] | None, nxt: Record | None = None) -> None:
+    if not state or result.by_text is None:
+        return
+    changes = _text_changes(rec, state, start_of, nxt)
+    if changes is None:
+        result.by_text = None
+    else:
+        result.assignments.extend(changes)
 
 
 def _mapped(rec: Record, start_of: dict[str, dict[int, int]] | None) -> int:
@@ -351,3 +376,78 @@ def _diff(prev: Record, now: dict[str, VarState], state: dict[str, VarState], wa
                 command=prev.command.strip()[:400],
             )
         )
+
+
+
+_DECLARE = {"export", "declare", "typeset", "readonly"}
+
+
+def _text_changes(rec: Record, state: dict[str, VarState], start_of: dict[str, dict[int, int]] | None,
+                  nxt: Record | None = None) -> list[Assignment] | None:
+    """What `rec` did to the variables in `state` (not watched by the record: see `fold`), read
+    from its traced command — the shell prints each assignment it runs, expanded (`export
+    GOFOO=/x`). Updates `state`; None when the command cannot be read that way.
+
+    bash traces `export V=x` as two lines, `export V=x` then `V=x`, and its records see the value
+    change on the second: the change is reported as that line's (`nxt`), as the records would."""
+    line = rec.command.split("\n", 1)[0]
+    if not any(n in line for n in state):
+        return []
+    if "$'" in line:
+        return None
+    try:
+        words = shlex.split(line, posix=True)
+    except ValueError:
+        return None
+    if not words:
+        return []
+    head = words[0]
+    if head == "local" and any(w.split("=", 1)[0].rstrip("+") in state for w in words[1:]):
+        return None  # a function's own variable, not what the start leaves behind
+    args = words[1:] if head in _DECLARE or head == "unset" else words
+    export = head == "export" or (head in ("declare", "typeset") and any(
+        w.startswith("-") and "x" in w for w in args))
+    out: list[Assignment] = []
+    for word in args:
+        if word.startswith(("-", "+")):
+            continue
+        name, eq, value = word.partition("=")
+        append = name.endswith("+")
+        name = name.rstrip("+")
+        if name not in state:
+            continue
+        before = state[name]
+        if head == "unset":
+            after = UNSET
+        elif eq:
+            after = VarState(True, before.exported or export, (before.value if append else "") + value)
+        elif export and before.set:
+            after = VarState(True, True, before.value)
+        else:
+            continue
+        if after == before:
+            continue
+        by = rec
+        if (head in _DECLARE and eq and nxt is not None and (nxt.file, nxt.line) == (rec.file, rec.line)
+                and nxt.command.split("\n", 1)[0] == line.split(" ", 1)[-1].strip()):
+            by = nxt
+        att = attribute(by, start_of)
+        out.append(Assignment(var=name, op=classify(name, before, after, by.command),
+                              value=after.value if after.set else None, before=before.value if before.set else None,
+                              location=att.location, via=att.via, call_site=att.call_site, exported=after.exported,
+                              command=by.command.strip()[:400]))
+        state[name] = after
+    return out
+
+
+def text_matches(state: dict[str, VarState], final: dict[str, str]) -> bool:
+    """Whether the changes read from command text end where the shell really ended (`final`, its
+    exported environment)."""
+    for name, st in state.items():
+        real = final.get(name)
+        if real is None:
+            if st.set and st.exported:
+                return False
+        elif not (st.set and st.exported and st.value == real):
+            return False
+    return True

@@ -27,6 +27,7 @@ from goenv_tui.shells.trace import (
     attribute,
     fold,
     is_stream,
+    text_matches,
     where_time_went,
 )
 
@@ -321,7 +322,8 @@ class Tracer:
             # A root container without user namespaces: source the startup files from a driver.
             trace = self._trace_once(spec, shell_path, ub, list(self.watched), driver_mode=True)
         if trace.status is TraceStatus.OK:
-            extra = self._unwatched_names(trace)
+            extra = [n for n in self._unwatched_names(self.watched, trace.env, trace.files, trace.assigned_on)
+                     if n not in trace.watched]
             percent = spec.shell == "zsh" and any("%" in v for v in trace.watched.values())
             if extra or percent:
                 driven = any(n.startswith("traced by sourcing") for n in trace.notes)
@@ -329,13 +331,18 @@ class Tracer:
                                          driver_mode=driven)
         return trace
 
-    def _unwatched_names(self, trace: ContextTrace) -> list[str]:
-        names: set[str] = {k for k in trace.env if (k.startswith("GO") or k.startswith("CGO_")) and k.isupper()}
-        for f in trace.files:
+    def _unwatched_names(self, watched: list[str], env: dict[str, str], files: Iterable[SourcedFile],
+                         assigned_on: dict[tuple[str, int], set[str]] | dict[tuple[str, int], frozenset[str]]
+                         ) -> list[str]:
+        """GO*/CGO_* names the trace did not watch: set in the final environment, or named by a file
+        it read and assigned by a line it ran (a name a file only mentions changes nothing)."""
+        names: set[str] = {k for k in env if (k.startswith("GO") or k.startswith("CGO_")) and k.isupper()}
+        assigned = set().union(*assigned_on.values()) if assigned_on else set()
+        for f in files:
             entry = self.files.get(f.path)
             if entry.text:
-                names |= static.go_names(entry.text)
-        return sorted(n for n in names if n not in self.watched and n != RUN_TOKEN_VAR)
+                names |= static.go_names(entry.text) & assigned
+        return sorted(n for n in names if n not in watched and n != RUN_TOKEN_VAR)
 
     def _trace_once(self, spec: ContextSpec, shell_path: str, ub: tuple[str, ...], watched: list[str],
                     escape: bool = False, driver_mode: bool = False, quiet: bool = True) -> ContextTrace:
@@ -437,6 +444,17 @@ class Tracer:
         watched_env = {k: v for k, v in env_out.items() if k in watched or k.startswith("GO") or k.startswith("CGO_")}
         watched_env.pop(RUN_TOKEN_VAR, None)
         final_values = {k: v.value for k, v in folded.final.items() if v.set}
+        if records:
+            late = self._unwatched_names(watched, env_out, files, folded.assigned_on)
+            if late:
+                # GO* names that only a framework's file mentions (learnt now): their changes are
+                # read from the traced commands rather than by tracing the context again, when
+                # that ends where the shell really ended (else `trace` traces it again).
+                by_text = {n: VarState(True, True, env[n]) if n in env else VarState(False) for n in late}
+                again = fold(records, watched, dict(records[0].values), start_of, by_text)
+                if again.by_text is not None and text_matches(again.by_text, env_out):
+                    folded = again
+                    final_values.update({k: v.value for k, v in again.by_text.items() if v.set})
         _settle_exports(folded, env_out)
         common = dict(
             used_by=ub, files=tuple(files), assignments=tuple(folded.assignments),

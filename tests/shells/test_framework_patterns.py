@@ -496,3 +496,41 @@ def test_a_users_alias_named_compinit_is_left_alone(tmp_path) -> None:
     folded = fold(records, watched, dict(records[0].values))
     assert [(a.var, a.location.line, a.value) for a in folded.assignments if a.location.path == rc] == [
         ("GOBIN", 2, "/alias/bin")]
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh"])
+def test_a_go_variable_only_a_framework_sets_is_traced_once(home: Home, shell: str) -> None:
+    """A GO* name that only a framework's file mentions (~/.nvm/nvm.sh here) is learnt after the
+    shell ran: its changes are read from the traced commands instead of running the context a
+    second time, and credited exactly as a second trace would."""
+    home.file(RC[shell], 'export NVM_DIR="$HOME/.nvm"\n. "$NVM_DIR/nvm.sh"\n')
+    home.file(".nvm/nvm.sh", 'echo run >> "$HOME/runs"\nnvm_go() { export GOFOO="$GOFOO:/more"; }\n'
+                             "export GOFOO=/fw/foo\nnvm_go\neval 'export GOEVAL=1'\n")
+    t = home.trace(shells=(shell,), login_shell=f"/bin/{shell}", only=(NOLOGIN[shell],))[NOLOGIN[shell]]
+    assert t.status is TraceStatus.OK, t.error
+    with open(home.p("runs")) as fh:
+        assert fh.read() == "run\n"  # the shell ran once
+    nvm = home.p(".nvm/nvm.sh")
+    assert [(a.var, a.location.path, a.location.line, a.via, a.value) for a in t.assignments
+            if a.var in ("GOFOO", "GOEVAL")] == [
+        ("GOFOO", nvm, 3, None, "/fw/foo"),
+        ("GOFOO", nvm, 2, "function nvm_go", "/fw/foo:/more"),
+        ("GOEVAL", nvm, 5, "eval", "1"),
+    ]
+    real = untraced_env(home, shell)
+    assert t.env["GOFOO"] == real["GOFOO"] and t.env["GOEVAL"] == real["GOEVAL"]
+    assert t.watched["GOFOO"] == real["GOFOO"]
+
+
+def test_a_framework_variable_the_commands_do_not_show_is_traced_again(home: Home) -> None:
+    """`read` sets a variable without an assignment in the traced text: the context is traced
+    again watching it, and the change is credited from that trace."""
+    home.file(".bashrc", '. "$HOME/.fw/init.sh"\n')
+    home.file(".fw/init.sh", 'echo run >> "$HOME/runs"\nread -r GOREAD <<< /from/read\nexport GOREAD\n')
+    t = home.trace(shells=("bash",), only=(NOLOGIN["bash"],))[NOLOGIN["bash"]]
+    assert t.status is TraceStatus.OK, t.error
+    with open(home.p("runs")) as fh:
+        assert fh.read() == "run\nrun\n"
+    assert [(a.var, a.location.line, a.value) for a in t.assignments if a.var == "GOREAD"][-1:] == [
+        ("GOREAD", 3, "/from/read")]
+    assert t.env["GOREAD"] == untraced_env(home, "bash")["GOREAD"] == "/from/read"
