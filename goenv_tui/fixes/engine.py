@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pexpect
+from pexpect.popen_spawn import PopenSpawn
 
 from goenv_tui.diagnose import Diagnosis, diagnose
 from goenv_tui.display import tilde
@@ -90,6 +91,7 @@ def _run_command(host: Host, planned: PlannedFix, on_line: Callable[[str], None]
             on_line(text)
 
     with Session(host, planned.argv, planned.env, planned.cwd, COMMAND_TIMEOUT, pty=False, on_line=note) as s:
+        assert isinstance(s.child, PopenSpawn)  # pty=False: a pipe, bytes
         buf = b""
         while True:
             try:

@@ -14,6 +14,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pexpect
 
@@ -21,6 +22,9 @@ from goenv_tui.host import Host
 from goenv_tui.probes import ProbeResult
 from goenv_tui.probes.scratch import ANSWER_LINE, MAIN_GO, make_scratch
 from goenv_tui.probes.session import Cancelled, Session
+
+if TYPE_CHECKING:
+    from pexpect.spawnbase import _InputRePattern  # what expect() takes (types-pexpect)
 
 PROMPT = "(dlv) "
 PROMPT_RE = re.escape(PROMPT)
@@ -275,11 +279,11 @@ def _debug(host: Host, argv: list[str], env: dict[str, str], cwd: str, deadline:
             def rel() -> float:
                 return (time.monotonic() - started) * 1000
 
-            def wait(what: str, patterns: list, cap: float | None = None) -> int:
+            def wait(what: str, patterns: list[str], cap: float | None = None) -> int:
                 """Wait for one of patterns (or EOF: returns len(patterns)); polls for cancel."""
                 nonlocal step
                 step = what
-                want = [*patterns, pexpect.EOF, pexpect.TIMEOUT]
+                want: list[_InputRePattern] = [*patterns, pexpect.EOF, pexpect.TIMEOUT]
                 stop = None if cap is None else time.monotonic() + cap
                 while True:
                     slice_ = session.remaining(0.1)

@@ -83,23 +83,19 @@ def probe_gopls(host: Host, gopls: str, env: dict[str, str], context: str, works
     version = m.group(1) if m else None
     if not res.ok:
         why = res.error or out.strip()[:300]
-        cls = "arch-mismatch" if "exec format error" in why else "crash"
+        kind = "arch-mismatch" if "exec format error" in why else "crash"
         return ProbeResult("gopls", context, "fail", res.duration_ms, version, f"`gopls version` failed: {why}",
-                           cls, messages=(why,))
-    scratch = None
-    root = workspace
-    doc = None
-    text = MAIN_GO
-    pos = PRINTLN
-    if workspace is None:
-        scratch = make_scratch(host, go_version)
-        root = scratch
-        doc = f"{scratch}/main.go"
-    else:
+                           kind, messages=(why,))
+    scratch: str | None = None
+    doc: str | None = None
+    text, pos = MAIN_GO, PRINTLN
+    if workspace is not None:
         doc, text, pos = _pick_document(host, workspace)
-        if doc is None:
-            scratch = make_scratch(host, go_version)
-            root, doc, text, pos = scratch, f"{scratch}/main.go", MAIN_GO, PRINTLN
+    if workspace is not None and doc is not None:
+        root = workspace
+    else:  # no workspace, or no Go file in it: a scratch module
+        scratch = make_scratch(host, go_version)
+        root, doc, text, pos = scratch, f"{scratch}/main.go", MAIN_GO, PRINTLN
     timings: dict[str, float] = {}
     session: Session | None = None
     client: LspClient | None = None
@@ -144,7 +140,8 @@ def probe_gopls(host: Host, gopls: str, env: dict[str, str], context: str, works
         # Homebrew's opt/go/libexec one into the Cellar; neither is another Go.
         real_root = host.realpath(expected_goroot) if expected_goroot else None
         messages = tuple(hits or texts[:5])
-        if real_target and real_root and not _inside(real_target, real_root) and not _inside(target, expected_goroot):
+        if (target and real_target and expected_goroot and real_root and not _inside(real_target, real_root)
+                and not _inside(target, expected_goroot)):
             status, classification = "fail", "goroot-mismatch"
             detail = (f"gopls resolves the standard library in {target.rsplit('/src/', 1)[0]}, but the go on PATH "
                       f"belongs to {expected_goroot}: GOROOT points at another Go installation.")
@@ -213,7 +210,7 @@ def _drain(session: Session) -> list[str]:
     return lines
 
 
-def _first_uri(definition) -> str | None:
+def _first_uri(definition: object) -> str | None:
     if isinstance(definition, list) and definition:
         definition = definition[0]
     if isinstance(definition, dict):
@@ -223,7 +220,7 @@ def _first_uri(definition) -> str | None:
     return None
 
 
-def _hover_text(hover) -> str:
+def _hover_text(hover: object) -> str:
     if not isinstance(hover, dict):
         return ""
     contents = hover.get("contents")

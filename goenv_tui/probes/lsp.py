@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pexpect
+from pexpect.popen_spawn import PopenSpawn
 
 from goenv_tui.probes.session import Session
 
@@ -26,6 +28,8 @@ class LspError(Exception):
 class LspClient:
     def __init__(self, session: Session) -> None:
         self.s = session
+        if not isinstance(session.child, PopenSpawn):
+            raise TypeError("LSP is spoken over pipes: Session(pty=False)")
         self.child = session.child
         self.next_id = 0
         self.stderr: list[str] = []
@@ -50,7 +54,8 @@ class LspClient:
                     self._noise(self._buf[: m.start()])
                     body = self._buf[m.end() : m.end() + size]
                     self._buf = self._buf[m.end() + size :]
-                    return json.loads(body.decode(errors="replace"))
+                    frame: dict[str, Any] = json.loads(body.decode(errors="replace"))
+                    return frame
             self.s.remaining(timeout)  # raises on deadline or cancel
             try:
                 chunk = self.child.read_nonblocking(65536, timeout=0.05)
@@ -74,7 +79,7 @@ class LspClient:
     def notify(self, method: str, params: dict[str, Any] | None = None) -> None:
         self._send({"jsonrpc": "2.0", "method": method, "params": params or {}})
 
-    def request(self, method: str, params: dict[str, Any], timeout: float) -> Any:
+    def request(self, method: str, params: dict[str, Any] | None, timeout: float) -> Any:
         self.next_id += 1
         rid = self.next_id
         self._send({"jsonrpc": "2.0", "id": rid, "method": method, "params": params})
@@ -89,7 +94,7 @@ class LspClient:
                 return msg.get("result")
             self._handle(msg)
 
-    def wait_for(self, predicate, timeout: float) -> dict[str, Any]:
+    def wait_for(self, predicate: Callable[[dict[str, Any]], bool], timeout: float) -> dict[str, Any]:
         """Read until a notification satisfies `predicate` (answering server requests meanwhile)."""
         while True:
             msg = self._read(self.s.remaining(timeout))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from goenv_tui.collect import Facts
 from goenv_tui.collect.gosandbox import go_sandbox
 from goenv_tui.host import Host
-from goenv_tui.model import TraceStatus
+from goenv_tui.model import ContextTrace, Resolution, TraceStatus
 from goenv_tui.probes import ProbeResult
 
 PROBED_TOOLS = ("go", "gopls", "dlv")
@@ -30,18 +30,21 @@ class ProbeJob:
     goroot: str | None
 
 
+def _realpath(r: Resolution | None) -> str | None:
+    return r.resolved.realpath if r is not None and r.resolved is not None else None
+
+
 def plan(facts: Facts, contexts: set[str] | None = None) -> list[ProbeJob]:
     ok = [t for t in facts.contexts if t.status is TraceStatus.OK]
     if contexts is not None:
         chosen = [t for t in ok if t.id in contexts]
     else:
         chosen = [t for t in ok if t.id in facts.primary] or ok
-    groups: dict[tuple, list] = {}
+    groups: dict[tuple[tuple[str, str | None], ...], list[ContextTrace]] = {}
     for t in chosen:
         res = facts.resolutions.get(t.id, {})
-        go = res.get("go")
-        key = tuple((tool, res[tool].resolved.realpath if tool in res and res[tool].resolved else None)
-                    for tool in PROBED_TOOLS) + tuple((k, t.full_env.get(k)) for k in _ENV_KEYS)
+        key = tuple((tool, _realpath(res.get(tool))) for tool in PROBED_TOOLS) + tuple(
+            (k, t.full_env.get(k)) for k in _ENV_KEYS)
         groups.setdefault(key, []).append(t)
     jobs: list[ProbeJob] = []
     for traces in groups.values():

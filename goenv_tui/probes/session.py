@@ -47,13 +47,15 @@ class Session:
         self.started = time.monotonic()
         self.deadline = self.started + timeout
         self.killed: list[int] = []
-        self.child: pexpect.spawn | PopenSpawn
+        self.child: pexpect.spawn[str] | PopenSpawn[bytes]
         if pty:
             self.child = pexpect.spawn(argv2[0], argv2[1:], env=env2, cwd=cwd2, timeout=timeout,
                                        encoding="utf-8", codec_errors="replace", dimensions=(40, 200))
         else:
             self.child = PopenSpawn(argv2, env=env2, cwd=cwd2, timeout=timeout, preexec_fn=os.setsid)
-        self.pid = self.child.pid
+        if self.child.pid is None:  # pexpect sets it when the child starts
+            raise RuntimeError(f"{argv[0]} did not start")
+        self.pid: int = self.child.pid
         self.born = birth_mark(self.pid)
         register(self.pid, self.token, self.born)  # killed at once if goenv-tui gets a signal
         if stopping():

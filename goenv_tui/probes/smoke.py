@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 
-from goenv_tui.host import Host
+from goenv_tui.host import Host, RunResult
 from goenv_tui.probes import ProbeResult
 from goenv_tui.probes.scratch import make_scratch
 
@@ -35,7 +36,8 @@ def classify(text: str) -> str | None:
 
 
 def probe_go(host: Host, go: str, env: dict[str, str], context: str, go_version: str | None = None,
-             timeout: float = 120.0, on_line=None, workdir: str | None = None) -> ProbeResult:
+             timeout: float = 120.0, on_line: Callable[[str], None] | None = None,
+             workdir: str | None = None) -> ProbeResult:
     start = time.monotonic()
     transcript: list[str] = []
     timings: dict[str, float] = {}
@@ -45,7 +47,7 @@ def probe_go(host: Host, go: str, env: dict[str, str], context: str, go_version:
         if on_line is not None:
             on_line(line)
 
-    def step(argv: list[str], cwd: str | None, name: str):
+    def step(argv: list[str], cwd: str | None, name: str) -> tuple[RunResult, str]:
         note(f"$ {' '.join(argv)}")
         left = max(1.0, timeout - (time.monotonic() - start))
         res = host.run(argv, env=env, cwd=cwd, timeout=left)
@@ -82,7 +84,8 @@ def probe_go(host: Host, go: str, env: dict[str, str], context: str, go_version:
                        f"{version}: build and vet of a scratch module passed", None, timings, (), tuple(transcript))
 
 
-def _fail(context: str, res, out: str, version: str | None, timings, transcript, start: float, what: str) -> ProbeResult:
+def _fail(context: str, res: RunResult, out: str, version: str | None, timings: dict[str, float],
+          transcript: list[str], start: float, what: str) -> ProbeResult:
     status = "timeout" if res.timed_out else "fail"
     classification = "timeout" if res.timed_out else (classify(out + " " + (res.error or "")) or "build-failed")
     first = next((ln for ln in out.splitlines() if ln.strip()), res.error or f"exit status {res.returncode}")
