@@ -28,6 +28,7 @@ import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypedDict
 
 import psutil
 
@@ -108,7 +109,15 @@ class RunAs:
                 "--inh-caps=-all", "--bounding-set=-all", "--")
 
 
-def popen_user(kind: str, user: RunAs | None) -> dict[str, object]:
+class PopenUser(TypedDict, total=False):
+    """Popen's keyword arguments for running as another account."""
+
+    user: int
+    group: int
+    extra_groups: list[int]
+
+
+def popen_user(kind: str, user: RunAs | None) -> PopenUser:
     """Popen's own privilege drop, for when neither setpriv nor the reaper drops them."""
     if user is None or kind in ("pidns", "reaper"):
         return {}
@@ -425,10 +434,9 @@ def _supervise(proc: subprocess.Popen[bytes], argv: Sequence[str], token: str, b
             exit_by = time.monotonic() + _EXIT_GRACE_S
 
     killed, described = kill_leftovers(proc.pid, token, born)
-    for pipe in (proc.stdin,):
-        if pipe is not None:
-            with contextlib.suppress(OSError):
-                pipe.close()
+    if proc.stdin is not None:
+        with contextlib.suppress(OSError):
+            proc.stdin.close()
     # Drain what is left in the pipes now that every writer is gone.
     for key in list(sel.get_map().values()):
         if key.data == "stdin":
@@ -442,10 +450,10 @@ def _supervise(proc: subprocess.Popen[bytes], argv: Sequence[str], token: str, b
                     out[key.data].append(chunk)
                     sizes[key.data] += len(chunk)
     sel.close()
-    for pipe in (proc.stdin, proc.stdout, proc.stderr):
-        if pipe is not None:
+    for stream in (proc.stdin, proc.stdout, proc.stderr):
+        if stream is not None:
             with contextlib.suppress(OSError):
-                pipe.close()
+                stream.close()
     try:
         returncode = proc.wait(timeout=2.0)
     except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL was sent above

@@ -25,10 +25,13 @@ import tempfile
 import threading
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from goenv_tui.host import agent
 from goenv_tui.host.base import ConnectionLost, FileInfo, Host, HostError, RunResult
 from goenv_tui.host.process import run_process
+
+Json = dict[str, Any]  # an agent message, as json.loads gives it
 
 Ask = Callable[[str, bool], str]  # (prompt, secret) → answer
 
@@ -74,20 +77,20 @@ class SSHHost(Host):
         self._lock = threading.Lock()
         # Answers to lookups (stat, lstat, realpath, which), valid for one diagnosis: a diagnosis
         # asks about the same paths from many contexts; writes and invalidate() clear it.
-        self._cache: dict[tuple, object] = {}
-        self._pending: dict[int, tuple[threading.Event, list[dict]]] = {}
+        self._cache: dict[tuple[str | None, ...], Json] = {}
+        self._pending: dict[int, tuple[threading.Event, list[Json]]] = {}
         self._next = 0
-        self._ready: dict = {}
+        self._ready: Json = {}
         self._connect(connect_timeout)
         # The agent says who and where it is in its first line (no round trip for it).
         info = self._ready.get("info") or self._call("info")
-        self.name = info["hostname"]
-        self._system = info["system"].lower()
-        self._machine = info["machine"].lower()
+        self.name: str = info["hostname"]
+        self._system: str = info["system"].lower()
+        self._machine: str = info["machine"].lower()
         self._euid = int(info["euid"])
-        self._home = info["home"]
-        self._shell = info["shell"]
-        self._environ = dict(info["environ"])
+        self._home: str = info["home"]
+        self._shell: str | None = info["shell"]
+        self._environ: dict[str, str] = dict(info["environ"])
         has = info.get("has_timeout")
         self._has_timeout = has if has is not None else self.which("timeout", "/usr/bin:/bin:/usr/local/bin") is not None
 
@@ -194,14 +197,14 @@ class SSHHost(Host):
         for event, _ in list(self._pending.values()):
             event.set()
 
-    def _call(self, op: str, timeout: float = 60.0, **args: object) -> dict:
+    def _call(self, op: str, timeout: float = 60.0, **args: object) -> Json:
         if self.lost:
             raise ConnectionLost(self.lost)
         agent = self._agent
         if agent is None or agent.stdin is None:
             raise ConnectionLost(f"connection to {self.target} is closed")
         event = threading.Event()
-        answer: list[dict] = []
+        answer: list[Json] = []
         with self._lock:
             self._next += 1
             rid = self._next
@@ -223,7 +226,8 @@ class SSHHost(Host):
         res = answer[0]
         if not res.get("ok"):
             raise HostError(res.get("error", "remote error"))
-        return res["result"]
+        result: Json = res["result"]
+        return result
 
     def close(self) -> None:
         """End the agent (its stdin closes), which ends the session and with it the master."""
@@ -320,12 +324,12 @@ class SSHHost(Host):
         """Forget cached lookups (a new diagnosis starts, or something was written)."""
         self._cache.clear()
 
-    def _cached(self, key: tuple, op: str, **args: object) -> dict:
+    def _cached(self, key: tuple[str | None, ...], op: str, **args: object) -> Json:
         hit = self._cache.get(key)
         if hit is None:
-            hit = self._call(op, **args)
+            hit = self._call(op, 60.0, **args)
             self._cache[key] = hit
-        return hit  # type: ignore[return-value]
+        return hit
 
     def read_bytes(self, path: str, limit: int | None = None) -> bytes:
         return base64.b64decode(self._call("read", path=path, limit=limit)["data"])
@@ -354,7 +358,8 @@ class SSHHost(Host):
                 self._cache.setdefault((kind, path), answer)
 
     def which(self, name: str, path: str | None = None) -> str | None:
-        return self._cached(("which", name, path), "which", name=name, path=path)["path"]
+        found: str | None = self._cached(("which", name, path), "which", name=name, path=path)["path"]
+        return found
 
     def write_atomic(self, path: str, data: bytes, mode: int | None = None) -> None:
         self.invalidate()
