@@ -21,7 +21,7 @@ from textual.widgets import Button, ContentSwitcher, Footer, Input, OptionList, 
 from textual.widgets.option_list import Option
 
 from goenv_tui.diagnose import Diagnosis, diagnose
-from goenv_tui.display import tilde, tilde_in
+from goenv_tui.display import SEVERITY_MARK, tilde, tilde_in
 from goenv_tui.fixes.engine import Outcome, attempt_fix
 from goenv_tui.host import Host, LocalHost
 from goenv_tui.host.process import resume, stop_all
@@ -268,7 +268,7 @@ class WizardApp(App[int]):
         else:
             t.append(f"Also worth fixing ({self.state.index - n_own + 1} of {len(self.problems) - n_own}): "
                      f"not in {self.editor_words}, but elsewhere you start Go tools\n\n", "dim")
-        t.append_text(Text.assemble((present.SEVERITY_MARK[f.severity], present.severity_style(f.severity)), " ",
+        t.append_text(Text.assemble((SEVERITY_MARK[f.severity], present.severity_style(f.severity)), " ",
                                     (self.plain(f.title), "bold")))
         t.append("\n\n" + self.plain(redactor_for(d.facts).text(f.detail)) + "\n")
         if f.chain:
