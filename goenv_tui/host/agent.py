@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import inspect
 import json
 import os
-import platform
 import pwd
 import shutil
 import signal
@@ -213,6 +211,10 @@ def run(argv: list[str], env: dict[str, str] | None, cwd: str | None, timeout: f
             proc.stdin.close()
         except OSError:
             pass
+    # A blocking wait in its own thread sees the exit at once (Popen.wait with a timeout polls
+    # with sleeps of up to 50 ms, and a probe's go build, go vet, … wait for each other).
+    waiter = threading.Thread(target=proc.wait, daemon=True)
+    waiter.start()
     timed_out = False
     stalled = False
     while True:
@@ -220,12 +222,11 @@ def run(argv: list[str], env: dict[str, str] | None, cwd: str | None, timeout: f
         left = start + timeout - now
         if idle is not None:
             left = min(left, last[0] + idle - now)
-        try:
-            proc.wait(timeout=max(0.0, min(left, 0.1)))
+        waiter.join(timeout=max(0.0, min(left, 0.1)))
+        if not waiter.is_alive():
             break
-        except subprocess.TimeoutExpired:
-            if left > 0:
-                continue
+        if left > 0:
+            continue
         timed_out = True
         stalled = idle is not None and time.monotonic() < start + timeout
         with contextlib.suppress(OSError):
@@ -249,10 +250,28 @@ def run(argv: list[str], env: dict[str, str] | None, cwd: str | None, timeout: f
             "duration_ms": (time.monotonic() - start) * 1000, "error": error}
 
 
+def initial_environ() -> dict[str, str]:
+    """The environment this program was started with: what sshd and the login shell gave it.
+    os.environ is not quite that: python may add LC_CTYPE=C.UTF-8 to it at start (PEP 538 locale
+    coercion, under a C or POSIX locale). Linux keeps the original in /proc/self/environ."""
+    try:
+        with open("/proc/self/environ", "rb") as fh:
+            raw = fh.read()
+    except OSError:
+        return dict(os.environ)
+    out: dict[str, str] = {}
+    for item in raw.split(b"\0"):
+        key, sep, value = item.partition(b"=")
+        if sep and key:
+            out[os.fsdecode(key)] = os.fsdecode(value)
+    return out
+
+
 def host_info() -> dict[str, Any]:
     pw = pwd.getpwuid(os.getuid())
-    return {"hostname": socket.gethostname(), "system": platform.system(), "machine": platform.machine(),
-            "euid": os.geteuid(), "home": os.path.expanduser("~"), "shell": pw.pw_shell, "environ": dict(os.environ),
+    uname = os.uname()  # what platform.system()/machine() return, without importing platform
+    return {"hostname": socket.gethostname(), "system": uname.sysname, "machine": uname.machine,
+            "euid": os.geteuid(), "home": os.path.expanduser("~"), "shell": pw.pw_shell, "environ": initial_environ(),
             "has_timeout": shutil.which("timeout", path="/usr/bin:/bin:/usr/local/bin") is not None}
 
 
@@ -337,6 +356,8 @@ def serve(stdin: IO[str], stdout: IO[str]) -> None:
 def source() -> str:
     """This module's source: what the remote side runs (it is read from the installed file, so
     what is tested and linted here is exactly what runs there)."""
+    import inspect  # here, not at the top: the remote side never needs it
+
     return inspect.getsource(sys.modules[__name__])
 
 

@@ -29,7 +29,6 @@ from typing import Any
 
 from goenv_tui.host import agent
 from goenv_tui.host.base import ConnectionLost, FileInfo, Host, HostError, RunResult
-from goenv_tui.host.process import run_process
 
 Json = dict[str, Any]  # an agent message, as json.loads gives it
 
@@ -56,9 +55,11 @@ sys.stdout.write(data[1:].decode() + "\\n")
 
 def agent_command() -> str:
     """The remote command that runs host/agent.py: its source, compressed, in base64, which
-    crosses every login shell's quoting (sh, zsh, fish) unchanged."""
+    crosses every login shell's quoting (sh, zsh, fish) unchanged. `-S`: the agent needs only the
+    standard library, so the remote python's site-packages and their .pth hooks are not loaded
+    (faster to start, and nothing installed there can change what the agent does)."""
     packed = base64.b64encode(zlib.compress(agent.source().encode(), 9)).decode()
-    return f"python3 -u -c 'import base64,zlib;exec(zlib.decompress(base64.b64decode(\"{packed}\")))'"
+    return f"python3 -S -u -c 'import base64,zlib;exec(zlib.decompress(base64.b64decode(\"{packed}\")))'"
 
 
 class SSHHost(Host):
@@ -303,16 +304,11 @@ class SSHHost(Host):
 
     def login_command_env(self) -> dict[str, str] | None:
         """The environment sshd really gives `ssh host cmd`: the login shell run with -c, its own
-        startup files, PAM's /etc/environment, ~/.ssh/environment, sshd's SetEnv — all of it."""
-        res = run_process(self._ssh("-T", self.target, "env -0"), None, None, 20)
-        if not res.ok:
-            return None
-        env = {}
-        for item in res.stdout.split(b"\0"):
-            key, sep, value = item.partition(b"=")
-            if sep:
-                env[key.decode(errors="replace")] = value.decode(errors="replace")
-        return env
+        startup files, PAM's /etc/environment, ~/.ssh/environment, sshd's SetEnv — all of it.
+        The agent *is* such a command (sshd started it through the login shell), so its
+        environment, sent in its first line, is that answer: no second session to open (which
+        would run the user's startup files once more while the shells are being traced)."""
+        return dict(self._environ)
 
     def interactive_argv(self, argv: Sequence[str], env: Mapping[str, str] | None, cwd: str | None,
                          tty: bool = False) -> tuple[list[str], dict[str, str] | None, str | None]:

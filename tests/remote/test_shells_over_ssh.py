@@ -162,3 +162,22 @@ def test_remote_probes_needing_modules_leave_the_users_module_cache_as_it_was(ss
             assert all(want in p.messages for p in gopls), [p.messages for p in gopls]
     finally:
         make_writable(server.home)
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_agents_environment_is_what_ssh_host_cmd_gets(sshd_all, shell: str) -> None:
+    """sshd starts the agent as it starts any `ssh host cmd` (`$SHELL -c`, PAM, ~/.ssh/environment,
+    SetEnv): its environment is what a separate `ssh host env -0` prints, so the host asks no second
+    session for it. Only `_` (the program's own path, which the shell sets) differs."""
+    server = sshd_all[shell]
+    fill(server, {**HOMES.get(shell, {".bashrc": f"export PATH={GODIR}:$PATH\nexport GOFLAGS=-mod=mod\n"}),
+                  ".ssh/environment": "GOTOOLCHAIN=local\n"})
+    with SSHHost(server.target(), server.options()) as host:
+        agent_env = host.login_command_env()
+        # Over the same connection (the master), as the host asked before.
+        res = subprocess.run(["ssh", "-S", host.control, "-o", "ControlMaster=no", *server.options(), "-T",
+                              server.target(), "env -0"], capture_output=True, stdin=subprocess.DEVNULL, timeout=60,
+                             check=True)
+    real = dict(item.split("=", 1) for item in res.stdout.decode().split("\0") if "=" in item)
+    assert agent_env is not None and real["GOTOOLCHAIN"] == "local" and real["PATH"].startswith(f"{GODIR}:")
+    assert {k: v for k, v in agent_env.items() if k != "_"} == {k: v for k, v in real.items() if k != "_"}
