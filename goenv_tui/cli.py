@@ -98,7 +98,9 @@ def _common(p: argparse.ArgumentParser, sub: bool = False) -> None:
     add("--login-shell", metavar="PATH", help="treat this as the user's login shell (default: from the passwd entry)")
     add("--timeout", type=_timeout, default=5.0, metavar="SECONDS",
         help="a context that runs no new line for this long is stuck (default: 5); one that keeps "
-             "running lines is slow, not stuck, and is given up to 60 s")
+             "running lines is slow, not stuck, and is given up to 60 s, unless the same shell started "
+             "untraced crashes or does not finish in twice this (10 s at least) either (an endless recursion or loop). "
+             "Tracing as a whole ends within max(60, 12 x SECONDS) s")
     add("--demo", action="store_true", help="use the bundled broken example home")
     add("--debug", action="store_true", help="show tracebacks for internal errors")
     add("--no-probes", action="store_true", help="skip the live probes of gopls, dlv and go build")

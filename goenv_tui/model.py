@@ -112,6 +112,9 @@ class ContextTrace:
     full_env: dict[str, str] = field(default_factory=dict)
     # TIMEOUT only: the shell was still running new lines when it was given up on (slow, not hung).
     slow: bool = False
+    # A startup that repeats itself without end (a file sourcing itself, a function calling
+    # itself, an endless loop), confirmed by the untraced shell: the one-line headline.
+    runaway: str | None = None
 
     @property
     def id(self) -> str:

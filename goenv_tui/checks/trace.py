@@ -14,7 +14,12 @@ def startup_hangs(ctx: CheckContext) -> Iterator[Finding]:
     """A startup file that waits for input (`read`), sleeps, or `exec`s tmux never finishes when
     no one is typing: VS Code gives up resolving the shell environment ("Unable to resolve your
     shell environment in a reasonable time") and `ssh host cmd` hangs."""
-    hung = [t for t in ctx.graph.contexts.values() if t.status is TraceStatus.TIMEOUT]
+    runaway: dict[str, list] = {}
+    for t in ctx.graph.contexts.values():
+        if t.runaway is not None:
+            runaway.setdefault(t.runaway, []).append(t)
+    yield from _runaways(ctx, runaway)
+    hung = [t for t in ctx.graph.contexts.values() if t.status is TraceStatus.TIMEOUT and t.runaway is None]
     by_place: dict[str, list] = {}
     blocked: dict[str, tuple[str, str]] = {}
     for t in hung:
@@ -57,6 +62,29 @@ def startup_hangs(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
+def _runaways(ctx: CheckContext, by_headline: dict[str, list]) -> Iterator[Finding]:
+    """Startups that repeat themselves without end (checked against the untraced shell): a file
+    that sources itself, a function that calls itself, an endless loop."""
+    home = ctx.facts.home.rstrip("/") + "/"
+    for headline, traces in by_headline.items():
+        ids = [t.id for t in traces]
+        ends = any(t.status is TraceStatus.OK for t in traces)  # the shell's own limit stopped it
+        first = traces[0]
+        detail = (first.error or next((n for n in first.notes if headline.split(":")[0] in n), "")).replace(home, "~/")
+        yield finding(
+            "GOENV-TRACE-001", f"runaway:{headline}", Severity.WARNING if ends else Severity.ERROR,
+            headline.replace(home, "~/"),
+            f"{ctx.contexts_phrase(ids)}: {detail}. "
+            + ("Every start runs it again and again until the shell's recursion limit stops it, printing an "
+               "error and wasting time." if ends else
+               "Programs that start the shell this way (an editor resolving its environment, `ssh host cmd`) "
+               "get no environment from it."),
+            contexts=ids, locations=[t.stopped_at for t in traces if t.stopped_at],
+            evidence=[ctx_node(i) for i in ids],
+            chain=[f"{t.id}: {ctx.where(t.stopped_at)}" for t in traces],
+        )
+
+
 # The user startup files each shell reads, by mode, in order (shell-startup.md).
 def _user_files(t) -> list[str]:
     spec = t.spec
@@ -93,8 +121,8 @@ def startup_fails(ctx: CheckContext) -> Iterator[Finding]:
     """A startup file that `exec`s another program or `exit`s ends the shell before the editor
     can read its environment: VS Code falls back to a bare environment with no Go on PATH."""
     for t in ctx.graph.contexts.values():
-        if t.status is not TraceStatus.ERROR:
-            continue
+        if t.status is not TraceStatus.ERROR or t.runaway is not None:
+            continue  # a runaway is GOENV-TRACE-001's
         severity = Severity.ERROR if t.id in ctx.facts.primary else Severity.WARNING
         place = ctx.where(t.stopped_at) if t.stopped_at else None
         yield finding(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
@@ -34,6 +35,8 @@ class RunResult:
     # With an idle deadline: True when the child was stopped for printing nothing on stderr for
     # that long (stuck), False when it was still printing at the overall deadline (slow).
     stalled: bool = False
+    # Stopped before its deadline because the caller set the `cancel` event it was given.
+    cancelled: bool = False
 
     @property
     def ok(self) -> bool:
@@ -80,6 +83,7 @@ class Host(Protocol):
         stdin: bytes | None = None,
         hold_stdin: bool = False,
         idle_timeout: float | None = None,
+        cancel: threading.Event | None = None,
     ) -> RunResult: ...
 
     def read_bytes(self, path: str, limit: int | None = None) -> bytes: ...

@@ -10,6 +10,7 @@ import shutil
 import socket
 import stat as stat_mod
 import tempfile
+import threading
 from collections.abc import Mapping, Sequence
 
 from goenv_tui.host.agent import NotRegular, read_regular, write_atomic
@@ -55,8 +56,9 @@ class LocalHost(Host):
         stdin: bytes | None = None,
         hold_stdin: bool = False,
         idle_timeout: float | None = None,
+        cancel: threading.Event | None = None,
     ) -> RunResult:
-        return run_process(argv, env, cwd, timeout, stdin, hold_stdin, idle_timeout, user=self.run_as)
+        return run_process(argv, env, cwd, timeout, stdin, hold_stdin, idle_timeout, user=self.run_as, cancel=cancel)
 
     # files -------------------------------------------------------------------------------
     def read_bytes(self, path: str, limit: int | None = None) -> bytes:

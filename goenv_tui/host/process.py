@@ -308,6 +308,7 @@ def run_process(
     hold_stdin: bool = False,
     idle_timeout: float | None = None,
     user: RunAs | None = None,
+    cancel: threading.Event | None = None,
 ) -> RunResult:
     """Run argv to completion or to the deadline; never leaves a process behind.
     With `user`, the child runs as that account (see RunAs).
@@ -320,6 +321,9 @@ def run_process(
     an editor): a `read` in a startup file then waits, as it would there, until the deadline.
     At the deadline the group first gets SIGHUP (shells flush their trace and exit on it), then,
     a moment later, SIGKILL.
+
+    With `cancel`, setting the event stops the child the same way at once (`cancelled`): the
+    caller learnt meanwhile that waiting longer is pointless (a runaway recursion).
     """
     token = uuid.uuid4().hex
     child_env = dict(os.environ if env is None else env)
@@ -350,13 +354,14 @@ def run_process(
     if _STOP.is_set():  # stop_all() ran between the check above and the registration
         kill_leftovers(proc.pid, token, born)
     try:
-        return _supervise(proc, argv, token, born, start, timeout, stdin, hold_stdin, idle_timeout)
+        return _supervise(proc, argv, token, born, start, timeout, stdin, hold_stdin, idle_timeout, cancel)
     finally:
         unregister(proc.pid)
 
 
 def _supervise(proc: subprocess.Popen[bytes], argv: Sequence[str], token: str, born: float, start: float,
-               timeout: float, stdin: bytes | None, hold_stdin: bool, idle_timeout: float | None) -> RunResult:
+               timeout: float, stdin: bytes | None, hold_stdin: bool, idle_timeout: float | None,
+               cancel: threading.Event | None = None) -> RunResult:
     out: dict[str, list[bytes]] = {"stdout": [], "stderr": []}
     sizes = {"stdout": 0, "stderr": 0}
     sel = selectors.DefaultSelector()
@@ -376,6 +381,7 @@ def _supervise(proc: subprocess.Popen[bytes], argv: Sequence[str], token: str, b
     exit_by: float | None = None
     timed_out = False
     stalled = False
+    cancelled = False
     last_err = start  # when stderr last said something
     hung: list[str] = []
     reading = {"stdout", "stderr"}
@@ -385,8 +391,10 @@ def _supervise(proc: subprocess.Popen[bytes], argv: Sequence[str], token: str, b
         if not reading and (proc.poll() is not None or timed_out):
             break
         idle = idle_timeout is not None and now - last_err >= idle_timeout
-        if (now >= deadline or idle) and proc.poll() is None and not timed_out:
+        stop = cancel is not None and cancel.is_set()
+        if (now >= deadline or idle or stop) and proc.poll() is None and not timed_out:
             timed_out = True
+            cancelled = stop and not idle and now < deadline
             stalled = idle and now < deadline
             hung = [d for p in _leftovers(proc.pid, token, born) if p.pid != proc.pid
                     for d in [_describe(p)] if "goenv-tui-init" not in d]
@@ -461,7 +469,9 @@ def _supervise(proc: subprocess.Popen[bytes], argv: Sequence[str], token: str, b
         returncode = proc.wait()
     duration = (time.monotonic() - start) * 1000
     error = None
-    if timed_out and stalled:
+    if timed_out and cancelled:
+        error = "stopped early"
+    elif timed_out and stalled:
         error = f"no progress for {idle_timeout:g}s"
         if hung or described:
             error += "; still running: " + ", ".join((hung or described)[:5])
@@ -472,6 +482,7 @@ def _supervise(proc: subprocess.Popen[bytes], argv: Sequence[str], token: str, b
     return RunResult(
         hung=tuple(hung),
         stalled=stalled,
+        cancelled=cancelled,
         argv=tuple(argv),
         returncode=None if timed_out else returncode,
         stdout=b"".join(out["stdout"]),

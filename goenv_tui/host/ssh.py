@@ -290,7 +290,7 @@ class SSHHost(Host):
 
     def run(self, argv: Sequence[str], env: Mapping[str, str] | None = None, cwd: str | None = None,
             timeout: float = 10.0, stdin: bytes | None = None, hold_stdin: bool = False,
-            idle_timeout: float | None = None) -> RunResult:
+            idle_timeout: float | None = None, cancel: threading.Event | None = None) -> RunResult:
         """Run through the agent: no new SSH channel, the deadline and the group kill happen there."""
         if self.lost:
             return RunResult(tuple(argv), None, b"", b"", 0.0, error=self.lost)

@@ -8,13 +8,17 @@ parallel threads; each child is a separate process, so the threads mostly wait.
 from __future__ import annotations
 
 import contextlib
+import functools
+import signal
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from typing import Any
 
-from goenv_tui.host import Host, HostError
+from goenv_tui.host import Host, HostError, RunResult
 from goenv_tui.host.process import RUN_TOKEN_VAR
 from goenv_tui.model import ContextSpec, ContextTrace, Location, Op, SourcedFile, TraceStatus
 from goenv_tui.shells import bash, fish, static, zsh
@@ -70,12 +74,86 @@ class TraceOptions:
     # and is given up to `ceiling` seconds.
     timeout: float = 5.0
     ceiling: float = 60.0
+    # The whole tracing stage (every context, retraces included) ends within this many seconds
+    # of its start, whatever the home does; None: `trace_budget(timeout, ceiling)`.
+    total: float | None = None
     lang: str = "C.UTF-8"
     login_shell: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     # Trace bash as root by sourcing its startup files from a driver even when a user namespace
     # is available (what happens in root containers without one; tests use it to cover that path).
     force_driver: bool = False
+
+
+def trace_budget(timeout: float, ceiling: float = 60.0) -> float:
+    """How long tracing a home may take in all: the slow-start ceiling, or twelve deadlines when
+    `--timeout` is so large that they exceed it (the figure --help and the README give)."""
+    return max(ceiling, 12 * timeout)
+
+
+# What the untraced shell says when it stops a runaway recursion itself (zsh: `job table full
+# or recursion limit exceeded`, bash with FUNCNEST: `maximum function nesting level exceeded`).
+_RUNAWAY_READ = 1024 * 1024
+UNTRACED_MIN_S = 10.0
+_LIMIT_WORDS = ("recursion limit exceeded", "nesting level exceeded", "maximum nested function level reached")
+_CRASH_SIGNALS: dict[int, str] = {signal.SIGSEGV: "a segmentation fault", signal.SIGBUS: "a bus error",
+                  signal.SIGABRT: "an abort"}
+
+
+@dataclass(frozen=True)
+class Untraced:
+    """What the same context's shell did without tracing, when the traced one ran on for longer
+    than the deadline: `crash` (killed by a signal, e.g. its stack overflowed), `limit` (it stopped a
+    runaway recursion itself and went on), `endless` (still running at its own deadline)."""
+
+    kind: str
+    detail: str
+    seconds: float
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def _untraced_argv(shell: str, argv: list[str]) -> list[str]:
+    """The traced command line without its tracing options: the shell as the user starts it."""
+    if shell == "bash":
+        return [a for a in argv if a != "-x"]
+    out: list[str] = []
+    skip = False
+    for i, a in enumerate(argv):
+        if skip:
+            skip = False
+            continue
+        if a == "-o" and i + 1 < len(argv) and argv[i + 1] in ("xtrace", "sourcetrace", "promptsubst"):
+            skip = True
+            continue
+        out.append(a)
+    return out
+
+
+def _runaway_site(records: list[Record]) -> tuple[str, Location] | None:
+    """The call that repeats itself ever deeper, from the deepest call stack the trace reached:
+    ("sources FILE" | "calls FUNCTION", where that call is made)."""
+    deepest = max(records, key=lambda r: len(r.frames), default=None)
+    if deepest is None or len(deepest.frames) < 16:
+        return None
+    counts = Counter((f.kind, f.name, f.call_site) for f in deepest.frames if f.call_site is not None)
+    if not counts:
+        return None
+    (kind, name, site), n = counts.most_common(1)[0]
+    if n < 8 or site is None:
+        return None
+    what = f"sources {name}" if kind == "source" else f"calls {name}" if kind == "function" else "evals"
+    return what, site
+
+
+def _loop_lines(records: list[Record], start_of: dict[str, dict[int, int]]) -> tuple[str, list[int]] | None:
+    """The lines a shell that never finishes keeps running: those of its last few hundred trace
+    records, in the file most of them are in."""
+    tail = [r for r in records[-400:] if r.file.startswith("/")]
+    if not tail:
+        return None
+    path = Counter(r.file for r in tail).most_common(1)[0][0]
+    lines = sorted({start_of.get(path, {}).get(r.line, r.line) for r in tail if r.file == path})
+    return path, lines
 
 
 @dataclass
@@ -229,6 +307,12 @@ class Tracer:
         self._discover_names(self._home_candidates())
         self.os_name = host.os_name()
         self.login_shell = opts.login_shell or host.login_shell()
+        total = opts.total if opts.total is not None else trace_budget(opts.timeout, opts.ceiling)
+        self.deadline = time.monotonic() + total
+
+    def _left(self) -> float:
+        """Seconds left of the whole tracing stage's budget."""
+        return self.deadline - time.monotonic()
 
     # setup ---------------------------------------------------------------------------
     def _home_candidates(self) -> list[str]:
@@ -307,9 +391,16 @@ class Tracer:
             return [], "bash ignores PS4 when run as root and `unshare` is not available to trace it as another user"
         owner = self.host.stat(self.opts.home).uid
         uid = owner if owner > 0 else 65534
-        note = (f"traced as uid {uid} in a user namespace (bash ignores PS4 for root); "
-                "branches that test for root may differ from a real root session")
-        return [unshare, "--user", f"--map-user={uid}", f"--map-group={uid}", "--"], note
+        keep: list[str] = []
+        if owner <= 0:
+            # Root's own home: root reads its files whatever their mode (a `chmod 000 ~/.bashrc`
+            # included). Keeping the namespace's capabilities keeps that for every file root owns
+            # (root is the one id mapped into it), so the traced shell reads what root's reads.
+            keep = ["--keep-caps"]
+        note = (f"traced as uid {uid} in a user namespace (bash ignores PS4 for root)"
+                + (", with root's access to root's files" if keep else "")
+                + "; branches that test for root may differ from a real root session")
+        return [unshare, "--user", f"--map-user={uid}", f"--map-group={uid}", *keep, "--"], note
 
     # tracing -------------------------------------------------------------------------
     def trace(self, spec: ContextSpec) -> ContextTrace:
@@ -321,11 +412,16 @@ class Tracer:
         if trace.status is TraceStatus.ERROR and (trace.error or "").startswith("could not start bash in a user namespace"):
             # A root container without user namespaces: source the startup files from a driver.
             trace = self._trace_once(spec, shell_path, ub, list(self.watched), driver_mode=True)
-        if trace.status is TraceStatus.OK:
+        if trace.status is TraceStatus.OK and trace.runaway is None:
             extra = [n for n in self._unwatched_names(self.watched, trace.env, trace.files, trace.assigned_on)
                      if n not in trace.watched]
             percent = spec.shell == "zsh" and any("%" in v for v in trace.watched.values())
-            if extra or percent:
+            if (extra or percent) and self._left() < self.opts.timeout:
+                # The budget is spent (a slow home): the first trace stands, its values are exact.
+                trace = replace(trace, notes=(*trace.notes, "not traced again for the variables "
+                                              f"{', '.join(extra) or 'with %'} (the tracing time budget was spent): "
+                                              "their final values are exact, where they were set is not shown"))
+            elif extra or percent:
                 driven = any(n.startswith("traced by sourcing") for n in trace.notes)
                 trace = self._trace_once(spec, shell_path, ub, list(self.watched) + extra, escape=percent,
                                          driver_mode=driven)
@@ -400,13 +496,20 @@ class Tracer:
             argv = bash.driver_argv(spec, shell_path, env.pop("PS4"), driven, command)
         else:
             argv = prefix + driver.argv(spec, shell_path, command)
+        untraced: tuple[list[str], dict[str, str]] | None = None
+        if fish_info is None and driven is None:
+            untraced = (_untraced_argv(spec.shell, argv), {k: v for k, v in env.items() if k not in ("PS4", zsh.BODY_VAR)})
         try:
-            res = self.host.run(argv, env=env, cwd=self.opts.home, timeout=max(self.opts.ceiling, self.opts.timeout),
-                                idle_timeout=self.opts.timeout, hold_stdin=True)
+            res, verdict = self._run_watched(argv, env, untraced)
         finally:
             if hook_dir is not None:
                 self.host.remove_tree(hook_dir)
-        stderr = res.stderr.decode("utf-8", errors="replace")
+        raw = res.stderr
+        if verdict is not None:
+            # A runaway's trace grows without end, and a call stack as deep as it got costs time to
+            # read on every line; its first part already shows the repeating call (or loop).
+            raw = raw[:_RUNAWAY_READ]
+        stderr = raw.decode("utf-8", errors="replace")
         stdout = res.stdout
         if hook_dir is not None:
             stderr = fish.unmirror(stderr, hook_dir, self.opts.home, base_env)
@@ -471,6 +574,8 @@ class Tracer:
             last_cmd = ""
         printed = _printed_after(folded.last.command) if folded.last else ""
         costly = where_time_went(records, start_of) if records else ""
+        if verdict is not None:
+            return self._runaway(spec, shell_path, verdict, records, start_of, stopped, last_cmd, common)
         if res.timed_out:
             children = [h.split(" ", 1)[-1] for h in res.hung if not h.split(" ", 1)[-1].startswith((shell_path, "unshare"))]
             slow = not res.stalled
@@ -517,6 +622,101 @@ class Tracer:
             return ContextTrace(spec, shell_path, TraceStatus.ERROR, error=msg, stopped_at=stopped, **common)  # type: ignore[arg-type]
         full_env = {k: v for k, v in env_out.items() if k != RUN_TOKEN_VAR}
         return ContextTrace(spec, shell_path, TraceStatus.OK, env=watched_env, full_env=full_env, **common)  # type: ignore[arg-type]
+
+    def _run_watched(self, argv: list[str], env: dict[str, str],
+                     untraced: tuple[list[str], dict[str, str]] | None) -> tuple[RunResult, Untraced | None]:
+        """Run the traced shell. One that still runs new lines after the deadline may be slow (a
+        first start's compinit) or may never finish (a file sourcing itself, an endless loop):
+        then the same shell is started untraced, and if that one crashes, stops a runaway
+        recursion itself or does not finish in twice the deadline (10 s at least) either, waiting for the traced
+        one is pointless and it is stopped (the verdict says why). If it finishes, the traced
+        one is slow, not stuck, and goes on up to the ceiling."""
+        limit = max(0.5, min(max(self.opts.ceiling, self.opts.timeout), self._left()))
+        run = functools.partial(self.host.run, argv, env=env, cwd=self.opts.home, timeout=limit,
+                                idle_timeout=self.opts.timeout, hold_stdin=True)
+        if untraced is None or limit <= self.opts.timeout:
+            return run(), None
+        done, stop = threading.Event(), threading.Event()
+        verdict: list[Untraced] = []
+
+        def watch() -> None:
+            if done.wait(self.opts.timeout + 0.25):
+                return  # it finished, or stalled (stuck, not slow), within the deadline
+            found = self._untraced(untraced[0], untraced[1], done)
+            if found is not None and not done.is_set():
+                verdict.append(found)
+                stop.set()
+
+        watcher = threading.Thread(target=watch, name="goenv-tui-untraced", daemon=True)
+        watcher.start()
+        try:
+            res = run(cancel=stop)
+        finally:
+            done.set()
+            watcher.join()
+        return res, (verdict[0] if verdict and res.cancelled else None)
+
+    def _untraced(self, argv: list[str], env: dict[str, str], done: threading.Event) -> Untraced | None:
+        """Start the context's shell untraced; None when it finishes normally (or the traced one
+        finished first)."""
+        # Ten seconds at least: what VS Code waits for a shell's environment before it gives up, so
+        # a start that takes longer untraced is broken for the editor either way.
+        limit = max(0.5, min(max(2 * self.opts.timeout, UNTRACED_MIN_S), self._left()))
+        res = self.host.run(argv, env=env, cwd=self.opts.home, timeout=limit, hold_stdin=True, cancel=done)
+        seconds = res.duration_ms / 1000
+        if res.cancelled or (res.error and not res.timed_out):
+            return None
+        if res.timed_out:
+            return Untraced("endless", f"untraced, the shell had not finished after {limit:g}s either", seconds)
+        code = res.returncode if res.returncode is not None else 0
+        sig = -code if code < 0 else code - 128 if code > 128 else 0
+        if sig in _CRASH_SIGNALS:
+            return Untraced("crash", f"untraced, the shell crashes with {_CRASH_SIGNALS[sig]} after {seconds:.1f}s "
+                            "(its stack overflows)", seconds)
+        said = res.stderr.decode(errors="replace")
+        hit = next((ln.strip() for ln in said.splitlines() if any(w in ln for w in _LIMIT_WORDS)), None)
+        if hit is not None:
+            return Untraced("limit", f"untraced, the shell stops it at its recursion limit (`{hit[:160]}`) and "
+                            f"goes on, after {seconds:.1f}s", seconds, self._final_env(res.stdout))
+        return None
+
+    def _runaway(self, spec: ContextSpec, shell_path: str, verdict: Untraced, records: list[Record],
+                 start_of: dict[str, dict[int, int]], stopped: Location | None, last_cmd: str,
+                 common: dict[str, Any]) -> ContextTrace:
+        """The context of a shell that never finishes starting (see `_run_watched`)."""
+        site = _runaway_site(records)
+        if site is not None:
+            what, where = site
+            head = f"{_short(where)} {what} again and again"
+            stopped = where
+        else:
+            loop = _loop_lines(records, start_of)
+            if loop is not None:
+                path, lines = loop
+                span = f"{lines[0]}" if len(lines) == 1 else f"{lines[0]}-{lines[-1]}"
+                head = f"{path}:{span} runs again and again (an endless loop?)"
+                stopped = Location(path, lines[-1]) if stopped is None or stopped.path != path else stopped
+            else:
+                head = f"{_short(stopped)} runs on and on" if stopped else "the startup files run on and on"
+        depth = max((len(r.frames) for r in records), default=0)
+        traced = f"traced, it was over {depth} calls deep when stopped" if site is not None else "traced, it kept running lines"
+        if verdict.kind == "limit":
+            msg = f"{head}: {verdict.detail}; {traced}"
+            notes = [*common["notes"], f"{msg}. The environment is the untraced shell's (exact); the trace is partial"]
+            env = {k: v for k, v in verdict.env.items() if k != RUN_TOKEN_VAR}
+            watched_env = {k: v for k, v in env.items() if k in self.watched or k.startswith(("GO", "CGO_"))}
+            kept = {**common, "notes": tuple(notes)}
+            return ContextTrace(spec, shell_path, TraceStatus.OK, env=watched_env, full_env=env,
+                                stopped_at=stopped, runaway=f"{head}: every start runs it up to the limit", **kept)
+        # A loop is judged by the clock alone (the untraced shell did not finish in time either);
+        # a recursion that only goes deeper, or a crash, never finishes.
+        end = ("startup does not finish" if verdict.kind == "endless" and site is None
+               else "startup never finishes")
+        crash = " (the shell crashes)" if verdict.kind == "crash" else ""
+        msg = f"{head}: {end}{crash}; {verdict.detail}; {traced}, and was stopped"
+        status = TraceStatus.TIMEOUT if verdict.kind == "endless" else TraceStatus.ERROR
+        return ContextTrace(spec, shell_path, status, error=msg, stopped_at=stopped,
+                            runaway=f"{head}: {end}", **common)
 
     def _start_map(self, records: list[Record]) -> dict[str, dict[int, int]]:
         """For every traced file: physical line → first line of its statement."""

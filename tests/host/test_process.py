@@ -125,3 +125,21 @@ def test_idle_deadline_tells_stuck_from_slow() -> None:
     ceiling = LocalHost().run(["/bin/sh", "-c", "while :; do echo x >&2; sleep 0.05; done"], env={"PATH": "/usr/bin:/bin"},
                               timeout=1.5, idle_timeout=0.5)
     assert ceiling.timed_out and not ceiling.stalled and "timed out after 1.5s" in (ceiling.error or "")
+
+
+def test_cancel_stops_the_child_at_once_and_says_so() -> None:
+    """Setting the cancel event stops the child before its deadlines, group and all."""
+    import threading
+    import time
+
+    cancel = threading.Event()
+    threading.Timer(0.5, cancel.set).start()
+    t0 = time.monotonic()
+    res = LocalHost().run(["/bin/sh", "-c", "while :; do echo x >&2; sleep 0.05; done & sleep 6097"],
+                          env=_env(), timeout=60, idle_timeout=30, cancel=cancel)
+    assert time.monotonic() - t0 < 10
+    assert res.timed_out and res.cancelled and not res.stalled
+    assert res.error == "stopped early" and res.stderr.startswith(b"x\n")
+    assert _alive("sleep 6097") == []
+    finished = LocalHost().run(["/bin/echo", "ok"], env=_env(), timeout=10, cancel=threading.Event())
+    assert finished.ok and not finished.cancelled
