@@ -123,3 +123,94 @@ def test_startup_file_the_user_cannot_read_is_named_as_such(user_home: Home) -> 
     assert (f"~/.bashrc: not readable by {USER}, who runs the shell (mode 000, owner uid {pw.pw_uid}): "
             "the shell skips it with \"Permission denied\"") in res.stdout
     assert "assignment never ran" not in res.stdout
+
+
+def test_root_reads_its_own_mode_000_startup_files_and_so_does_the_trace(tmp_path) -> None:
+    """Root's own home (owned by uid 0): root's shells read a mode-000 startup file anyway, so the
+    report must see what it sets, and call nothing unreadable or never run."""
+    home = Home(tmp_path / "roothome")
+    home.file(".bashrc", "export GOFLAGS=-mod=mod\n", mode=0o000)
+    home.file(".zshrc", "export GOPATH=/opt/gp-000\n", mode=0o000)
+    assert os.stat(home.path).st_uid == 0
+    real = {shell: subprocess.run([f"/bin/{shell}", "-i", "-c", f"printf %s \"${var}\""], stdin=subprocess.DEVNULL,
+                                  capture_output=True, text=True, timeout=30,
+                                  env={"HOME": home.path, "PATH": "/usr/bin:/bin", "TERM": "dumb"}).stdout
+            for shell, var in (("bash", "GOFLAGS"), ("zsh", "GOPATH"))}
+    assert real == {"bash": "-mod=mod", "zsh": "/opt/gp-000"}  # what root's real shells do
+    d = home.diagnose(shells=("bash", "zsh"), login_shell="/bin/bash")
+    ctx = {c.id: c for c in d.facts.contexts}
+    assert ctx["bash-nologin-interactive"].env.get("GOFLAGS") == real["bash"], ctx["bash-nologin-interactive"].notes
+    assert ctx["bash-sshd-command"].env.get("GOFLAGS") == real["bash"]
+    assert ctx["zsh-nologin-interactive"].env.get("GOPATH") == real["zsh"]
+    assert [(a.location.path, a.location.line) for a in ctx["bash-nologin-interactive"].assignments
+            if a.var == "GOFLAGS"] == [(home.p(".bashrc"), 1)]
+    assert not [f.title for f in d.findings if f.check == "GOENV-TRACE-003" or "never ran" in f.title]
+
+
+def _runs_as(home: str, pids_seen: dict[str, set[tuple[tuple[int, ...], str]]]) -> None:
+    """Note every process started for this home (its HOME is the home) with its uids and
+    effective capabilities; the containment's own root-run helpers are not the user's programs."""
+    import psutil
+
+    for p in psutil.process_iter(["cmdline"]):
+        try:
+            cmd = p.info["cmdline"] or []
+            if not cmd or p.environ().get("HOME") != home:
+                continue
+            if any(w in " ".join(cmd) for w in ("reaper.py", "goenv-tui-init")) or \
+                    os.path.basename(cmd[0]) in ("unshare", "setpriv"):
+                continue
+            with open(f"/proc/{p.pid}/status") as fh:
+                caps = next(ln.split()[1] for ln in fh if ln.startswith("CapEff"))
+            pids_seen.setdefault(os.path.basename(cmd[0]), set()).add((tuple(p.uids()), caps))
+        except (psutil.Error, OSError, StopIteration):
+            continue
+
+
+@pytest.mark.slow
+def test_probes_of_another_users_home_run_as_that_user(user_home: Home) -> None:
+    """gopls, dlv and go build, driven live with pexpect, run as the home's owner with no
+    capabilities, like its shells; they work, and leave nothing of root's in the home."""
+    import threading
+
+    from tests import gotools
+
+    pw = _account()
+    bin_dir = Path(user_home.p("go/bin"))
+    bin_dir.mkdir(parents=True)
+    for tool in (gotools.gopls(), gotools.dlv()):
+        shutil.copy2(tool, bin_dir)  # the user's own tools, where the user can run them
+    line = f"export PATH={os.path.dirname(gotools.go())}:$HOME/go/bin:$PATH\n"
+    user_home.file(".profile", line + "export GOPATH=$HOME/go\n").file(".bashrc", line)
+    _give(user_home, pw)
+    seen: dict[str, set[tuple[tuple[int, ...], str]]] = {}
+    env = dict(os.environ, NO_COLOR="1")
+    proc = subprocess.Popen([sys.executable, "-m", "goenv_tui", "report", "--json", "--home", user_home.path,
+                             "--shell", "bash", "--login-shell", "/bin/bash"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            _runs_as(user_home.path, seen)
+            done.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        out, err = proc.communicate(timeout=600)
+    finally:
+        done.set()
+        sampler.join()
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode in (0, 1), err
+    doc = json.loads(out)
+    probes = {(p["tool"], p["status"]) for p in doc["probes"]}
+    assert probes == {("go", "ok"), ("gopls", "ok"), ("dlv", "ok")}, doc["probes"]
+    assert {"gopls", "dlv", "go"} <= set(seen), seen
+    user = (pw.pw_uid,) * 3
+    for name, how in seen.items():
+        assert how == {(user, "0000000000000000")}, (name, how)
+    left = [str(p) for p in Path(user_home.path).rglob("*") if p.lstat().st_uid != pw.pw_uid]
+    assert left == [], left  # nothing in the home written with root's identity
