@@ -8,7 +8,9 @@ changed since the fix.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import posixpath
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -186,10 +188,7 @@ def _apply_locked(host: Host, opts: TraceOptions, workspace: str | None, before:
         if planned.argv:
             ok, output = _run_command(host, planned, on_line)
     except (HostError, OSError) as exc:
-        entry.state = "failed"
-        entry.verdict = f"failed: {exc}"
-        journal.save(entry)
-        raise FixRefused(f"the fix could not be applied: {exc}") from exc
+        raise _abandon(host, journal, entry, home, exc, planned) from exc
     for rec in entry.files:
         try:
             rec.sha_after = sha(host.read_bytes(rec.path)) if host.stat(rec.path).exists else None
@@ -197,14 +196,17 @@ def _apply_locked(host: Host, opts: TraceOptions, workspace: str | None, before:
             rec.sha_after = None
     entry.output = output[-4000:]
     entry.state = "applied" if ok else "failed"
-    journal.save(entry)
+    try:
+        journal.save(entry)
+    except (HostError, OSError) as exc:  # a disk that filled up after the backups were written
+        raise _abandon(host, journal, entry, home, exc, planned) from exc
     if not ok:
         return Outcome(entry, False, verdict=f"The command failed (see its output); nothing else was changed. "
                                               f"Undo with `goenv-tui undo {entry.id}` if it wrote anything.",
                        output=output, trial=trial)
     if not verify:
         entry.verdict = "applied (not verified)"
-        journal.save(entry)
+        _saved(journal, entry)  # the entry is recorded `applied` already; the verdict is a note
         return Outcome(entry, True, verdict=entry.verdict, output=output, trial=trial)
     after = diagnose(host, opts, workspace, probes=planned.check.startswith("GOENV-PROBE"))
     syntax = []
@@ -223,7 +225,9 @@ def _apply_locked(host: Host, opts: TraceOptions, workspace: str | None, before:
         why = "; ".join(dict.fromkeys(j.problems)) or "the finding did not clear"
         _roll_back(host, journal, entry, home)
         entry.verdict = f"Rolled back: the real result differed from the trial ({why})."
-        journal.save(entry)
+        if not _saved(journal, entry):
+            raise FixRefused(f"rolled back (the real result differed from the trial: {why}), but the journal could "
+                             f"not record it; entry {entry.id} still reads `applied`")
         return Outcome(entry, False, cleared=False, new=list(j.problems), verdict=entry.verdict, output=output,
                        after=after, trial=trial, rolled_back=True)
     if j.cleared:
@@ -235,15 +239,58 @@ def _apply_locked(host: Host, opts: TraceOptions, workspace: str | None, before:
         verdict += f" Worse: {'; '.join(new[:3])}."
     verdict += f" Undo: goenv-tui undo {entry.id}"
     entry.verdict = verdict
-    journal.save(entry)
+    _saved(journal, entry)  # recorded `applied` already; the verdict is a note
     return Outcome(entry, True, cleared=j.cleared, new=new, verdict=verdict, output=output, after=after, trial=trial)
 
 
+def _abandon(host: Host, journal: Journal, entry: Entry, home: str, exc: BaseException,
+             planned: PlannedFix) -> FixRefused:
+    """Writing the fix, or recording it in the journal, failed after the backups were made (a
+    disk that filled up meanwhile): nothing may stay half-written. Every file is put back as it
+    was and the entry recorded as rolled back; if the journal cannot be written either, this
+    entry's backups (no longer needed once the files are back) are removed to make room, and it
+    is tried again. The one-line error says what is true at the end."""
+    why = (exc.strerror or str(exc)) if isinstance(exc, OSError) and not isinstance(exc, HostError) else str(exc)
+    names = ", ".join(tilde(home, r.path) for r in entry.files) or "no file"
+    try:
+        _roll_back(host, journal, entry, home)
+    except FixRefused as failed:
+        entry.state, entry.verdict = "failed", f"failed: {why}; {failed}"
+        with contextlib.suppress(HostError, OSError):
+            journal.save(entry)
+        return FixRefused(f"the fix could not be completed ({why}), and {failed}")
+    entry.verdict = f"Rolled back: the fix could not be completed ({why})."
+    if not _saved(journal, entry):
+        folder = posixpath.join(journal.dir, "backups", entry.id)
+        with contextlib.suppress(HostError, OSError):
+            host.remove_tree(folder)
+        for rec in entry.files:
+            rec.backup = None
+        if not _saved(journal, entry):
+            return FixRefused(f"the fix could not be completed ({why}); {names} left as they were, but the journal "
+                              f"could not record it: entry {entry.id} stays `pending` with nothing to undo")
+    ran = " (its command had already run)" if planned.argv else ""
+    return FixRefused(f"the fix could not be completed ({why}); {names} left as they were{ran}, "
+                      f"journal entry {entry.id} marked rolled back")
+
+
+def _saved(journal: Journal, entry: Entry) -> bool:
+    try:
+        journal.save(entry)
+    except (HostError, OSError):
+        return False
+    return True
+
+
 def _roll_back(host: Host, journal: Journal, entry: Entry, home: str) -> None:
-    """Put every file back byte for byte (or remove the ones the fix created), then check it."""
+    """Put every file back byte for byte (or remove the ones the fix created), then check it.
+    A file that already is as it was is not written again."""
     failures = []
     for rec in entry.files:
         try:
+            current = host.read_bytes(rec.path) if host.stat(rec.path).exists else None
+            if rec.existed and current is not None and sha(current) == rec.sha_before:
+                continue
             if rec.existed and rec.backup:
                 host.write_atomic(rec.path, host.read_bytes(rec.backup), mode=rec.mode)
             elif not rec.existed and host.stat(rec.path).exists:

@@ -152,3 +152,71 @@ def test_full_disk_refuses_cleanly(home: Home) -> None:
         assert not (state / "goenv-tui" / "journal.jsonl").exists()  # no `pending` entry
     finally:
         subprocess.run(["umount", "-l", str(state)], check=False)
+
+
+# A real `goenv-tui fix` in which the disk fills up right after the backups and the `pending`
+# entry were written (the moment a full disk does the most harm): a wrapper fills the given
+# folder when the first `pending` entry has been saved, then runs the real CLI.
+_FILL_AFTER_BACKUP = """
+import sys
+from goenv_tui.fixes import journal as j
+
+fill_dir = sys.argv[1]
+original = j.Journal.save
+
+def save(self, entry):
+    original(self, entry)
+    if entry.state == "pending" and not getattr(save, "filled", False):
+        save.filled = True
+        try:
+            with open(fill_dir + "/fill", "wb") as fh:
+                while True:
+                    fh.write(b"\\0" * 4096)
+                    fh.flush()
+        except OSError:
+            pass
+
+j.Journal.save = save
+from goenv_tui.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def _mount_tiny(path: Path, size: str) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], check=True)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tiny tmpfs needs root (CI is root)")
+@pytest.mark.parametrize("full", ["state", "home"])
+def test_disk_full_after_the_backup_leaves_nothing_half_written(tmp_path, full: str) -> None:
+    """`state`: the journal's disk fills (the fix is written, recording it fails); `home`: the
+    home's disk fills (writing the fix itself fails). Either way: the file as it was, the entry
+    recorded as rolled back (not `pending`), one clear line, exit 2."""
+    root = tmp_path / "home"
+    state = root / ".local" / "state"
+    mounted = root if full == "home" else state
+    _mount_tiny(mounted, "64k" if full == "home" else "16k")
+    try:
+        home = Home(root)
+        home.file(".bashrc", f"export PATH={GO_DIR}:$PATH\nGOFLAGS=-v\n")
+        _, f, _ = plan(home, "GOENV-EXPORT-001")
+        original = Path(home.p(".bashrc")).read_bytes()
+        res = subprocess.run([sys.executable, "-c", _FILL_AFTER_BACKUP, str(mounted), "fix", f.id, "--yes",
+                              "--no-probes", "--home", home.path, "--shell", "bash", "--login-shell", "/bin/bash"],
+                             capture_output=True, text=True, timeout=180)
+        assert (mounted / "fill").stat().st_size > 0  # the disk really was filled
+        _one_line_exit_2(res, "No space left on device")
+        assert "left as they were" in res.stderr and "marked rolled back" in res.stderr, res.stderr
+        assert Path(home.p(".bashrc")).read_bytes() == original
+        (mounted / "fill").unlink()
+        entries = Journal(LocalHost(), home.path).entries()
+        assert [e.state for e in entries] == ["rolled-back"], [(e.state, e.verdict) for e in entries]
+        assert "No space left on device" in entries[0].verdict
+        listed = cli("undo", "--list", "--home", home.path)
+        assert listed.returncode == 0 and "rolled-back" in listed.stdout, listed.stdout + listed.stderr
+        refused = cli("undo", entries[0].id, "--home", home.path)
+        assert refused.returncode == 2 and "nothing to undo" in refused.stderr, refused.stderr
+        assert Path(home.p(".bashrc")).read_bytes() == original
+    finally:
+        subprocess.run(["umount", "-l", str(mounted)], check=False)
