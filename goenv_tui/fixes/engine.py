@@ -252,6 +252,7 @@ def _abandon(host: Host, journal: Journal, entry: Entry, home: str, exc: BaseExc
     is tried again. The one-line error says what is true at the end."""
     why = (exc.strerror or str(exc)) if isinstance(exc, OSError) and not isinstance(exc, HostError) else str(exc)
     names = ", ".join(tilde(home, r.path) for r in entry.files) or "no file"
+    was = "as it was" if len(entry.files) <= 1 else "as they were"
     try:
         _roll_back(host, journal, entry, home)
     except FixRefused as failed:
@@ -267,10 +268,10 @@ def _abandon(host: Host, journal: Journal, entry: Entry, home: str, exc: BaseExc
         for rec in entry.files:
             rec.backup = None
         if not _saved(journal, entry):
-            return FixRefused(f"the fix could not be completed ({why}); {names} left as they were, but the journal "
+            return FixRefused(f"the fix could not be completed ({why}); {names} left {was}, but the journal "
                               f"could not record it: entry {entry.id} stays `pending` with nothing to undo")
     ran = " (its command had already run)" if planned.argv else ""
-    return FixRefused(f"the fix could not be completed ({why}); {names} left as they were{ran}, "
+    return FixRefused(f"the fix could not be completed ({why}); {names} left {was}{ran}, "
                       f"journal entry {entry.id} marked rolled back")
 
 

@@ -207,7 +207,7 @@ def test_disk_full_after_the_backup_leaves_nothing_half_written(tmp_path, full: 
                              capture_output=True, text=True, timeout=180)
         assert (mounted / "fill").stat().st_size > 0  # the disk really was filled
         _one_line_exit_2(res, "No space left on device")
-        assert "left as they were" in res.stderr and "marked rolled back" in res.stderr, res.stderr
+        assert "~/.bashrc left as it was" in res.stderr and "marked rolled back" in res.stderr, res.stderr
         assert Path(home.p(".bashrc")).read_bytes() == original
         (mounted / "fill").unlink()
         entries = Journal(LocalHost(), home.path).entries()
