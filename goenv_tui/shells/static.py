@@ -245,7 +245,7 @@ def assignments_in(stmt: Statement, watched: set[str] | None = None) -> list[Sta
                     found.append(StaticAssignment(w, Op.EXPORT, None, stmt.start, stmt.end))
             continue
         # Plain assignments: only when the command is nothing but assignments.
-        plain = []
+        plain: list[re.Match[str]] = []
         for w in words[idx:]:
             m = re.match(r"([A-Za-z_][A-Za-z0-9_]*)(\+?=)(.*)", w, re.S)
             if not m:

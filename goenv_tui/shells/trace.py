@@ -114,8 +114,8 @@ def attribute(rec: Record, start_of: dict[str, dict[int, int]] | None = None) ->
         return Attribution(rec.eval_site, "eval", None)
     evals = [f for f in rec.frames if f.kind == "eval"]
     if evals and evals[-1].call_site is not None:
-        site = evals[-1].call_site
-        return Attribution(place(site.path, site.line or 0), "eval", None)
+        at = evals[-1].call_site
+        return Attribution(place(at.path, at.line or 0), "eval", None)
     inner = rec.frames[0] if rec.frames else None
     if is_stream(rec.file):
         # Code from `source <(…)`: report the line that sourced it.
