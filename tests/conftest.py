@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
 
 from tests.homes import Home
+
+# Every diagnosis the suite makes (in this process and in the `goenv-tui` it starts) fails on a
+# finding whose severity its check did not declare (goenv_tui.checks.base.finding).
+os.environ["GOENV_TUI_STRICT_CHECKS"] = "1"
 
 
 @pytest.fixture(autouse=True)

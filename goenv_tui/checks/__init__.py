@@ -28,11 +28,20 @@ from goenv_tui.checks import (  # noqa: F401  (importing a topic module register
     vscode,
     workspace,
 )
-from goenv_tui.checks.base import ID_HOME, REGISTRY, CheckContext, CheckInfo, finding
+from goenv_tui.checks.base import (
+    ID_HOME,
+    REGISTRY,
+    CheckContext,
+    CheckInfo,
+    UndeclaredSeverity,
+    check_info,
+    make_finding,
+    tool_of,
+)
 from goenv_tui.frameworks import describe, owner_of, user_call_site
 from goenv_tui.model import Finding, Severity
 
-__all__ = ["REGISTRY", "CheckContext", "CheckInfo", "run_checks"]
+__all__ = ["REGISTRY", "CheckContext", "CheckInfo", "check_info", "run_checks", "tool_of"]
 
 
 def run_checks(ctx: CheckContext) -> list[Finding]:
@@ -47,9 +56,11 @@ def _run_checks(ctx: CheckContext) -> list[Finding]:
     found: list[Finding] = []
     for info in REGISTRY:
         try:
-            found.extend(info.run(ctx))
+            found.extend(info.findings(ctx))
+        except UndeclaredSeverity:
+            raise  # strict mode (the tests): a check that breaks its declaration is a test failure
         except Exception as exc:  # isolate a broken check
-            found.append(finding(
+            found.append(make_finding(
                 "GOENV-INTERNAL-001", info.id, Severity.WARNING,
                 f"Check {info.id} crashed",
                 f"{info.title}: this check could not run ({exc!r}). Other results are unaffected.\n"

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import contextvars
 import hashlib
+import os
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from goenv_tui import display
 from goenv_tui.collect import Facts
 from goenv_tui.graph import EnvGraph
 from goenv_tui.host import Host
 from goenv_tui.model import Finding, Fix, Location, Severity
+
+if TYPE_CHECKING:
+    from goenv_tui.fixes.builders import FixContext
+    from goenv_tui.fixes.plan import PlannedFix
 
 
 @dataclass
@@ -66,28 +72,101 @@ class CheckContext:
         return "; ".join(parts)
 
 
+# The tools a check may be about: the ones goenv-tui resolves on PATH and probes.
+TOOLS = ("go", "gofmt", "gopls", "dlv", "staticcheck", "golangci-lint")
+
+# A fix builder: reads a finding and plans its fixes against the files as they are now. It sits
+# in the check's module, registered with `@<check>.fix` (see goenv_tui/fixes/builders.py).
+FixBuilder = Callable[["FixContext", Finding], "list[PlannedFix]"]
+CheckFn = Callable[[CheckContext], Iterable[Finding]]
+
+
+class UndeclaredSeverity(Exception):
+    """A check reported a severity it did not declare (raised in strict mode: the tests)."""
+
+
 @dataclass(frozen=True)
 class CheckInfo:
+    """A registered check: what `@check` declares, and the fix builders registered next to it.
+
+    The module-level name of a check function is its CheckInfo, so that its fixes are registered
+    with `@name.fix` right below it."""
+
     id: str
     topic: str
-    severity: Severity
+    severity: Severity  # the usual one, shown in --list-checks first
     title: str
     doc: str
-    run: Callable[[CheckContext], Iterable[Finding]]
+    run: CheckFn
+    severities: tuple[Severity, ...] = ()  # every severity its findings may have (severity first)
+    tools: tuple[str, ...] = ()  # the tools it is about (a finding of several says which in data["tool"])
+    module: str = ""
+    fixes: list[FixBuilder] = field(default_factory=list, compare=False)
+
+    def findings(self, ctx: CheckContext) -> list[Finding]:
+        """Run the check: `finding()` inside it takes this check's id."""
+        token = _CURRENT.set(self)
+        try:
+            return list(self.run(ctx))
+        finally:
+            _CURRENT.reset(token)
+
+    def fix(self, builder: FixBuilder) -> FixBuilder:
+        """Register a fix builder for this check's findings (a decorator)."""
+        self.fixes.append(builder)
+        return builder
+
+    def tool_of(self, f: Finding) -> str | None:
+        """The tool a finding of this check is about: the one it declares, or, for a check about
+        several, the one the finding names."""
+        if len(self.tools) == 1:
+            return self.tools[0]
+        tool = f.data.get("tool")
+        return tool if tool in self.tools else None
 
 
 REGISTRY: list[CheckInfo] = []
+_BY_ID: dict[str, CheckInfo] = {}
+_CURRENT: contextvars.ContextVar[CheckInfo | None] = contextvars.ContextVar("goenv_tui_check", default=None)
 
 
-def check(check_id: str, severity: Severity, title: str) -> Callable[[Callable[[CheckContext], Iterable[Finding]]], Callable[[CheckContext], Iterable[Finding]]]:
-    """Register a check. Its docstring explains the real-world failure it catches."""
+def check(check_id: str, severity: Severity, title: str, *, also: Iterable[Severity] = (),
+          tools: Iterable[str] = ()) -> Callable[[CheckFn], CheckInfo]:
+    """Register a check. Its docstring explains the real-world failure it catches.
 
-    def deco(fn: Callable[[CheckContext], Iterable[Finding]]) -> Callable[[CheckContext], Iterable[Finding]]:
-        topic = check_id.split("-")[1].lower()
-        REGISTRY.append(CheckInfo(check_id, topic, severity, title, (fn.__doc__ or "").strip(), fn))
-        return fn
+    `also`: the other severities its findings may have (an INFO when the context is not one
+    the user works in …); `tools`: which of go / gopls / dlv … it is about."""
+
+    def deco(fn: CheckFn) -> CheckInfo:
+        if check_id in _BY_ID:
+            raise ValueError(f"check {check_id} registered twice")
+        declared = tuple(dict.fromkeys((severity, *also)))
+        unknown = [t for t in tools if t not in TOOLS]
+        if unknown:
+            raise ValueError(f"check {check_id}: unknown tools {unknown}")
+        info = CheckInfo(check_id, check_id.split("-")[1].lower(), severity, title, (fn.__doc__ or "").strip(), fn,
+                         declared, tuple(tools), fn.__module__)
+        REGISTRY.append(info)
+        _BY_ID[check_id] = info
+        return info
 
     return deco
+
+
+def check_info(check_id: str) -> CheckInfo | None:
+    return _BY_ID.get(check_id)
+
+
+def tool_of(f: Finding) -> str | None:
+    """The tool (go, gopls, dlv …) a finding is about, as its check declares it."""
+    info = _BY_ID.get(f.check)
+    return info.tool_of(f) if info is not None else None
+
+
+def _strict() -> bool:
+    # The test suite sets it: a severity a check did not declare fails the run instead of
+    # slipping through (in use, the finding is kept as it is).
+    return os.environ.get("GOENV_TUI_STRICT_CHECKS") == "1"
 
 
 # The analysed HOME while checks run: ids hash paths under it as ~/…, so one home gives the same
@@ -104,6 +183,32 @@ def stable_key(key: str, home: str | None) -> str:
 
 
 def finding(
+    key: str,
+    severity: Severity,
+    title: str,
+    detail: str,
+    *,
+    variable: str | None = None,
+    contexts: Iterable[str] = (),
+    locations: Iterable[Location] = (),
+    evidence: Iterable[str] = (),
+    chain: Iterable[str] = (),
+    fixes: Iterable[Fix] = (),
+    data: dict[str, str] | None = None,
+) -> Finding:
+    """A finding of the check that is running (its id comes from the check), with an id stable
+    across runs: the check id plus a hash of `key`, what it is about."""
+    info = _CURRENT.get()
+    if info is None:
+        raise RuntimeError("finding() outside a check: run checks with CheckInfo.findings(ctx)")
+    if severity not in info.severities and _strict():
+        raise UndeclaredSeverity(f"{info.id} reported {severity.value}, but declares only "
+                                 f"{', '.join(s.value for s in info.severities)} (add it to `also=` in @check)")
+    return make_finding(info.id, key, severity, title, detail, variable=variable, contexts=contexts,
+                        locations=locations, evidence=evidence, chain=chain, fixes=fixes, data=data)
+
+
+def make_finding(
     check_id: str,
     key: str,
     severity: Severity,
@@ -118,7 +223,8 @@ def finding(
     fixes: Iterable[Fix] = (),
     data: dict[str, str] | None = None,
 ) -> Finding:
-    """A Finding whose id is stable across runs: the check id plus a hash of what it is about."""
+    """A Finding of `check_id` (checks use `finding`; this is for the findings goenv-tui makes
+    about itself: a check or a fix builder that crashed)."""
     digest = hashlib.sha1(stable_key(key, ID_HOME.get()).encode()).hexdigest()[:6]
     return Finding(
         id=f"{check_id}@{digest}",

@@ -55,7 +55,7 @@ def partial_override(ctx: CheckContext) -> Iterator[Finding]:
         chain = [f"{_describe(ctx, s)} → overridden at {_describe(ctx, later)} in {', '.join(over_ids)}"]
         chain.append(f"not overridden in {', '.join(not_over)}: {var} stays {ctx.tilde_list(s.assignment.value or '')!r} there")
         yield finding(
-            "GOENV-OVERRIDE-001", f"{var}|{loc}", Severity.WARNING,
+            f"{var}|{loc}", Severity.WARNING,
             f"{var} from {ctx.where(loc)} is overridden by {ctx.where(later.assignment.location)} in some contexts only",
             f"{var} is set at {ctx.where(loc)}, then replaced at {ctx.where(later.assignment.location)} in "
             f"{ctx.contexts_phrase(over_ids)}, but not in {ctx.contexts_phrase(not_over)}. Depending on how a "
@@ -100,7 +100,7 @@ def go_var_differs(ctx: CheckContext) -> Iterator[Finding]:
             if last and value is not None:
                 locations.append(last.assignment.location)
         yield finding(
-            "GOENV-CTXDIFF-001", name, Severity.WARNING,
+            name, Severity.WARNING,
             f"{name} differs between contexts",
             f"{name} is not the same in every way your shell gets started: "
             + "; ".join(f"{'unset' if v is None else repr(v)} in {ctx.contexts_phrase(cs)}" for v, cs in values.items())
@@ -126,7 +126,7 @@ def go_relevant(ctx: CheckContext, entry: str) -> bool:
     return False
 
 
-@check("GOENV-CTXDIFF-002", Severity.WARNING, "PATH entry present in some contexts only")
+@check("GOENV-CTXDIFF-002", Severity.WARNING, "PATH entry present in some contexts only", also=(Severity.INFO,))
 def path_entry_differs(ctx: CheckContext) -> Iterator[Finding]:
     """A directory holding go, gopls or dlv that is on PATH in the terminal but not in the
     environment VS Code or sshd starts tools with: "gopls not found", "go: command not found"."""
@@ -162,7 +162,7 @@ def path_entry_differs(ctx: CheckContext) -> Iterator[Finding]:
             chain.append(f"{ctx.tilde(d)}{has}: {origin}; missing in {', '.join(missing_in)}")
         shown = ", ".join(ctx.tilde(d) for d in dirs[:4]) + (" …" if len(dirs) > 4 else "")
         yield finding(
-            "GOENV-CTXDIFF-002", "|".join(missing_in) + "|" + "|".join(sorted(dirs)), severity,
+            "|".join(missing_in) + "|" + "|".join(sorted(dirs)), severity,
             f"PATH lacks {shown} in {', '.join(missing_in)}",
             f"These PATH entries are present in {ctx.contexts_phrase(present_in)} but missing in "
             f"{ctx.contexts_phrase(missing_in)}"
@@ -185,7 +185,7 @@ def not_exported(ctx: CheckContext) -> Iterator[Finding]:
                 found.setdefault((name, last.assignment.location if last else None), []).append(t.id)
     for (name, loc), ids in found.items():
         yield finding(
-            "GOENV-EXPORT-001", f"{name}|{loc}", Severity.WARNING,
+            f"{name}|{loc}", Severity.WARNING,
             f"{name} is set but not exported" + (f" ({ctx.where(loc)})" if loc else ""),
             f"{name} is assigned at {ctx.where(loc)} without `export`, so it exists only inside the shell: "
             f"go, gopls and dlv started from {ctx.contexts_phrase(ids)} do not see it. Write `export {name}=…`.",
@@ -194,7 +194,7 @@ def not_exported(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
-@check("GOENV-GUARD-001", Severity.WARNING, "Exports after an early return")
+@check("GOENV-GUARD-001", Severity.WARNING, "Exports after an early return", also=(Severity.INFO,))
 def after_guard(ctx: CheckContext) -> Iterator[Finding]:
     """Exports placed after the "not interactive → return" guard of ~/.bashrc run in terminals but
     not for `ssh host cmd` or VS Code Remote-SSH, which then see no Go."""
@@ -213,7 +213,7 @@ def after_guard(ctx: CheckContext) -> Iterator[Finding]:
             names = sorted({v for v, _ in skipped})
             severity = Severity.WARNING if t.id in ctx.facts.primary else Severity.INFO
             yield finding(
-                "GOENV-GUARD-001", f"{t.id}|{ret}", severity,
+                f"{t.id}|{ret}", severity,
                 f"{', '.join(names)} set after the early return at {ctx.where(ret)} "
                 f"never reach{'es' if len(names) == 1 else ''} {t.id}",
                 f"{ctx.where(ret)} returns early in {ctx.contexts_phrase([t.id])}, so the lines after it never "

@@ -8,7 +8,7 @@ from goenv_tui.checks.base import CheckContext, check, finding
 from goenv_tui.model import Finding, Location, Severity
 
 
-@check("GOENV-DORMANT-001", Severity.WARNING, "Assignments in a startup file nothing reads")
+@check("GOENV-DORMANT-001", Severity.WARNING, "Assignments in a startup file nothing reads", also=(Severity.INFO,))
 def unread_file(ctx: CheckContext) -> Iterator[Finding]:
     """The classic: Go set up in `~/.profile`, but `~/.bash_profile` exists, so bash never reads
     `~/.profile` and the Go setup is dead — you edit the file and nothing changes."""
@@ -24,7 +24,7 @@ def unread_file(ctx: CheckContext) -> Iterator[Finding]:
         goish = any(n.startswith("GO") or n == "PATH" for n in names)
         chain = [f"{ctx.tilde(i['path'])}:{i['line']} {i['op']} {i['var']}={i['after'] or ''} (never runs)" for i in items]
         yield finding(
-            "GOENV-DORMANT-001", unread.path, Severity.WARNING if goish else Severity.INFO,
+            unread.path, Severity.WARNING if goish else Severity.INFO,
             f"{ctx.tilde(unread.path)} sets {', '.join(names)} but no context reads it",
             f"{ctx.tilde(unread.path)} assigns {', '.join(names)}, but none of the traced ways of starting a shell "
             f"reads this file: {unread.reason}. These lines have no effect anywhere.",
@@ -50,7 +50,7 @@ def branch_not_taken(ctx: CheckContext) -> Iterator[Finding]:
         readers = sorted({c for i in items for c in i.get("read_by", [])})
         chain = [f"{ctx.tilde(path)}:{i['line']} {i['op']} {i['var']}={i['after'] or ''} (never ran)" for i in items]
         yield finding(
-            "GOENV-DORMANT-002", path, Severity.INFO,
+            path, Severity.INFO,
             f"{ctx.tilde(path)}: {len(items)} assignment{'s' if len(items) > 1 else ''} never ran",
             f"{ctx.tilde(path)} is read by {', '.join(readers)}, but these lines were skipped in every one of "
             "them (a condition was false, or they come after an early `return`).",

@@ -35,7 +35,7 @@ def tools_module_mode_off(ctx: CheckContext) -> Iterator[Finding]:
         ws = ctx.facts.workspace_facts
         module = ws is not None and (ws.gomod is not None or ws.gowork is not None)
         yield finding(
-            "GOENV-VSCODE-014", f"{s.path}|{s.key}", Severity.WARNING,
+            f"{s.path}|{s.key}", Severity.WARNING,
             "go.toolsEnvVars sets GO111MODULE=off: gopls and the editor's tools ignore go.mod",
             f"{_at(ctx, s)} gives every tool VS Code starts GO111MODULE=off. That turns module mode off for gopls, "
             "tests and dlv: "
@@ -58,7 +58,7 @@ def terminal_goroot_missing(ctx: CheckContext) -> Iterator[Finding]:
             continue
         if _absent(_stat(ctx, value)):
             yield finding(
-                "GOENV-VSCODE-015", f"{s.path}|{s.key}", Severity.ERROR,
+                f"{s.path}|{s.key}", Severity.ERROR,
                 f"VS Code's terminal gets GOROOT={ctx.tilde(value)}, which does not exist",
                 f"{_at(ctx, s)} sets GOROOT for every terminal VS Code opens, but {ctx.tilde(value)} does not exist: "
                 "`go` there fails with \"cannot find GOROOT directory\", while your other terminals work. Remove the "
@@ -67,7 +67,7 @@ def terminal_goroot_missing(ctx: CheckContext) -> Iterator[Finding]:
             )
 
 
-@check("GOENV-VSCODE-016", Severity.ERROR, "go.languageServerFlags rejected by gopls")
+@check("GOENV-VSCODE-016", Severity.ERROR, "go.languageServerFlags rejected by gopls", tools=("gopls",))
 def language_server_flags(ctx: CheckContext) -> Iterator[Finding]:
     """`go.languageServerFlags` copied from an old guide ("-rpc.trace", "serve", "--debug=…" are
     fine; removed or misspelled flags are not): gopls exits at start ("flag provided but not
@@ -89,7 +89,7 @@ def language_server_flags(ctx: CheckContext) -> Iterator[Finding]:
         if run.ok or said is None:
             continue
         yield finding(
-            "GOENV-VSCODE-016", f"{s.path}|{s.key}", Severity.ERROR,
+            f"{s.path}|{s.key}", Severity.ERROR,
             f"gopls rejects go.languageServerFlags: {said[:120]}",
             f"{_at(ctx, s)} starts gopls as `{ctx.tilde(gopls)} {' '.join(s.value)}`; this gopls refuses that and exits "
             f"at once ({said}). VS Code then reports that the language server crashed and stops restarting it. Remove "

@@ -9,13 +9,13 @@ from goenv_tui.graph import var_node
 from goenv_tui.model import Finding, Location, Severity
 
 _WHY = {
-    "GOROOT": ("GOENV-GODIR-001", Severity.ERROR,
+    "GOROOT": (Severity.ERROR,
                "go refuses to run with a GOROOT that does not exist (\"cannot find GOROOT directory\"), and "
                "gopls and dlv fail with it."),
-    "GOPATH": ("GOENV-GODIR-002", Severity.INFO,
+    "GOPATH": (Severity.INFO,
                "go creates it on first use, but a GOPATH that does not exist usually means a typo or a path from "
                "another machine: tools installed with `go install` land somewhere you do not expect."),
-    "GOBIN": ("GOENV-GODIR-003", Severity.INFO,
+    "GOBIN": (Severity.INFO,
               "`go install` creates it, but nothing has been installed there yet: if you expected gopls or dlv "
               "there, they were installed somewhere else."),
 }
@@ -41,7 +41,7 @@ def _dangling(ctx: CheckContext, path: str) -> str | None:
 
 
 def _check(ctx: CheckContext, var: str) -> Iterator[Finding]:
-    check_id, severity, why = _WHY[var]
+    severity, why = _WHY[var]
     missing: dict[str, dict[str, Location | None]] = {}
     for t in ctx.graph.ok_contexts():
         value = t.env.get(var)
@@ -58,7 +58,7 @@ def _check(ctx: CheckContext, var: str) -> Iterator[Finding]:
         locs = [loc for loc in where.values() if loc]
         link = _dangling(ctx, d)
         yield finding(
-            check_id, f"{var}|{d}", severity,
+            f"{var}|{d}", severity,
             f"{var} points to {ctx.tilde(d)}, which does not exist"
             + (f" (a symbolic link to {ctx.tilde(link)}, which is gone)" if link else ""),
             f"{var}={d} in {ctx.contexts_phrase(sorted(where))}, but there is no such directory"
@@ -71,7 +71,7 @@ def _check(ctx: CheckContext, var: str) -> Iterator[Finding]:
         )
 
 
-@check("GOENV-GODIR-001", Severity.ERROR, "GOROOT does not exist")
+@check("GOENV-GODIR-001", Severity.ERROR, "GOROOT does not exist", tools=("go",))
 def goroot_missing(ctx: CheckContext) -> Iterator[Finding]:
     """A GOROOT left over from an uninstalled or moved Go makes every go command fail."""
     yield from _check(ctx, "GOROOT")

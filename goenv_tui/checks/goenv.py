@@ -37,7 +37,7 @@ def _loc(ctx: CheckContext, cid: str, name: str):
     return [v.location] if v and v.location else []
 
 
-@check("GOENV-MOD-001", Severity.ERROR, "Module mode off")
+@check("GOENV-MOD-001", Severity.ERROR, "Module mode off", also=(Severity.INFO,))
 def module_mode(ctx: CheckContext) -> Iterator[Finding]:
     """GO111MODULE=off (a GOPATH-era leftover) makes gopls and `go build` ignore go.mod: "go:
     modules disabled by GO111MODULE=off", "cannot find package"."""
@@ -45,7 +45,7 @@ def module_mode(ctx: CheckContext) -> Iterator[Finding]:
         v = goenv_value(ctx, ids[0], "GO111MODULE")
         off = value == "off"
         yield finding(
-            "GOENV-MOD-001", value, Severity.ERROR if off else Severity.INFO,
+            value, Severity.ERROR if off else Severity.INFO,
             f"GO111MODULE={value}{source_phrase(ctx, v)}",
             ("Module mode is off: go and gopls ignore go.mod, so imports of modules fail and gopls shows "
              "\"cannot find package\". Remove the setting (modules are the default since Go 1.16)."
@@ -62,7 +62,7 @@ def mod_vendor(ctx: CheckContext) -> Iterator[Finding]:
     for value, ids in _by_value(ctx, "GOFLAGS", lambda v: "-mod=vendor" in v.split()).items():
         v = goenv_value(ctx, ids[0], "GOFLAGS")
         yield finding(
-            "GOENV-MOD-002", value, Severity.WARNING, f"GOFLAGS={value}{source_phrase(ctx, v)}",
+            value, Severity.WARNING, f"GOFLAGS={value}{source_phrase(ctx, v)}",
             "-mod=vendor applies to every module you touch, and fails in those without an up-to-date vendor/ "
             "directory (\"inconsistent vendoring\"). Go already uses vendor/ automatically when it is present; "
             "remove -mod=vendor from GOFLAGS.",
@@ -77,7 +77,7 @@ def proxy_off(ctx: CheckContext) -> Iterator[Finding]:
     for value, ids in _by_value(ctx, "GOPROXY", lambda v: v.strip() == "off").items():
         v = goenv_value(ctx, ids[0], "GOPROXY")
         yield finding(
-            "GOENV-PROXY-001", value, Severity.WARNING, f"GOPROXY=off{source_phrase(ctx, v)}",
+            value, Severity.WARNING, f"GOPROXY=off{source_phrase(ctx, v)}",
             "Module downloads are disabled: any dependency not already in the module cache fails with "
             "\"module lookup disabled by GOPROXY=off\", and tools cannot be installed or updated.",
             variable="GOPROXY", contexts=ids, locations=_loc(ctx, ids[0], "GOPROXY"),
@@ -101,7 +101,7 @@ def private_proxy(ctx: CheckContext) -> Iterator[Finding]:
     for value, ids in found.items():
         v = goenv_value(ctx, ids[0], "GOPROXY")
         yield finding(
-            "GOENV-PROXY-002", value, Severity.WARNING,
+            value, Severity.WARNING,
             f"GOPROXY={value} but private modules are still checked against sum.golang.org",
             f"GOPROXY{source_phrase(ctx, v)} is a private proxy, yet GOSUMDB is the public checksum database and "
             "neither GOPRIVATE nor GONOSUMDB is set: private modules fail with \"verifying module: … not found\". "
@@ -119,7 +119,7 @@ def _toolchain_cached(ctx: CheckContext, cid: str, version: str) -> bool:
     return ctx.is_dir(d)
 
 
-@check("GOENV-TOOLCHAIN-001", Severity.ERROR, "GOTOOLCHAIN asks for a toolchain that cannot be had")
+@check("GOENV-TOOLCHAIN-001", Severity.ERROR, "GOTOOLCHAIN asks for a toolchain that cannot be had", also=(Severity.INFO,), tools=("go",))
 def toolchain(ctx: CheckContext) -> Iterator[Finding]:
     """GOTOOLCHAIN=go1.X.Y pins a toolchain: if it is not installed and downloads are off
     (GOPROXY=off), every go command fails "go: downloading go1.X.Y: … module lookup disabled"."""
@@ -141,7 +141,7 @@ def toolchain(ctx: CheckContext) -> Iterator[Finding]:
         v = goenv_value(ctx, ids[0], "GOTOOLCHAIN")
         if state == "error":
             yield finding(
-                "GOENV-TOOLCHAIN-001", value, Severity.ERROR, f"GOTOOLCHAIN={value} cannot be satisfied",
+                value, Severity.ERROR, f"GOTOOLCHAIN={value} cannot be satisfied",
                 f"GOTOOLCHAIN{source_phrase(ctx, v)} requires {value.split('+')[0]}, which is not installed here and "
                 "cannot be downloaded (GOPROXY=off or +path): every go command fails. Install it or use "
                 "GOTOOLCHAIN=auto.",
@@ -149,7 +149,7 @@ def toolchain(ctx: CheckContext) -> Iterator[Finding]:
             )
         else:
             yield finding(
-                "GOENV-TOOLCHAIN-001", value, Severity.INFO, f"GOTOOLCHAIN={value} will be downloaded on first use",
+                value, Severity.INFO, f"GOTOOLCHAIN={value} will be downloaded on first use",
                 f"GOTOOLCHAIN{source_phrase(ctx, v)} pins {value.split('+')[0]}, which is not in the module cache: the "
                 "first go command downloads it (slow, and fails offline).",
                 variable="GOTOOLCHAIN", contexts=ids, locations=_loc(ctx, ids[0], "GOTOOLCHAIN"),
@@ -173,7 +173,7 @@ def go_env_w(ctx: CheckContext) -> Iterator[Finding]:
             note = f" — overridden by the environment in {', '.join(shadowed)}" if shadowed else ""
             chain.append(f"{ctx.tilde(path)}:{line} {name}={value}{note}")
         yield finding(
-            "GOENV-GOENVW-001", path, Severity.INFO,
+            path, Severity.INFO,
             f"{len(ge.file_values)} setting{'s' if len(ge.file_values) > 1 else ''} from `go env -w` in {ctx.tilde(path)}",
             "These values were written with `go env -w`; they apply wherever the environment does not set the "
             "same variable, and no startup file shows them. `go env -u NAME` removes one.",

@@ -39,7 +39,7 @@ def _version_at(ctx: CheckContext, root: str) -> str | None:
     return ctx.read_first_line(posixpath.join(root, "VERSION"))
 
 
-@check("GOENV-GOROOT-001", Severity.ERROR, "GOROOT is another Go than the go that runs")
+@check("GOENV-GOROOT-001", Severity.ERROR, "GOROOT is another Go than the go that runs", tools=("go",))
 def goroot_mismatch(ctx: CheckContext) -> Iterator[Finding]:
     """GOROOT left pointing at an old install while PATH runs a newer go: builds fail with
     `compile: version "go1.19" does not match go tool version "go1.26"`, gopls reports broken
@@ -57,7 +57,7 @@ def goroot_mismatch(ctx: CheckContext) -> Iterator[Finding]:
         value = goenv_value(ctx, ids[0], "GOROOT")
         other = _version_at(ctx, goroot) or "no Go installation"
         yield finding(
-            "GOENV-GOROOT-001", f"{goroot}|{go}", Severity.ERROR,
+            f"{goroot}|{go}", Severity.ERROR,
             f"GOROOT is {ctx.tilde(goroot)} ({other}) but the go that runs is {ctx.tilde(go)} ({version or '?'})",
             f"In {ctx.contexts_phrase(ids)}, PATH runs {ctx.tilde(go)}, which belongs to {ctx.tilde(cand.goroot)} "
             f"({version or 'unknown version'}), while GOROOT{source_phrase(ctx, value)} says {ctx.tilde(goroot)} "
@@ -100,7 +100,7 @@ def goroot_not_needed(ctx: CheckContext) -> Iterator[Finding]:
     for goroot, ids in found.items():
         value = goenv_value(ctx, ids[0], "GOROOT")
         yield finding(
-            "GOENV-GOROOT-002", goroot, Severity.INFO,
+            goroot, Severity.INFO,
             f"GOROOT={ctx.tilde(goroot)} is set but not needed",
             f"go already knows its own root; setting GOROOT{source_phrase(ctx, value)} only matters once you "
             "install another Go, and then it points at the wrong one. Removing the line is safe.",
@@ -108,7 +108,7 @@ def goroot_not_needed(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
-@check("GOENV-GOROOT-003", Severity.ERROR, "GOPATH equal to or nested with GOROOT")
+@check("GOENV-GOROOT-003", Severity.ERROR, "GOPATH equal to or nested with GOROOT", also=(Severity.WARNING,))
 def gopath_vs_goroot(ctx: CheckContext) -> Iterator[Finding]:
     """GOPATH equal to GOROOT ("warning: GOPATH set to GOROOT has no effect") or nested inside it
     mixes your modules and tools with the Go distribution; `go install` may overwrite Go's own
@@ -131,7 +131,7 @@ def gopath_vs_goroot(ctx: CheckContext) -> Iterator[Finding]:
         sev = Severity.ERROR if kind == "equal" else Severity.WARNING
         how = {"equal": "is the same directory as", "inside": "is inside", "contains": "contains"}[kind]
         yield finding(
-            "GOENV-GOROOT-003", f"{kind}|{entry}|{root}", sev,
+            f"{kind}|{entry}|{root}", sev,
             f"GOPATH {ctx.tilde(entry)} {how} GOROOT {ctx.tilde(root)}",
             f"GOPATH{source_phrase(ctx, path)} {how} GOROOT. The module cache and installed tools then live in "
             "the Go distribution: `go install` can overwrite Go's own commands and upgrading Go wipes your tools. "
@@ -156,7 +156,7 @@ def gobin_in_goroot(ctx: CheckContext) -> Iterator[Finding]:
     for (gobin, root), ids in found.items():
         value = goenv_value(ctx, ids[0], "GOBIN")
         yield finding(
-            "GOENV-GOBIN-003", f"{gobin}|{root}", Severity.WARNING,
+            f"{gobin}|{root}", Severity.WARNING,
             f"GOBIN {ctx.tilde(gobin)} is inside GOROOT {ctx.tilde(root)}",
             f"GOBIN{source_phrase(ctx, value)} puts every tool you `go install` (gopls, dlv, staticcheck) into the Go "
             "installation itself. Upgrading Go replaces that directory and your tools disappear with it; an older copy "

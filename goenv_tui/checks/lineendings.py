@@ -25,7 +25,7 @@ def has_cr(value: str | None) -> bool:
     return bool(value) and "\r" in (value or "")
 
 
-@check("GOENV-CRLF-001", Severity.ERROR, "Startup file with Windows (CRLF) line endings")
+@check("GOENV-CRLF-001", Severity.ERROR, "Startup file with Windows (CRLF) line endings", tools=("go",))
 def crlf_file(ctx: CheckContext) -> Iterator[Finding]:
     """A ~/.bashrc copied from Windows (or saved by an editor set to CRLF): the shell keeps the \\r
     at the end of each line, so `export GOROOT=/usr/local/go` sets "/usr/local/go\\r" — a directory
@@ -40,7 +40,7 @@ def crlf_file(ctx: CheckContext) -> Iterator[Finding]:
         ids = sorted({t.id for t in ctx.graph.ok_contexts() for a in t.assignments if a.location.path == path and has_cr(a.value)})
         shown = [f"{ctx.where(loc)}: {var}={value!r}" for var, value, loc in rows[:4]]
         yield finding(
-            "GOENV-CRLF-001", path, Severity.ERROR,
+            path, Severity.ERROR,
             f"{ctx.tilde(path)} has Windows (CRLF) line endings: every value ends in a hidden \\r",
             f"The shell reads each line of {ctx.tilde(path)} up to the line feed, so the carriage return before it "
             f"becomes part of the value: {rows[0][0]} is {rows[0][1]!r}, a path that does not exist. Directories "

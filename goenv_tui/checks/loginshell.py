@@ -46,7 +46,7 @@ def _users_line(ctx: CheckContext, cid: str, loc: Location) -> Location:
     return user_call_site(ctx.graph.contexts[cid].files, loc.path, owned) or loc
 
 
-@check("GOENV-LOGIN-001", Severity.WARNING, "Go set up only in a shell that is not the login shell")
+@check("GOENV-LOGIN-001", Severity.WARNING, "Go set up only in a shell that is not the login shell", also=(Severity.ERROR,))
 def other_shell_only(ctx: CheckContext) -> Iterator[Finding]:
     """Go configured in ~/.zshrc (or fish's config.fish) while the account's login shell is bash:
     Terminal tabs, VS Code (its terminal and its environment), sshd and Remote-SSH all start the
@@ -78,7 +78,7 @@ def other_shell_only(ctx: CheckContext) -> Iterator[Finding]:
         shown = ", ".join(ctx.where(loc) for loc in list(lines)[:4]) + (" …" if len(lines) > 4 else "")
         missing = "no `go` at all" if not login_has_go else "none of these settings"
         yield finding(
-            "GOENV-LOGIN-001", f"{shell}|{login}", severity,
+            f"{shell}|{login}", severity,
             f"Go is set up for {shell} ({', '.join(files)}), but your login shell is {login}",
             f"{shown} configure Go in {shell}'s startup files, but the account's login shell is "
             f"{ctx.facts.login_shell}. Terminal tabs, VS Code (its terminal and the environment it gives "

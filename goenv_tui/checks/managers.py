@@ -24,7 +24,7 @@ def goroot_empty(ctx: CheckContext) -> Iterator[Finding]:
     at = f" by {ctx.where(loc)}" if loc else ""
     path_has_bin = [c for c in ids if "/bin" in ctx.graph.contexts[c].env.get("PATH", "").split(":")]
     yield finding(
-        "GOENV-MANAGER-001", "empty", Severity.WARNING,
+        "empty", Severity.WARNING,
         f"GOROOT is exported empty{at}",
         f"In {ctx.contexts_phrase(ids)}, GOROOT is set to \"\"{at}. The go command ignores an empty GOROOT "
         "and finds its own, but scripts, Makefiles and tools that use $GOROOT/bin or $GOROOT/src get "

@@ -45,7 +45,7 @@ def not_downloaded(ctx: CheckContext) -> Iterator[Finding]:
             continue
         first = st.missing[0]
         yield finding(
-            "GOENV-MODDL-001", f"{st.gomod}|{'|'.join(st.contexts)}", Severity.WARNING,
+            f"{st.gomod}|{'|'.join(st.contexts)}", Severity.WARNING,
             f"{len(st.missing)} module{'s' if len(st.missing) > 1 else ''} required by {ctx.tilde(st.gomod)} "
             "not downloaded yet",
             f"{ctx.tilde(st.gomod)} requires {first.path} {first.version}"
@@ -80,7 +80,7 @@ def downloads_blocked(ctx: CheckContext) -> Iterator[Finding]:
                 causes.append(f"{name} is set ({_redact(t.full_env[name])})")
                 break
         yield finding(
-            "GOENV-MODDL-002", f"{st.gomod}|{'|'.join(st.contexts)}", Severity.ERROR,
+            f"{st.gomod}|{'|'.join(st.contexts)}", Severity.ERROR,
             f"Module downloads are blocked in {cid}" + (f" (+{len(st.contexts) - 1})" if len(st.contexts) > 1 else ""),
             f"{ctx.tilde(st.gomod)} requires modules that are not in the module cache, and asking for "
             f"{r.path}@{r.version} in {ctx.contexts_phrase(st.contexts)} fails: {_redact(why)}. Until that works, "
@@ -103,7 +103,7 @@ def needs_goprivate(ctx: CheckContext) -> Iterator[Finding]:
         hosts = sorted({r.path.split("/")[0] for r, _ in private})
         r, why = private[0]
         yield finding(
-            "GOENV-MODDL-003", f"{st.gomod}|{'|'.join(hosts)}", Severity.ERROR,
+            f"{st.gomod}|{'|'.join(hosts)}", Severity.ERROR,
             f"{r.path} is not on the module proxy: set GOPRIVATE={','.join(h + '/*' for h in hosts)}",
             f"{ctx.tilde(st.gomod)} requires {r.path}, which the proxy in {ctx.contexts_phrase(st.contexts)} does not "
             f"have ({_redact(why)[:200]}), while public modules download fine: it is a private module. GOPRIVATE (or "

@@ -131,7 +131,7 @@ def sumdb_off(ctx: CheckContext) -> Iterator[Finding]:
     for key, ids in found.items():
         v = goenv_value(ctx, ids[0], "GOSUMDB")
         yield finding(
-            "GOENV-NET-001", key, Severity.WARNING, "GOSUMDB=off: downloaded modules are not verified",
+            key, Severity.WARNING, "GOSUMDB=off: downloaded modules are not verified",
             f"GOSUMDB=off{source_phrase(ctx, v)} in {ctx.contexts_phrase(ids)} turns off checksum verification: go "
             "no longer checks that a module is the one everyone else downloaded, so a tampered module or a compromised "
             "proxy goes unnoticed. If it was set because sum.golang.org is unreachable, the module proxy can serve it "
@@ -140,7 +140,7 @@ def sumdb_off(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
-@check("GOENV-NET-002", Severity.ERROR, "HTTP(S) proxy set but unreachable")
+@check("GOENV-NET-002", Severity.ERROR, "HTTP(S) proxy set but unreachable", also=(Severity.WARNING,))
 def proxy_unreachable(ctx: CheckContext) -> Iterator[Finding]:
     """HTTPS_PROXY left over from another network (the office proxy at home, a VPN that is off):
     every download — `go mod download`, the tools installer, gopls's — fails with "proxyconnect
@@ -161,7 +161,7 @@ def proxy_unreachable(ctx: CheckContext) -> Iterator[Finding]:
         affected = [h for h in (_goproxy_hosts(ctx, ids[0]) or ["proxy.golang.org"]) if not no_proxy_covers(no_proxy, h)]
         sev = Severity.ERROR if affected and name.upper() != "HTTP_PROXY" else Severity.WARNING
         yield finding(
-            "GOENV-NET-002", f"{name}|{ep}", sev,
+            f"{name}|{ep}", sev,
             f"{name} points to {ep[0]}:{ep[1]}, which does not answer" if ep else f"{name} is not a usable URL",
             f"{name}={redact(url)}" + (f" (set at {ctx.where(loc)})" if loc else " (from the environment)")
             + f" in {ctx.contexts_phrase(ids)}, but nothing accepts connections at {ep[0]}:{ep[1]} from this machine. "
@@ -189,7 +189,7 @@ def no_proxy_missing(ctx: CheckContext) -> Iterator[Finding]:
                 found.setdefault((h, no_proxy), []).append(cid)
     for (h, no_proxy), ids in found.items():
         yield finding(
-            "GOENV-NET-003", h, Severity.WARNING, f"Requests to the module proxy {h} go through HTTPS_PROXY",
+            h, Severity.WARNING, f"Requests to the module proxy {h} go through HTTPS_PROXY",
             f"GOPROXY names {h}, an internal host, and HTTPS_PROXY is set in {ctx.contexts_phrase(ids)}, but NO_PROXY "
             f"({no_proxy or 'unset'}) does not name it: go sends those requests to the outside proxy, which usually "
             f"cannot reach it. Add {h} to NO_PROXY.",
@@ -210,7 +210,7 @@ def goinsecure(ctx: CheckContext) -> Iterator[Finding]:
         v = goenv_value(ctx, ids[0], "GOINSECURE")
         wide = any(p in ("*", "*.*") or p.count(".") == 0 for p in value.split(","))
         yield finding(
-            "GOENV-NET-004", value, Severity.WARNING,
+            value, Severity.WARNING,
             f"GOINSECURE={value}: modules matching it are fetched without HTTPS checks",
             f"GOINSECURE{source_phrase(ctx, v)} lets go download modules matching {value} over plain HTTP or with an "
             "unverified certificate, so anyone on the network path can change their code"

@@ -32,13 +32,13 @@ def _per_entry(ctx: CheckContext, bad: Callable[[str], bool]) -> dict[str, dict[
     return out
 
 
-def _emit(ctx: CheckContext, check_id: str, severity: Severity, found: dict[str, dict[str, Location | None]],
+def _emit(ctx: CheckContext, severity: Severity, found: dict[str, dict[str, Location | None]],
           title: Callable[[str], str], detail: Callable[[str], str]) -> Iterator[Finding]:
     for entry, where in found.items():
         locs = [loc for loc in where.values() if loc]
         chain = [f"{cid}: introduced at {ctx.where(loc)}" if loc else f"{cid}: inherited" for cid, loc in where.items()]
         yield finding(
-            check_id, entry, severity, title(entry),
+            entry, severity, title(entry),
             detail(entry) + f" Seen in {ctx.contexts_phrase(sorted(where))}.",
             variable="PATH", contexts=list(where), locations=locs,
             evidence=[var_node(c, "PATH") for c in where], chain=chain,
@@ -49,7 +49,7 @@ def _emit(ctx: CheckContext, check_id: str, severity: Severity, found: dict[str,
 def empty_element(ctx: CheckContext) -> Iterator[Finding]:
     """An empty PATH element (`::`, or a leading/trailing `:`, typically from `$PATH:$GOBIN` with
     GOBIN unset) means the current directory: whatever `go` sits in a repository runs."""
-    yield from _emit(ctx, "GOENV-PATH-001", Severity.WARNING, _per_entry(ctx, lambda e: e == ""),
+    yield from _emit(ctx, Severity.WARNING, _per_entry(ctx, lambda e: e == ""),
                      lambda e: "PATH has an empty element (the current directory)",
                      lambda e: "An empty element in PATH makes the shell look in the current directory, so a "
                                "file named `go` or `gopls` in whatever folder you are in runs instead of the real tool. "
@@ -59,7 +59,7 @@ def empty_element(ctx: CheckContext) -> Iterator[Finding]:
 @check("GOENV-PATH-002", Severity.WARNING, "Current directory on PATH")
 def dot_entry(ctx: CheckContext) -> Iterator[Finding]:
     """`.` on PATH runs programs from the current directory: a repository can shadow `go`."""
-    yield from _emit(ctx, "GOENV-PATH-002", Severity.WARNING, _per_entry(ctx, lambda e: e == "."),
+    yield from _emit(ctx, Severity.WARNING, _per_entry(ctx, lambda e: e == "."),
                      lambda e: "PATH contains `.` (the current directory)",
                      lambda e: "With `.` on PATH, a program named like a Go tool in the current directory runs "
                                "instead of the installed one.")
@@ -76,7 +76,7 @@ def relative_entry(ctx: CheckContext) -> Iterator[Finding]:
                     "there are found in a bash terminal and nowhere else. Use $HOME instead of ~ inside quotes.")
         return (f"`{e}` is relative: it is looked up from whatever the current directory is, so it finds "
                 "different programs (or none) depending on where a command runs.")
-    yield from _emit(ctx, "GOENV-PATH-003", Severity.WARNING,
+    yield from _emit(ctx, Severity.WARNING,
                      _per_entry(ctx, lambda e: bool(e) and e != "." and not e.startswith("/")),
                      lambda e: (f"PATH contains a literal `{e}`: the ~ was never expanded" if e.startswith("~")
                                 else f"PATH entry `{e}` is relative"), detail)
@@ -92,12 +92,12 @@ def duplicates(ctx: CheckContext) -> Iterator[Finding]:
         for e in dict.fromkeys(entries):
             if entries.count(e) > 1:
                 found.setdefault(e, {})[t.id] = _introduced(ctx, t.id, lambda xs, e=e: xs.count(e) > 1)
-    yield from _emit(ctx, "GOENV-PATH-004", Severity.INFO, found,
+    yield from _emit(ctx, Severity.INFO, found,
                      lambda e: f"PATH lists {ctx.tilde(e)} more than once",
                      lambda e: f"{ctx.tilde(e)} appears several times in PATH; only the first one counts.")
 
 
-@check("GOENV-PATH-005", Severity.INFO, "PATH entry does not exist")
+@check("GOENV-PATH-005", Severity.INFO, "PATH entry does not exist", also=(Severity.WARNING,))
 def missing_dir(ctx: CheckContext) -> Iterator[Finding]:
     """A PATH entry that does not exist is often a typo or an uninstalled Go (`/usr/local/go/bin`
     after an upgrade moved it), and the tool you expected there is silently not found."""
@@ -114,6 +114,6 @@ def missing_dir(ctx: CheckContext) -> Iterator[Finding]:
         goish = go_relevant(ctx, entry)
         sev = Severity.WARNING if goish else Severity.INFO
         tail = " — it is where Go tools are expected (GOROOT/bin, GOBIN or GOPATH/bin), so they are not found." if goish else "."
-        yield from _emit(ctx, "GOENV-PATH-005", sev, {entry: where},
+        yield from _emit(ctx, sev, {entry: where},
                          lambda e: f"PATH entry {ctx.tilde(e)} does not exist",
                          lambda e, tail=tail: f"{ctx.tilde(e)} is on PATH but is not a directory{tail}")

@@ -8,11 +8,7 @@ from collections.abc import Iterator
 from goenv_tui.checks.base import CheckContext, check, finding, goenv_value, source_phrase
 from goenv_tui.model import REINSTALL_CURES, TOOL_MODULES, Finding, Fix, Location, Severity
 
-WHAT = {
-    "gopls": ("GOENV-PROBE-001", "gopls does not work"),
-    "dlv": ("GOENV-PROBE-002", "dlv cannot debug"),
-    "go": ("GOENV-PROBE-003", "go cannot build"),
-}
+WHAT = {"gopls": "gopls does not work", "dlv": "dlv cannot debug", "go": "go cannot build"}
 
 
 def _fixes(p) -> list[Fix]:
@@ -45,7 +41,7 @@ def _cause(ctx: CheckContext, classification: str, ids: list[str]) -> tuple[list
 
 
 def _probe_check(ctx: CheckContext, tool: str) -> Iterator[Finding]:
-    check_id, title = WHAT[tool]
+    title = WHAT[tool]
     for p in ctx.facts.probes:
         if p.tool != tool or p.status not in ("fail", "timeout") or p.classification in ("cancelled", "go-too-old"):
             continue  # a Go too old for the tool is GOENV-TOOLS-006, with the PATH entry that picks it
@@ -59,7 +55,7 @@ def _probe_check(ctx: CheckContext, tool: str) -> Iterator[Finding]:
         locations, cause = _cause(ctx, p.classification or "", ids)
         chain += cause
         yield finding(
-            check_id, f"{tool}|{'|'.join(ids)}|{words}", Severity.ERROR if primary else Severity.WARNING,
+            f"{tool}|{'|'.join(ids)}|{words}", Severity.ERROR if primary else Severity.WARNING,
             f"{title} in {ids[0]}" + (f" (+{len(ids) - 1})" if len(ids) > 1 else "") + f": {words}",
             f"Started the way an editor starts it, in {ctx.contexts_phrase(ids)}: {p.detail or words}",
             contexts=ids, chain=chain, fixes=_fixes(p), evidence=[f"ctx:{c}" for c in ids], locations=locations,
@@ -67,21 +63,21 @@ def _probe_check(ctx: CheckContext, tool: str) -> Iterator[Finding]:
         )
 
 
-@check("GOENV-PROBE-001", Severity.ERROR, "gopls fails its LSP handshake")
+@check("GOENV-PROBE-001", Severity.ERROR, "gopls fails its LSP handshake", also=(Severity.WARNING,), tools=("gopls",))
 def gopls_fails(ctx: CheckContext) -> Iterator[Finding]:
     """gopls that exists but cannot load the workspace (no go on its PATH, a mismatched GOROOT, no
     module, blocked downloads) is the "gopls failed" toast in VS Code."""
     yield from _probe_check(ctx, "gopls")
 
 
-@check("GOENV-PROBE-002", Severity.ERROR, "dlv cannot debug")
+@check("GOENV-PROBE-002", Severity.ERROR, "dlv cannot debug", also=(Severity.WARNING,), tools=("dlv",))
 def dlv_fails(ctx: CheckContext) -> Iterator[Finding]:
     """dlv that cannot ptrace (containers, yama), rejects the Go version, or cannot build the
     program: "Failed to launch: could not attach to pid"."""
     yield from _probe_check(ctx, "dlv")
 
 
-@check("GOENV-PROBE-003", Severity.ERROR, "go cannot build a trivial module")
+@check("GOENV-PROBE-003", Severity.ERROR, "go cannot build a trivial module", also=(Severity.WARNING,), tools=("go",))
 def go_fails(ctx: CheckContext) -> Iterator[Finding]:
     """`go build` of a hello-world failing in one context (unwritable GOCACHE, mismatched GOROOT,
     GOFLAGS) is "works in my terminal, fails over Remote-SSH" made concrete."""

@@ -40,7 +40,7 @@ def sshd_differs(ctx: CheckContext) -> Iterator[Finding]:
     if not diff:
         return
     yield finding(
-        "GOENV-SSH-001", cid, Severity.WARNING,
+        cid, Severity.WARNING,
         f"`ssh {ctx.facts.host_name} cmd` really gets a different {', '.join(d[0] for d in diff[:3])} than its startup files explain",
         f"Asked directly, sshd on {ctx.facts.host_name} starts commands with values that tracing {cid} does not "
         "produce. Something outside the startup files sets them: /etc/environment (pam_env), ~/.ssh/environment "
@@ -72,7 +72,7 @@ def session_differs(ctx: CheckContext) -> Iterator[Finding]:
         else:
             extra.append(f"{n}: this session has {m!r}, Remote-SSH's server gets {t!r}")
     yield finding(
-        "GOENV-SSH-002", cid, Severity.WARNING,
+        cid, Severity.WARNING,
         "This SSH session's environment is not what VS Code Remote-SSH will see",
         f"goenv-tui runs inside an SSH session (interactive, reading more startup files). VS Code Remote-SSH starts "
         f"its server as {cid} ({', '.join(ctx.graph.contexts[cid].used_by[:2])}), which gets a different environment.",

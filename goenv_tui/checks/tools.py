@@ -46,7 +46,7 @@ def _go_split(ctx: CheckContext) -> tuple[list[str], list[str]]:
     return have, [c for c in ids if c not in have]
 
 
-@check("GOENV-GO-001", Severity.ERROR, "go not found anywhere")
+@check("GOENV-GO-001", Severity.ERROR, "go not found anywhere", tools=("go",))
 def go_missing(ctx: CheckContext) -> Iterator[Finding]:
     """No `go` on PATH in any context that matters: nothing Go-related can work, in the terminal
     or in the editor."""
@@ -67,13 +67,13 @@ def go_missing(ctx: CheckContext) -> Iterator[Finding]:
         detail = ("None of the ways your terminal, editor or sshd start a shell finds a `go` command"
                   + (f" (only {', '.join(anywhere)} does)" if anywhere else "") + ".")
     yield finding(
-        "GOENV-GO-001", "nowhere", Severity.ERROR, title,
+        "nowhere", Severity.ERROR, title,
         detail + " Install Go (https://go.dev/dl) and add its bin directory to PATH in a file every context reads.",
         contexts=lack, evidence=[f"var:{c}:PATH" for c in lack],
     )
 
 
-@check("GOENV-GO-002", Severity.ERROR, "go missing in some contexts")
+@check("GOENV-GO-002", Severity.ERROR, "go missing in some contexts", tools=("go",))
 def go_missing_some(ctx: CheckContext) -> Iterator[Finding]:
     """`go` on PATH in the terminal but not where VS Code (GUI), `ssh host cmd` or Remote-SSH look:
     "go: command not found", "Failed to find the go binary" — only in the editor."""
@@ -82,7 +82,7 @@ def go_missing_some(ctx: CheckContext) -> Iterator[Finding]:
         return
     cand, version = context_go(ctx, have[0])
     yield finding(
-        "GOENV-GO-002", "|".join(lack), Severity.ERROR,
+        "|".join(lack), Severity.ERROR,
         f"go is not found in {', '.join(lack)}",
         f"{ctx.contexts_phrase(have)} run {ctx.tilde(cand.path)} ({version or '?'}), but "
         f"{ctx.contexts_phrase(lack)} find no `go` at all: the PATH entry {ctx.tilde(cand.entry)} is missing there.",
@@ -92,7 +92,7 @@ def go_missing_some(ctx: CheckContext) -> Iterator[Finding]:
     )
 
 
-@check("GOENV-GO-003", Severity.WARNING, "Several go on PATH with different versions")
+@check("GOENV-GO-003", Severity.WARNING, "Several go on PATH with different versions", also=(Severity.INFO,), tools=("go",))
 def several_go(ctx: CheckContext) -> Iterator[Finding]:
     """A newer Go installed (brew, the .pkg, golang.org/dl) while an older one earlier on PATH
     keeps running: `go version` disagrees with what you installed."""
@@ -114,7 +114,7 @@ def several_go(ctx: CheckContext) -> Iterator[Finding]:
         newer = [c for c in res.candidates if c.executable and first_v and (parse_go_version(c.go_install_version) or (0, 0, 0)) > first_v]
         sev = Severity.WARNING if newer else Severity.INFO
         yield finding(
-            "GOENV-GO-003", "|".join(key), sev,
+            "|".join(key), sev,
             f"{len(key)} different Go versions on PATH; {first.go_install_version or '?'} at {ctx.tilde(first.path)} wins",
             f"PATH in {ctx.contexts_phrase(ids)} holds several Go installations; the first one runs."
             + (f" A newer one ({', '.join(f'{c.go_install_version} at {ctx.tilde(c.path)}' for c in newer)}) never runs." if newer else ""),
@@ -137,7 +137,7 @@ def install_dir_not_on_path(ctx: CheckContext) -> Iterator[Finding]:
         _, what = _install_dir(ctx, ids[0])
         value = goenv_value(ctx, ids[0], "GOBIN" if what == "GOBIN" else "GOPATH")
         yield finding(
-            "GOENV-GOBIN-001", directory, Severity.WARNING,
+            directory, Severity.WARNING,
             f"`go install` puts tools in {ctx.tilde(directory)}, which is not on PATH in {', '.join(ids)}",
             f"{what} is {ctx.tilde(directory)}{source_phrase(ctx, value)}, so gopls, dlv and other tools you "
             f"install land there; but PATH in {ctx.contexts_phrase(ids)} does not include it, so they are not "
@@ -159,13 +159,13 @@ def gobin_list(ctx: CheckContext) -> Iterator[Finding]:
     for value, ids in found.items():
         v = goenv_value(ctx, ids[0], "GOBIN")
         yield finding(
-            "GOENV-GOBIN-002", value, Severity.ERROR, f"GOBIN={value} is not one absolute directory",
+            value, Severity.ERROR, f"GOBIN={value} is not one absolute directory",
             f"GOBIN{source_phrase(ctx, v)} must be a single absolute path; `go install` refuses to run with "
             f"{value!r}.", variable="GOBIN", contexts=ids, locations=[v.location] if v and v.location else [],
         )
 
 
-@check("GOENV-TOOLS-001", Severity.WARNING, "Tool installed but not on PATH")
+@check("GOENV-TOOLS-001", Severity.WARNING, "Tool installed but not on PATH", tools=(*EDITOR_TOOLS, "go"))
 def installed_not_found(ctx: CheckContext) -> Iterator[Finding]:
     """gopls or dlv sitting in ~/go/bin (or GOBIN) while PATH does not include it: VS Code
     prompts to install tools that are already installed."""
@@ -189,7 +189,7 @@ def installed_not_found(ctx: CheckContext) -> Iterator[Finding]:
                     found.setdefault((tool, path), []).append(cid)
     for (tool, path), ids in found.items():
         yield finding(
-            "GOENV-TOOLS-001", f"{tool}|{path}", Severity.WARNING,
+            f"{tool}|{path}", Severity.WARNING,
             f"{tool} is installed at {ctx.tilde(path)} but not found on PATH in {', '.join(ids)}",
             f"{ctx.tilde(path)} exists, but {ctx.contexts_phrase(ids)} do not have {ctx.tilde(posixpath.dirname(path))} "
             f"on PATH, so \"{tool} not found\" there. Add the directory to PATH in a file every context reads.",
@@ -202,7 +202,7 @@ def _version_of(c: Candidate) -> str | None:
     return c.info.module_version if c.info else None
 
 
-@check("GOENV-TOOLS-002", Severity.WARNING, "A stale tool shadows a newer one")
+@check("GOENV-TOOLS-002", Severity.WARNING, "A stale tool shadows a newer one", tools=EDITOR_TOOLS)
 def stale_shadow(ctx: CheckContext) -> Iterator[Finding]:
     """An old gopls in ~/go/bin ahead of a new one (or the reverse order after an upgrade via a
     package manager): you upgrade and nothing changes."""
@@ -223,7 +223,7 @@ def stale_shadow(ctx: CheckContext) -> Iterator[Finding]:
         res = ctx.facts.resolutions[ids[0]][tool]
         newer = next(c for c in res.candidates if c.path == new)
         yield finding(
-            "GOENV-TOOLS-002", f"{tool}|{old}|{new}", Severity.WARNING,
+            f"{tool}|{old}|{new}", Severity.WARNING,
             f"{tool} {_version_of(res.resolved)} at {ctx.tilde(old)} shadows {tool} {_version_of(newer)} at {ctx.tilde(new)}",
             f"PATH in {ctx.contexts_phrase(ids)} finds the older {tool} first. Remove {ctx.tilde(old)} or put "
             f"{ctx.tilde(newer.entry)} earlier on PATH.",
@@ -233,7 +233,7 @@ def stale_shadow(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
-@check("GOENV-TOOLS-003", Severity.WARNING, "gopls or dlv built with an older Go than the toolchain")
+@check("GOENV-TOOLS-003", Severity.WARNING, "gopls or dlv built with an older Go than the toolchain", tools=("gopls", "dlv"))
 def built_with_old_go(ctx: CheckContext) -> Iterator[Finding]:
     """gopls built with Go 1.19 cannot type-check code for Go 1.26 ("gopls was not built with a
     recent enough Go"); dlv built for an old Go rejects new binaries ("Go version … is too new
@@ -253,7 +253,7 @@ def built_with_old_go(ctx: CheckContext) -> Iterator[Finding]:
     for (tool, path, built, go_version), ids in found.items():
         pkg = TOOL_MODULES[tool]
         yield finding(
-            "GOENV-TOOLS-003", f"{tool}|{path}|{built}|{go_version}", Severity.WARNING,
+            f"{tool}|{path}|{built}|{go_version}", Severity.WARNING,
             f"{tool} at {ctx.tilde(path)} was built with {built}, older than {go_version}",
             f"{ctx.tilde(path)} was compiled with {built} but {ctx.contexts_phrase(ids)} run {go_version}. "
             f"Rebuild it with the current Go: `go install {pkg}`.",
@@ -261,7 +261,7 @@ def built_with_old_go(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
-@check("GOENV-TOOLS-004", Severity.ERROR, "Tool built for another CPU")
+@check("GOENV-TOOLS-004", Severity.ERROR, "Tool built for another CPU", also=(Severity.WARNING,))
 def wrong_arch(ctx: CheckContext) -> Iterator[Finding]:
     """An amd64 gopls on an arm64 Mac runs under Rosetta (slow, and dlv cannot debug native
     binaries); on Linux a foreign-arch binary fails with "exec format error"."""
@@ -277,7 +277,7 @@ def wrong_arch(ctx: CheckContext) -> Iterator[Finding]:
         arch = ctx.facts.resolutions[ids[0]][tool].resolved.info.arch
         mac = ctx.facts.os_name == "darwin"
         yield finding(
-            "GOENV-TOOLS-004", f"{tool}|{path}", Severity.WARNING if mac else Severity.ERROR,
+            f"{tool}|{path}", Severity.WARNING if mac else Severity.ERROR,
             f"{tool} at {ctx.tilde(path)} is built for {arch}, this machine is {host_arch}",
             (f"{ctx.tilde(path)} runs under Rosetta translation: slower, and a debugger of the wrong arch cannot "
              "debug native programs." if mac else f"{ctx.tilde(path)} cannot run here (\"exec format error\").")
@@ -315,7 +315,7 @@ def _installed_somewhere(ctx: CheckContext, tool: str) -> bool:
     return any(ctx.is_file(posixpath.join(d, tool)) for d in dirs if d.startswith("/"))
 
 
-@check("GOENV-TOOLS-005", Severity.ERROR, "gopls or dlv is not installed")
+@check("GOENV-TOOLS-005", Severity.ERROR, "gopls or dlv is not installed", tools=REQUIRED_TOOLS)
 def not_installed(ctx: CheckContext) -> Iterator[Finding]:
     """The Go extension's "Install/Update Tools" fails silently (a proxy, an old Go, GOBIN not
     writable) and nothing says so: no gopls means no completion, no go-to-definition, no
@@ -332,7 +332,7 @@ def not_installed(ctx: CheckContext) -> Iterator[Finding]:
         what_for = ("completion, go-to-definition, hover and diagnostics in the editor" if tool == "gopls"
                     else "debugging (F5, \"Debug test\") in the editor")
         yield finding(
-            "GOENV-TOOLS-005", tool, Severity.ERROR, f"{tool} is not installed",
+            tool, Severity.ERROR, f"{tool} is not installed",
             f"No {tool} on PATH in {ctx.contexts_phrase(ids)}, and none in "
             + (f"{ctx.tilde(directory)} ({what}), where `go install` puts it" if directory else "the Go install directory")
             + f". Without it there is no {what_for}. The Go extension's tool installer often fails without a word "
@@ -365,7 +365,7 @@ def newer_go(ctx: CheckContext, than: str | None, minimum: str | None = None):
 _MINIMUM = re.compile(r"minimum supported version (\d+\.\d+)|upgrade to Go (\d+\.\d+)", re.I)
 
 
-@check("GOENV-TOOLS-006", Severity.ERROR, "The Go on PATH is too old for gopls or dlv")
+@check("GOENV-TOOLS-006", Severity.ERROR, "The Go on PATH is too old for gopls or dlv", also=(Severity.WARNING,), tools=REQUIRED_TOOLS)
 def go_too_old(ctx: CheckContext) -> Iterator[Finding]:
     """dlv refuses to debug with a Go older than it supports ("Go version go1.19.8 is too old for
     this version of Delve"), gopls warns that it no longer supports it; the editor shows it as a
@@ -399,7 +399,7 @@ def go_too_old(ctx: CheckContext) -> Iterator[Finding]:
                      f"{ctx.tilde(posixpath.dirname(newer.go))} on PATH instead."
                      if newer else "Install a newer Go (https://go.dev/dl) and put it first on PATH."))
         yield finding(
-            "GOENV-TOOLS-006", f"{p.tool}|{version}|{'|'.join(ids)}", sev,
+            f"{p.tool}|{version}|{'|'.join(ids)}", sev,
             f"Go {short} is not supported by this {p.tool}" + (f" ({p.version})" if p.version else "")
             + f" in {ids[0]}" + (f" (+{len(ids) - 1})" if len(ids) > 1 else ""),
             detail, variable="PATH", contexts=ids, locations=[loc for loc in origins if loc],

@@ -38,7 +38,7 @@ def startup_hangs(ctx: CheckContext) -> Iterator[Finding]:
         if place in blocked:
             path, kind = blocked[place]
             yield finding(
-                "GOENV-TRACE-001", path, Severity.ERROR,
+                path, Severity.ERROR,
                 f"Shell startup hangs reading {place}: it is {kind}",
                 f"{ctx.contexts_phrase(ids)}: the shell opens {place} and waits forever, because it is {kind}, "
                 "not a regular file (a FIFO blocks until something writes to it; a device like /dev/zero never "
@@ -52,7 +52,7 @@ def startup_hangs(ctx: CheckContext) -> Iterator[Finding]:
         title = (f"Shell startup is too slow (still running at {place})" if all(t.slow for t in traces)
                  else f"Shell startup hangs at {place}")
         yield finding(
-            "GOENV-TRACE-001", place, Severity.ERROR,
+            place, Severity.ERROR,
             title,
             f"{ctx.contexts_phrase(ids)}: {first.error or 'startup did not finish'}. Programs that start the "
             "shell this way (an editor resolving its environment, `ssh host cmd`) wait for it until they give up.",
@@ -116,7 +116,7 @@ def _blocked_on(ctx: CheckContext, t) -> tuple[str, str] | None:
     return None
 
 
-@check("GOENV-TRACE-002", Severity.ERROR, "Shell startup exits or fails")
+@check("GOENV-TRACE-002", Severity.ERROR, "Shell startup exits or fails", also=(Severity.WARNING,))
 def startup_fails(ctx: CheckContext) -> Iterator[Finding]:
     """A startup file that `exec`s another program or `exit`s ends the shell before the editor
     can read its environment: VS Code falls back to a bare environment with no Go on PATH."""
@@ -126,7 +126,7 @@ def startup_fails(ctx: CheckContext) -> Iterator[Finding]:
         severity = Severity.ERROR if t.id in ctx.facts.primary else Severity.WARNING
         place = ctx.where(t.stopped_at) if t.stopped_at else None
         yield finding(
-            "GOENV-TRACE-002", t.id, severity,
+            t.id, severity,
             f"{t.id}: startup did not complete" + (f" (at {place})" if place else ""),
             f"{t.error}. Programs that start {t.spec.label} shells "
             f"({', '.join(t.used_by) or 'none known here'}) get no usable environment from it.",
@@ -135,7 +135,7 @@ def startup_fails(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
-@check("GOENV-TRACE-003", Severity.WARNING, "Startup file unreadable or not text")
+@check("GOENV-TRACE-003", Severity.WARNING, "Startup file unreadable or not text", also=(Severity.INFO,))
 def bad_files(ctx: CheckContext) -> Iterator[Finding]:
     """A startup file that cannot be read, or holds binary garbage or invalid UTF-8, makes the
     shell print errors at every start and silently skip the rest of its lines."""
@@ -146,14 +146,14 @@ def bad_files(ctx: CheckContext) -> Iterator[Finding]:
     for path, entry in sorted(ctx.facts.files.items()):
         if entry.error in (None, "does not exist", "a stream (process substitution), not a file"):
             if entry.truncated:
-                yield finding("GOENV-TRACE-003", path + ":big", Severity.INFO,
+                yield finding(path + ":big", Severity.INFO,
                               f"{ctx.tilde(path)} is very large",
                               f"{ctx.tilde(path)} is over 2 MB; only its first 2 MB were read for the static "
                               "view (the shell trace covers all of it). A startup file this big slows every shell.",
                               contexts=read_by.get(path, []), locations=[_loc(path)])
             continue
         yield finding(
-            "GOENV-TRACE-003", path, Severity.WARNING,
+            path, Severity.WARNING,
             f"{ctx.tilde(path)}: {entry.error}",
             f"The startup file {ctx.tilde(path)} {_explain(entry.error)}. "
             + (f"It is read by {', '.join(read_by[path])}." if path in read_by else "No traced context reads it."),

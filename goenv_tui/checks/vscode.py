@@ -142,7 +142,7 @@ def goroot_missing(ctx: CheckContext) -> Iterator[Finding]:
         else:
             continue
         yield finding(
-            "GOENV-VSCODE-001", f"{s.path}|{s.key}", Severity.ERROR,
+            f"{s.path}|{s.key}", Severity.ERROR,
             f"go.goroot points to {ctx.tilde(root)}, which {what}",
             f"{_at(ctx, s)} sets go.goroot to {ctx.tilde(root)}, but that directory {what}. The Go extension "
             "ignores the setting (\"go.goroot setting is ignored\") and falls back to the go on PATH. "
@@ -169,7 +169,7 @@ def goroot_other_version(ctx: CheckContext) -> Iterator[Finding]:
         if version is None or version == shell_version:
             continue
         yield finding(
-            "GOENV-VSCODE-002", f"{s.path}|{s.key}", Severity.WARNING,
+            f"{s.path}|{s.key}", Severity.WARNING,
             f"VS Code uses {version} (go.goroot) but your shell runs {shell_version}",
             f"{_at(ctx, s)} sets go.goroot to {ctx.tilde(root)} ({version}). The Go extension runs that Go and "
             f"sets GOROOT to it for gopls, dlv and every tool it starts, while {ctx.contexts_phrase([gui.id])} "
@@ -183,7 +183,7 @@ def goroot_other_version(ctx: CheckContext) -> Iterator[Finding]:
 
 # --- go.gopath, go.toolsGopath ----------------------------------------------------------------
 
-@check("GOENV-VSCODE-003", Severity.WARNING, "go.gopath set (deprecated)")
+@check("GOENV-VSCODE-003", Severity.WARNING, "go.gopath set (deprecated)", also=(Severity.INFO,))
 def gopath_setting(ctx: CheckContext) -> Iterator[Finding]:
     """`go.gopath` is deprecated in the Go extension; when it differs from the shell's GOPATH,
     tools VS Code starts use another module cache and install into another bin than `go` in the
@@ -200,7 +200,7 @@ def gopath_setting(ctx: CheckContext) -> Iterator[Finding]:
                   if same else f"Your shell's GOPATH is {ctx.tilde(shell)}{f' ({gui.id})' if gui else ''}, so tools "
                   "VS Code starts see a different module cache and install into a different bin directory.")
         yield finding(
-            "GOENV-VSCODE-003", f"{s.path}|{s.key}", severity,
+            f"{s.path}|{s.key}", severity,
             f"go.gopath is set to {ctx.tilde(value)}" + ("" if same else f" (your shell uses {ctx.tilde(shell)})"),
             f"{_at(ctx, s)} sets go.gopath, which the Go extension deprecates (set GOPATH in your shell or with "
             f"`go env -w GOPATH=…` instead). {detail}",
@@ -223,7 +223,7 @@ def tools_gopath_empty(ctx: CheckContext) -> Iterator[Finding]:
         if not _absent(_stat(ctx, bindir)):
             continue
         yield finding(
-            "GOENV-VSCODE-004", f"{s.path}|{s.key}", Severity.WARNING,
+            f"{s.path}|{s.key}", Severity.WARNING,
             f"go.toolsGopath is {ctx.tilde(value)}, but {ctx.tilde(bindir)} does not exist",
             f"{_at(ctx, s)} tells the Go extension to keep its tools under {ctx.tilde(value)}, but there is no "
             f"{ctx.tilde(bindir)}: no tool has been installed there. Run \"Go: Install/Update Tools\" in VS Code, "
@@ -250,7 +250,7 @@ def alternate_tool_missing(ctx: CheckContext) -> Iterator[Finding]:
         tool = s.key.split(".", 2)[2]
         what = "does not exist" if _absent(info) else "is not an executable file"
         yield finding(
-            "GOENV-VSCODE-005", f"{s.path}|{s.key}", Severity.ERROR,
+            f"{s.path}|{s.key}", Severity.ERROR,
             f"go.alternateTools.{tool} points to {ctx.tilde(path)}, which {what}",
             f"{_at(ctx, s)} asks VS Code to run {ctx.tilde(path)} instead of {tool}, but that file {what}. The Go "
             f"extension then quietly uses the {tool} it finds on PATH, which is not the one you chose. Fix the "
@@ -279,7 +279,7 @@ def alternate_go_other_version(ctx: CheckContext) -> Iterator[Finding]:
         if version is None or version == shell_version or real == cand.realpath:
             continue
         yield finding(
-            "GOENV-VSCODE-006", f"{s.path}|{s.key}", Severity.WARNING,
+            f"{s.path}|{s.key}", Severity.WARNING,
             f"VS Code runs {version} (go.alternateTools.go) but your shell runs {shell_version}",
             f"{_at(ctx, s)} makes the Go extension run {ctx.tilde(path)} ({version}), while "
             f"{ctx.contexts_phrase([gui.id])} runs {ctx.tilde(cand.path)} ({shell_version}). Builds, tests and "
@@ -291,7 +291,7 @@ def alternate_go_other_version(ctx: CheckContext) -> Iterator[Finding]:
 
 # --- go.toolsEnvVars --------------------------------------------------------------------------
 
-@check("GOENV-VSCODE-007", Severity.WARNING, "go.toolsEnvVars differs from the shell")
+@check("GOENV-VSCODE-007", Severity.WARNING, "go.toolsEnvVars differs from the shell", also=(Severity.INFO,))
 def tools_env_differs(ctx: CheckContext) -> Iterator[Finding]:
     """A GOFLAGS, GOPROXY or GOPRIVATE in `go.toolsEnvVars` that the shell sets differently:
     gopls and tests in the editor build with other flags or fetch from another proxy than `go`
@@ -311,7 +311,7 @@ def tools_env_differs(ctx: CheckContext) -> Iterator[Finding]:
             continue
         severity = Severity.WARNING if shell else Severity.INFO
         yield finding(
-            "GOENV-VSCODE-007", f"{s.path}|{s.key}", severity,
+            f"{s.path}|{s.key}", severity,
             f"VS Code's tools get {name}={value}, your shell " + (f"has {name}={shell}" if shell else f"does not set {name}"),
             f"{_at(ctx, s)} sets {name} in go.toolsEnvVars. That value wins for every tool VS Code starts (gopls, "
             f"tests, dlv), while `go` in {ctx.contexts_phrase([gui.id])} uses "
@@ -332,7 +332,7 @@ def tools_mod_vendor(ctx: CheckContext) -> Iterator[Finding]:
         if not isinstance(s.value, str) or not _MOD_VENDOR.search(s.value):
             continue
         yield finding(
-            "GOENV-VSCODE-008", f"{s.path}|{s.key}", Severity.WARNING,
+            f"{s.path}|{s.key}", Severity.WARNING,
             "go.toolsEnvVars forces GOFLAGS=-mod=vendor on gopls and every Go tool in VS Code",
             f"{_at(ctx, s)} adds -mod=vendor for all tools VS Code starts. In any module without a vendor "
             "directory that matches go.mod, gopls and tests fail (\"inconsistent vendoring\"). The go command "
@@ -351,7 +351,7 @@ def language_server_off(ctx: CheckContext) -> Iterator[Finding]:
         if s.value is not False:
             continue
         yield finding(
-            "GOENV-VSCODE-009", f"{s.path}|{s.key}", Severity.WARNING,
+            f"{s.path}|{s.key}", Severity.WARNING,
             "go.useLanguageServer is false: gopls is turned off",
             f"{_at(ctx, s)} disables gopls. The Go extension gets completion, navigation, hover, rename and "
             "diagnostics from gopls; without it most of them do nothing. Remove the setting (it defaults to true).",
@@ -391,7 +391,7 @@ def _terminal_change(ctx: CheckContext, s: Setting, name: str, gui: ContextTrace
     return Severity.INFO, "replaces the PATH it inherits"
 
 
-@check("GOENV-VSCODE-010", Severity.WARNING, "terminal.integrated.env changes PATH, GOROOT or GOPATH")
+@check("GOENV-VSCODE-010", Severity.WARNING, "terminal.integrated.env changes PATH, GOROOT or GOPATH", also=(Severity.INFO,))
 def terminal_env(ctx: CheckContext) -> Iterator[Finding]:
     """`terminal.integrated.env.<os>` sets the environment VS Code's terminal starts with: a PATH
     without `${env:PATH}` drops directories the shell only gets by inheritance, and a GOROOT or
@@ -406,7 +406,7 @@ def terminal_env(ctx: CheckContext) -> Iterator[Finding]:
                 continue
             severity, what = change
             yield finding(
-                "GOENV-VSCODE-010", f"{s.path}|{s.key}", severity,
+                f"{s.path}|{s.key}", severity,
                 f"VS Code's terminal {what}",
                 f"{_at(ctx, s)} sets {name} for terminals opened inside VS Code only. They start from this value "
                 f"before your startup files run, so `go` there can differ from {ctx.contexts_phrase([gui.id])}. "
@@ -436,7 +436,7 @@ def old_extension_too(ctx: CheckContext) -> Iterator[Finding]:
         if "ms-vscode.go" in ids and "golang.go" in ids:
             old = ids["ms-vscode.go"]
             yield finding(
-                "GOENV-VSCODE-011", root, Severity.WARNING,
+                root, Severity.WARNING,
                 f"Both ms-vscode.go (old) and golang.go are installed in {ctx.tilde(root)}",
                 "ms-vscode.go is the Go extension before it moved to the Go team as golang.go. With both "
                 "installed, Go files get two sets of commands, formatters and diagnostics. Uninstall ms-vscode.go.",
@@ -452,7 +452,7 @@ def old_extension_only(ctx: CheckContext) -> Iterator[Finding]:
         if "ms-vscode.go" in ids and "golang.go" not in ids:
             old = ids["ms-vscode.go"]
             yield finding(
-                "GOENV-VSCODE-012", root, Severity.WARNING,
+                root, Severity.WARNING,
                 f"The Go extension in {ctx.tilde(root)} is the unmaintained ms-vscode.go",
                 "ms-vscode.go stopped being updated in 2020 when the extension moved to the Go team. Install "
                 "\"Go\" by the Go Team at Google (golang.go) and uninstall ms-vscode.go.",
@@ -473,7 +473,7 @@ def settings_unparsable(ctx: CheckContext) -> Iterator[Finding]:
         line = error_line(f.error)
         message = f.error.split(": ", 1)[1] if line else f.error  # the line is in the location already
         yield finding(
-            "GOENV-VSCODE-013", f.path, Severity.WARNING,
+            f.path, Severity.WARNING,
             f"{ctx.tilde(f.path)} has an error: VS Code cannot read it fully",
             f"{ctx.tilde(f.path)}:{line or '?'} ({f.scope} settings): {message}. VS Code skips what it cannot "
             "parse, so settings around that line may not apply, and changes made in the Settings editor cannot be "

@@ -18,7 +18,7 @@ from goenv_tui.checks.base import (
 from goenv_tui.model import Finding, Location, Severity
 
 
-@check("GOENV-WORKSPACE-001", Severity.WARNING, "No go.mod at the workspace root")
+@check("GOENV-WORKSPACE-001", Severity.WARNING, "No go.mod at the workspace root", also=(Severity.INFO,))
 def no_gomod(ctx: CheckContext) -> Iterator[Finding]:
     """VS Code opened on a folder without go.mod: gopls says "go.mod file not found" or, on a
     folder holding several modules and no go.work, "No packages found"."""
@@ -27,7 +27,7 @@ def no_gomod(ctx: CheckContext) -> Iterator[Finding]:
         return
     if ws.parent_gomod is not None:
         yield finding(
-            "GOENV-WORKSPACE-001", f"parent|{ws.root}", Severity.INFO,
+            f"parent|{ws.root}", Severity.INFO,
             f"{ctx.tilde(ws.root)} is inside the module at {ctx.tilde(ws.parent_gomod.path)}",
             "The folder you opened is a subdirectory of a module. gopls works, but features that need the "
             f"whole module (references, renames across packages) are limited; open {ctx.tilde(ws.parent_gomod.path.rsplit('/', 1)[0])} instead.",
@@ -36,7 +36,7 @@ def no_gomod(ctx: CheckContext) -> Iterator[Finding]:
     elif ws.child_gomods:
         shown = ", ".join(ctx.tilde(p) for p in ws.child_gomods[:4])
         yield finding(
-            "GOENV-WORKSPACE-001", f"children|{ws.root}", Severity.WARNING,
+            f"children|{ws.root}", Severity.WARNING,
             f"{ctx.tilde(ws.root)} holds {len(ws.child_gomods)} module(s) but no go.mod or go.work",
             f"gopls looks for a module at the folder root; here the modules are below it ({shown}). Open a "
             "module folder, or create a go.work at the root (`go work init` then `go work use ./…`).",
@@ -44,7 +44,7 @@ def no_gomod(ctx: CheckContext) -> Iterator[Finding]:
         )
     elif ws.has_go_files:
         yield finding(
-            "GOENV-WORKSPACE-001", f"none|{ws.root}", Severity.WARNING,
+            f"none|{ws.root}", Severity.WARNING,
             f"{ctx.tilde(ws.root)} has Go files but no go.mod",
             "Without a go.mod, go commands fail with \"go: go.mod file not found in current directory or any parent "
             "directory\" and gopls cannot load the packages. Run `go mod init <module path>`.",
@@ -64,7 +64,7 @@ def unreadable_module_files(ctx: CheckContext) -> Iterator[Finding]:
     for path, why in bad:
         shown = why.split(": ", 1)[1] if why.startswith(path + ": ") else why
         yield finding(
-            "GOENV-WORKSPACE-009", path, Severity.ERROR,
+            path, Severity.ERROR,
             f"{ctx.tilde(path)} cannot be read: {shown}",
             f"go commands and gopls read {posixpath.basename(path)} first; {ctx.tilde(path)} is {shown}. "
             "A FIFO makes them wait forever for a writer; a device or an unreadable file makes them fail. "
@@ -84,7 +84,7 @@ def gowork_missing_use(ctx: CheckContext) -> Iterator[Finding]:
     if not bad:
         return
     yield finding(
-        "GOENV-WORKSPACE-002", ws.gowork, Severity.ERROR,
+        ws.gowork, Severity.ERROR,
         f"{ctx.tilde(ws.gowork)} uses {len(bad)} director{'y' if len(bad) == 1 else 'ies'} without a module",
         "Every go command in this workspace fails while go.work lists a directory that does not exist or has no "
         "go.mod. Remove the line (`go work edit -dropuse=DIR`) or restore the directory.",
@@ -93,7 +93,7 @@ def gowork_missing_use(ctx: CheckContext) -> Iterator[Finding]:
     )
 
 
-@check("GOENV-WORKSPACE-003", Severity.ERROR, "go older than the module's go line")
+@check("GOENV-WORKSPACE-003", Severity.ERROR, "go older than the module's go line", also=(Severity.INFO,), tools=("go",))
 def go_too_old(ctx: CheckContext) -> Iterator[Finding]:
     """go.mod says `go 1.22` and the go that runs is 1.19: "go.mod requires go >= 1.22 (running
     go 1.19; GOTOOLCHAIN=local)", and gopls stops loading the module."""
@@ -112,7 +112,7 @@ def go_too_old(ctx: CheckContext) -> Iterator[Finding]:
         found.setdefault((version or "?", can_switch), []).append(cid)
     for (version, can_switch), ids in found.items():
         yield finding(
-            "GOENV-WORKSPACE-003", f"{version}|{can_switch}", Severity.INFO if can_switch else Severity.ERROR,
+            f"{version}|{can_switch}", Severity.INFO if can_switch else Severity.ERROR,
             f"go.mod requires go {ws.gomod.go}; {', '.join(ids)} run{'s' if len(ids) == 1 else ''} {version}",
             (f"{ctx.tilde(ws.gomod.path)} says `go {ws.gomod.go}`. " +
              ("The go that runs will download a newer toolchain on first use (GOTOOLCHAIN=auto)." if can_switch else
@@ -143,7 +143,7 @@ def gowork_too_new(ctx: CheckContext) -> Iterator[Finding]:
         found.setdefault(version or "?", []).append(cid)
     for version, ids in found.items():
         yield finding(
-            "GOENV-WORKSPACE-004", f"{ws.gowork}|{version}", Severity.ERROR,
+            f"{ws.gowork}|{version}", Severity.ERROR,
             f"{ctx.tilde(ws.gowork)} requires go {ws.gowork_go}; {', '.join(ids)} run{'s' if len(ids) == 1 else ''} {version}",
             f"{ctx.tilde(ws.gowork)}:{ws.gowork_go_line} says `go {ws.gowork_go}`, newer than the go in "
             f"{ctx.contexts_phrase(ids)} ({version}), which cannot switch toolchains: every go command in the workspace "

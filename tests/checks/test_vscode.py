@@ -66,7 +66,7 @@ def run(ctx: CheckContext, check: str | None = None) -> list[Finding]:
     out = []
     for info in REGISTRY:
         if info.id.startswith("GOENV-VSCODE-") and (check is None or info.id == check):
-            out.extend(info.run(ctx))
+            out.extend(info.findings(ctx))
     return out
 
 
