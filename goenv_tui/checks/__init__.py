@@ -39,9 +39,11 @@ from goenv_tui.checks.base import (
     tool_of,
 )
 from goenv_tui.frameworks import describe, owner_of, user_call_site
+from goenv_tui.graph import EnvGraph
 from goenv_tui.model import Finding, Severity
 
-__all__ = ["REGISTRY", "CheckContext", "CheckInfo", "check_info", "run_checks", "tool_of"]
+__all__ = ["REGISTRY", "CheckContext", "CheckInfo", "add_to_graph", "builder_crashed", "check_info", "run_checks",
+           "sort_key", "tool_of"]
 
 
 def run_checks(ctx: CheckContext) -> list[Finding]:
@@ -73,12 +75,36 @@ def _run_checks(ctx: CheckContext) -> list[Finding]:
             seen.add(f.id)
             unique.append(f)
     unique = [_framework_note(ctx, f) for f in unique]
-    unique.sort(key=lambda f: (f.severity.rank, f.check, f.id))
+    unique.sort(key=sort_key)
     for f in unique:
-        ctx.graph.add_finding(f.id, {"check": f.check, "severity": f.severity.value, "title": f.title,
-                                         "variable": f.variable, "contexts": list(f.contexts)},
-                              list(f.evidence), f.locations)
+        add_to_graph(ctx.graph, f)
     return unique
+
+
+def sort_key(f: Finding) -> tuple[int, str, str]:
+    """The order findings are shown in: worst first, then by check."""
+    return (f.severity.rank, f.check, f.id)
+
+
+def add_to_graph(graph: EnvGraph, f: Finding) -> None:
+    graph.add_finding(f.id, {"check": f.check, "severity": f.severity.value, "title": f.title,
+                             "variable": f.variable, "contexts": list(f.contexts)},
+                      list(f.evidence), f.locations)
+
+
+def builder_crashed(info: CheckInfo, f: Finding, builder: object, exc: Exception) -> Finding:
+    """A fix builder that raised, reported the way a crashing check is (flutter doctor's
+    validators): the finding stays, shown without the fixes that builder would have offered, and
+    this finding says which builder failed and how."""
+    name = f"{getattr(builder, '__module__', '?')}.{getattr(builder, '__qualname__', repr(builder))}"
+    return make_finding(
+        "GOENV-INTERNAL-002", f"{f.id}|{name}", Severity.WARNING,
+        f"Fix builder {name.rsplit('.', 1)[-1]} of {info.id} crashed",
+        f"{info.title}: the fixes for {f.id} ({f.title}) could not be planned: {name} raised {exc!r}. "
+        "The finding is shown without them; other results are unaffected.\n"
+        + "".join(traceback.format_exception_only(type(exc), exc)).strip(),
+        contexts=f.contexts, data={"check": info.id, "finding": f.id, "builder": name},
+    )
 
 
 def _framework_note(ctx: CheckContext, f: Finding) -> Finding:

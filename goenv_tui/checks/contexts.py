@@ -3,9 +3,16 @@ PATH entries that depend on how the editor or terminal was started, values never
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterator
 
+from goenv_tui import display
 from goenv_tui.checks.base import CheckContext, check, finding
+from goenv_tui.display import tilde
+from goenv_tui.fixes import edits
+from goenv_tui.fixes.builders import FixContext, borrow, disable, is_fish, loc_of
+from goenv_tui.fixes.edits import EditRefused
+from goenv_tui.fixes.plan import FileEdit, PlannedFix
 from goenv_tui.graph import Step, ctx_node, var_node
 from goenv_tui.model import Finding, Location, Op, Severity
 
@@ -226,3 +233,137 @@ def after_guard(ctx: CheckContext) -> Iterator[Finding]:
                 chain=[f"{ctx.where(ret)}: `return` in {t.id}"]
                 + [f"{ctx.where(loc)} sets {v} (runs in {', '.join(sorted(set(cs)))})" for (v, loc), cs in sorted(skipped.items(), key=lambda kv: (kv[0][1], kv[0][0]))],
             )
+
+
+# --- fixes ---------------------------------------------------------------------------------------
+
+# Checks that say a variable's value is itself wrong: a context that lacks it is the healthy one.
+HARMFUL_VALUE = ("GOENV-MOD-001", "GOENV-MOD-002", "GOENV-PROXY-001", "GOENV-GOROOT-001", "GOENV-GODIR-001",
+                 "GOENV-NET-001", "GOENV-NET-002")
+
+
+def _wrong_here(fc: FixContext, loc: Location) -> bool:
+    """Whether a check says the value set at this line is itself wrong (then it must not be
+    moved where more contexts read it)."""
+    return any(x.check in HARMFUL_VALUE and (loc.path, loc.line) in {(y.path, y.line) for y in x.locations}
+               for x in fc.d.findings)
+
+
+@partial_override.fix
+def override(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    out: list[PlannedFix] = []
+    first, later = loc_of(f, 0), loc_of(f, 1)
+    if first is None or later is None:
+        return out
+    dead = any(x.check == "GOENV-GODIR-001" and (later.path, later.line) in {(y.path, y.line) for y in x.locations}
+               for x in fc.d.findings)
+    p = disable(fc, f, later, f"it overrode {f.variable} from {display.where(fc.home, first)} in some contexts only",
+                 "comment-out-override", f"Comment out the override at {display.where(fc.home, later)}", dead_value=dead)
+    if p:
+        out.append(p)
+    if not _wrong_here(fc, later):
+        out += _move_to_profile(fc, f, later)
+    return out
+
+
+def _move_to_profile(fc: FixContext, f: Finding, loc: Location,
+                     targets: tuple[str, ...] = (".zprofile", ".zshenv")) -> list[PlannedFix]:
+    """zsh: move an export from ~/.zshrc (interactive only) to ~/.zshenv or ~/.zprofile."""
+    if posixpath.basename(loc.path) != ".zshrc" or not fc.editable(loc.path) or loc.line is None:
+        return []
+    text = fc.text(loc.path)
+    if text is None:
+        return []
+    out = []
+    allowed = {f.variable, (f.variable or "").upper()} if f.variable else None
+    try:
+        rest, moved = edits.remove_statements(text, [loc.line], whole=False, name=tilde(fc.home, loc.path),
+                                              allowed=allowed)
+    except EditRefused as exc:
+        fc.refuse(f, f"Move {display.where(fc.home, loc)}: {exc}")
+        return []
+    needed = edits.needs_from(moved, rest)
+    if needed:
+        # ~/.zshenv and ~/.zprofile run before ~/.zshrc: the moved line would read it unset.
+        fc.refuse(f, f"Move {display.where(fc.home, loc)}: it uses ${needed}, which {tilde(fc.home, loc.path)} sets; "
+                     "moved to a file read before it, it would read it unset")
+        return []
+    folder = posixpath.dirname(loc.path)
+    for target, who in ((".zprofile", "login shells: Terminal, VS Code from the Dock"),
+                        (".zshenv", "every zsh, interactive or not")):
+        if target not in targets:
+            continue
+        tpath = posixpath.join(folder, target)
+        ttext = fc.text(tpath)
+        new_target = edits.insert_before(ttext or "", None, moved,
+                                         f"moved from {display.where(fc.home, loc)} so that {who} see it", fc.today)
+        p = fc.edit_fix(f, f"move-to-{target.lstrip('.')}", f"Move {display.where(fc.home, loc)} to ~/{target} ({who})",
+                        [FileEdit(loc.path, text, rest), FileEdit(tpath, ttext, new_target)])
+        if p:
+            out.append(p)
+    return out
+
+
+@go_var_differs.fix
+def ctxdiff(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    harmful = [x for x in fc.d.findings if x.check in HARMFUL_VALUE and x.variable == f.variable]
+    if harmful:
+        # Spreading GOFLAGS=-mod=vendor (or GOPROXY=off, a wrong GOROOT) to every context would
+        # make them agree on the wrong value: remove it where it is set instead.
+        return borrow(fc, f, harmful)
+    out = []
+    for loc in f.locations:
+        out += _move_to_profile(fc, f, loc)
+    return out[:2]
+
+
+@path_entry_differs.fix
+def path_entry_to_zshenv(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    """A PATH entry added in ~/.zshrc reaches `zsh -c` only from ~/.zshenv (bash: GUARD-001's fix)."""
+    out: list[PlannedFix] = []
+    for loc in dict.fromkeys(f.locations):
+        for p in _move_to_profile(fc, f, loc, targets=(".zshenv",)):
+            if all(q.id != p.id for q in out):
+                out.append(p)
+    return out[:1]
+
+
+@after_guard.fix
+def guard(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    ret = loc_of(f, 0)
+    rest = [loc for loc in f.locations[1:] if loc.line]
+    if ret is None or not rest or not fc.editable(ret.path):
+        return []
+    text = fc.text(ret.path)
+    if text is None:
+        return []
+    # Not a line whose value is itself wrong (GOFLAGS=-mod=vendor, a wrong GOROOT): moving it
+    # would only carry the breakage to sshd and Remote-SSH.
+    lines = sorted({loc.line for loc in rest if loc.path == ret.path and loc.line and not _wrong_here(fc, loc)})
+    if not lines:
+        return []
+    try:
+        new = edits.move_above(text, lines, ret.line or 1,
+                               f"moved above the early return so that `ssh host cmd` and Remote-SSH get {f.variable or 'them'}",
+                               fc.today, name=tilde(fc.home, ret.path))
+    except EditRefused as exc:
+        fc.refuse(f, f"Move above the early return at {display.where(fc.home, ret)}: {exc}")
+        return []
+    p = fc.edit_fix(f, "move-above-guard",
+                    f"Move {len(lines)} line{'s' if len(lines) > 1 else ''} above the early return at {display.where(fc.home, ret)}",
+                    [FileEdit(ret.path, text, new)])
+    return [p] if p else []
+
+
+@not_exported.fix
+def export_it(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    loc = loc_of(f)
+    if loc is None or not fc.editable(loc.path):
+        return []
+    text = fc.text(loc.path)
+    if text is None:
+        return []
+    fish = is_fish(loc.path)
+    p = fc.edit_fix(f, "export", f"Export {f.variable} at {display.where(fc.home, loc)}",
+                    [FileEdit(loc.path, text, edits.export_statement(text, loc.line or 1, fish=fish))])
+    return [p] if p else []

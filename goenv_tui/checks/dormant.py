@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterator
 
 from goenv_tui.checks.base import CheckContext, check, finding
+from goenv_tui.display import tilde
+from goenv_tui.fixes import edits
+from goenv_tui.fixes.builders import FixContext
+from goenv_tui.fixes.plan import FileEdit, PlannedFix, lines_of
 from goenv_tui.model import Finding, Location, Severity
 
 
@@ -57,3 +62,64 @@ def branch_not_taken(ctx: CheckContext) -> Iterator[Finding]:
             locations=[Location(path, i["line"]) for i in items], contexts=readers,
             evidence=[i["node"] for i in items], chain=chain,
         )
+
+
+# --- fixes ---------------------------------------------------------------------------------------
+
+@unread_file.fix
+def unread_profile(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    unread = next((u for u in fc.d.facts.unread if u.path in {loc.path for loc in f.locations}), None)
+    if unread is None or posixpath.basename(unread.path) != ".profile":
+        return []
+    folder = posixpath.dirname(unread.path)
+    for name in (".bash_profile", ".bash_login"):
+        shadow = posixpath.join(folder, name)
+        text = fc.text(shadow)
+        if text is not None:
+            loop = _sources_back(fc, unread.path, shadow)
+            if loop:
+                fc.refuse(f, f"Make ~/{name} source ~/.profile: {loop}")
+                return []
+            new = edits.insert_before(text, _first_code_line(text), ['[ -f "$HOME/.profile" ] && . "$HOME/.profile"'],
+                                      f"bash reads only ~/{name}; source ~/.profile so its settings apply", fc.today)
+            p = fc.edit_fix(f, "source-profile", f"Make ~/{name} source ~/.profile", [FileEdit(shadow, text, new)])
+            return [p] if p else []
+    return []
+
+
+_SOURCE_RE = r"(?:^|[;&|{(]|\bthen|\bdo|\belse)\s*(?:\.|source)\s+[\"']?([^\s;\"')]+)"
+
+
+def _sources_back(fc: FixContext, start: str, back_to: str) -> str | None:
+    """Whether `start` (through the files it sources, statically) would source `back_to`:
+    then making `back_to` source `start` is an endless loop and `bash -l` never starts."""
+    import re
+
+    seen: list[str] = []
+    todo = [start]
+    home = fc.home.rstrip("/")
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.append(path)
+        text = fc.text(path) or ""
+        for line in lines_of(text):
+            code = line.split("#", 1)[0] if not line.lstrip().startswith("#") else ""
+            for m in re.finditer(_SOURCE_RE, code):
+                ref = m.group(1).replace("${HOME}", home).replace("$HOME", home)
+                ref = home + ref[1:] if ref.startswith("~/") else ref
+                if not ref.startswith("/"):
+                    continue
+                if ref == back_to or posixpath.realpath(ref) == posixpath.realpath(back_to):
+                    chain = " → ".join(tilde(fc.home, p) for p in [back_to, *seen, back_to])
+                    return f"that would make a sourcing loop ({chain}): bash would never finish starting"
+                todo.append(ref)
+    return None
+
+
+def _first_code_line(text: str) -> int | None:
+    for n, line in enumerate(lines_of(text), start=1):
+        if line.strip() and not line.lstrip().startswith("#"):
+            return n
+    return None

@@ -18,6 +18,14 @@ from goenv_tui.checks.vscode import (
     _shown,
     _stat,
 )
+from goenv_tui.display import tilde
+from goenv_tui.fixes.builders import FixContext
+from goenv_tui.fixes.plan import PlannedFix
+from goenv_tui.fixes.settings import (
+    parsed_settings,
+    remove_setting,
+    setting_location,
+)
 from goenv_tui.model import Finding, Severity
 
 _REJECTED = re.compile(r"flag provided but not defined|unknown command|invalid value|unrecognized|"
@@ -98,3 +106,38 @@ def language_server_flags(ctx: CheckContext) -> Iterator[Finding]:
             chain=[f"$ {ctx.tilde(gopls)} {' '.join(s.value)} → exit {run.returncode}: {said[:160]}"],
             data={"tool": "gopls"},
         )
+
+
+# --- fixes: the setting removed or changed in its settings.json (goenv_tui/fixes/settings.py) ------
+
+@tools_module_mode_off.fix
+def remove_module_off(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    loc = setting_location(fc, f)
+    if loc is None:
+        return []
+    return remove_setting(fc, f, ("go.toolsEnvVars", "GO111MODULE"), "remove-go111module-off",
+                   f"Remove GO111MODULE=off from go.toolsEnvVars in {tilde(fc.home, loc.path)} (module mode is the default)")
+
+
+@terminal_goroot_missing.fix
+def remove_terminal_goroot(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    loc = setting_location(fc, f)
+    parsed = parsed_settings(fc, loc) if loc else None
+    if loc is None or parsed is None:
+        return []
+    _, _, lines = parsed
+    keys = [k for k, line in lines.items() if len(k) == 2 and k[1] == "GOROOT" and line == loc.line
+            and str(k[0]).startswith("terminal.integrated.env.")]
+    if len(keys) != 1:
+        return []
+    return remove_setting(fc, f, keys[0], "remove-terminal-goroot",
+                   f"Remove GOROOT from {keys[0][0]} in {tilde(fc.home, loc.path)} (go finds its own)")
+
+
+@language_server_flags.fix
+def remove_language_server_flags(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    loc = setting_location(fc, f)
+    if loc is None:
+        return []
+    return remove_setting(fc, f, ("go.languageServerFlags",), "remove-language-server-flags",
+                   f"Remove go.languageServerFlags from {tilde(fc.home, loc.path)} (gopls starts with none)", safe=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from goenv_tui.checks.base import CheckContext, check, finding
+from goenv_tui.checks.goroot import goroot_line
 from goenv_tui.graph import var_node
 from goenv_tui.model import Finding, Location, Severity
 
@@ -87,3 +88,8 @@ def gopath_missing(ctx: CheckContext) -> Iterator[Finding]:
 def gobin_missing(ctx: CheckContext) -> Iterator[Finding]:
     """A GOBIN that does not exist means nothing was ever installed where you expect tools."""
     yield from _check(ctx, "GOBIN")
+
+
+# --- fixes ---------------------------------------------------------------------------------------
+
+goroot_missing.fix(goroot_line)  # from goenv_tui.checks.goroot

@@ -17,6 +17,9 @@ from goenv_tui.checks.base import (
     relevant_contexts,
     source_phrase,
 )
+from goenv_tui.display import where
+from goenv_tui.fixes.builders import FixContext, disable, go_env_unset
+from goenv_tui.fixes.plan import PlannedFix
 from goenv_tui.model import Finding, Severity
 
 PUBLIC_PROXY = "proxy.golang.org"
@@ -186,3 +189,22 @@ def _file_loc(path: str, line: int):
     from goenv_tui.model import Location
 
     return Location(path, line)
+
+
+# --- fixes ---------------------------------------------------------------------------------------
+
+@module_mode.fix
+@mod_vendor.fix
+@proxy_off.fix
+def go_setting(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    name = f.variable or ""
+    out = go_env_unset(fc, f, name)
+    for loc in f.locations:
+        if loc.line and fc.editable(loc.path) and not loc.path.endswith("/go/env"):
+            why = {"GOSUMDB": "it turned off checksum verification", "GOINSECURE": "it skipped HTTPS checks"}.get(
+                name, f"{name} breaks module builds and gopls")
+            p = disable(fc, f, loc, why, f"remove-{name.lower()}",
+                         f"Comment out {name} at {where(fc.home, loc)}")
+            if p:
+                out.append(p)
+    return out

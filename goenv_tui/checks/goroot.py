@@ -15,6 +15,9 @@ from goenv_tui.checks.base import (
     relevant_contexts,
     source_phrase,
 )
+from goenv_tui.display import where
+from goenv_tui.fixes.builders import FixContext, disable, go_env_unset
+from goenv_tui.fixes.plan import PlannedFix
 from goenv_tui.frameworks import owned_line, owner_of
 from goenv_tui.model import Finding, Severity
 
@@ -165,3 +168,20 @@ def gobin_in_goroot(ctx: CheckContext) -> Iterator[Finding]:
             variable="GOBIN", contexts=ids, locations=[value.location] if value and value.location else [],
             chain=[f"GOBIN={ctx.tilde(gobin)}{source_phrase(ctx, value)}", f"GOROOT={ctx.tilde(root)}"],
         )
+
+
+# --- fixes ---------------------------------------------------------------------------------------
+
+@goroot_mismatch.fix
+@goroot_not_needed.fix
+def goroot_line(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    out = []
+    for loc in f.locations:
+        if loc.line and fc.editable(loc.path) and not loc.path.endswith("/go/env"):
+            p = disable(fc, f, loc, "go finds its own GOROOT; a fixed one breaks when Go moves or upgrades",
+                         "unset-goroot", f"Comment out GOROOT at {where(fc.home, loc)} (go finds its own)",
+                         dead_value=f.check == "GOENV-GODIR-001")
+            if p:
+                out.append(p)
+    out += go_env_unset(fc, f, "GOROOT")
+    return out[:2]

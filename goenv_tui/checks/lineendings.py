@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from goenv_tui.checks.base import CheckContext, check, finding
+from goenv_tui.display import tilde
+from goenv_tui.fixes.builders import FixContext
+from goenv_tui.fixes.plan import FileEdit, PlannedFix
 from goenv_tui.model import Finding, Location, Severity
 
 
@@ -49,3 +52,17 @@ def crlf_file(ctx: CheckContext) -> Iterator[Finding]:
             contexts=ids, locations=[loc for _, _, loc in rows], chain=shown,
             data={"path": path},
         )
+
+
+# --- fixes ---------------------------------------------------------------------------------------
+
+@crlf_file.fix
+def crlf_to_lf(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    """Convert the file's line endings to LF: an edit like any other (trialled, backed up, undone)."""
+    path = f.data.get("path", "")
+    text = fc.text(path) if path and fc.editable(path) else None
+    if text is None or "\r\n" not in text:
+        return []
+    p = fc.edit_fix(f, "crlf-to-lf", f"Convert {tilde(fc.home, path)} to Unix (LF) line endings",
+                    [FileEdit(path, text, text.replace("\r\n", "\n"))], safe=True)
+    return [p] if p else []

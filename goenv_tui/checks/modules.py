@@ -4,10 +4,13 @@ each context (collect/modules.py)."""
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterator
 
 from goenv_tui.checks.base import CheckContext, check, finding, goenv_value, source_phrase
+from goenv_tui.fixes.builders import FixContext
+from goenv_tui.fixes.plan import PlannedFix
 from goenv_tui.model import Finding, Location, Severity
 
 _NOT_THERE = re.compile(r"404 Not Found|410 Gone|not found: |unknown revision|invalid version|reading file://\S+: no such file|"
@@ -118,3 +121,19 @@ def needs_goprivate(ctx: CheckContext) -> Iterator[Finding]:
 def _redact(text: str) -> str:
     """user:password@ in URLs → ***@ (credentials never shown)."""
     return re.sub(r"(?<=://)[^/@\s]+@", "***@", text)
+
+
+# --- fixes ---------------------------------------------------------------------------------------
+
+@not_downloaded.fix
+def mod_download(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    """`go mod download` in the workspace, with the context's go and environment (fills the module
+    cache: nothing in the home's files changes, so there is nothing to undo)."""
+    gomod = f.data.get("gomod", "")
+    cid = next((c for c in f.contexts if fc.context_go(c)), None)
+    go = fc.context_go(cid) if cid else None
+    if not gomod or go is None or cid is None:
+        return []
+    return [fc.command_fix(f, "go-mod-download", "Download the required modules (`go mod download`)",
+                           [go, "mod", "download"], fc.context_env(cid), posixpath.dirname(gomod), [],
+                           undoable=False)]

@@ -18,6 +18,7 @@ from goenv_tui.checks.base import (
     relevant_contexts,
     source_phrase,
 )
+from goenv_tui.checks.goenv import go_setting
 from goenv_tui.model import Finding, Location, Severity
 
 _PROXY_VARS = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
@@ -218,3 +219,9 @@ def goinsecure(ctx: CheckContext) -> Iterator[Finding]:
             + ". Keep it to the one internal host that needs it, and give that host a real certificate.",
             variable="GOINSECURE", contexts=ids, locations=[v.location] if v and v.location else [],
         )
+
+
+# --- fixes ---------------------------------------------------------------------------------------
+
+sumdb_off.fix(go_setting)  # from goenv_tui.checks.goenv
+goinsecure.fix(go_setting)  # from goenv_tui.checks.goenv

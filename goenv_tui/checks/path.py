@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from goenv_tui import display
 from goenv_tui.checks.base import CheckContext, check, finding
 from goenv_tui.checks.contexts import go_relevant
+from goenv_tui.fixes import edits
+from goenv_tui.fixes.builders import FixContext, disable, loc_of
+from goenv_tui.fixes.plan import FileEdit, PlannedFix
 from goenv_tui.graph import var_node
 from goenv_tui.model import Finding, Location, Severity
 
@@ -117,3 +121,31 @@ def missing_dir(ctx: CheckContext) -> Iterator[Finding]:
         yield from _emit(ctx, sev, {entry: where},
                          lambda e: f"PATH entry {ctx.tilde(e)} does not exist",
                          lambda e, tail=tail: f"{ctx.tilde(e)} is on PATH but is not a directory{tail}")
+
+
+# --- fixes ---------------------------------------------------------------------------------------
+
+@relative_entry.fix
+def literal_tilde(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    out = []
+    for loc in {loc for loc in f.locations if loc.line}:
+        text = fc.text(loc.path)
+        if text is None or not fc.editable(loc.path) or loc.line is None:
+            continue
+        new = edits.replace_in(text, loc.line, '"~/', '"$HOME/')
+        new = edits.replace_in(new, loc.line, ':~/', ':$HOME/')
+        p = fc.edit_fix(f, "tilde-to-home", f"Use $HOME instead of a quoted ~ at {display.where(fc.home, loc)}",
+                        [FileEdit(loc.path, text, new)])
+        if p:
+            out.append(p)
+    return out[:1]
+
+
+@duplicates.fix
+def duplicate(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    loc = loc_of(f)
+    if loc is None:
+        return []
+    p = disable(fc, f, loc, "it only added a PATH entry that was already there", "remove-duplicate",
+                 f"Comment out the duplicate PATH entry at {display.where(fc.home, loc)}")
+    return [p] if p else []

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from goenv_tui.checks.base import CheckContext, check, finding, goenv_value, source_phrase
+from goenv_tui.fixes.builders import FixContext, cause_fixes, install_tool
+from goenv_tui.fixes.plan import PlannedFix
 from goenv_tui.model import REINSTALL_CURES, TOOL_MODULES, Finding, Fix, Location, Severity
 
 WHAT = {"gopls": "gopls does not work", "dlv": "dlv cannot debug", "go": "go cannot build"}
@@ -82,3 +84,19 @@ def go_fails(ctx: CheckContext) -> Iterator[Finding]:
     """`go build` of a hello-world failing in one context (unwritable GOCACHE, mismatched GOROOT,
     GOFLAGS) is "works in my terminal, fails over Remote-SSH" made concrete."""
     yield from _probe_check(ctx, "go")
+
+
+# --- fixes ---------------------------------------------------------------------------------------
+
+@gopls_fails.fix
+@dlv_fails.fix
+@go_fails.fix
+def reinstall(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    if f.check.startswith("GOENV-PROBE"):
+        cause = cause_fixes(fc, f)
+        if cause or f.data.get("classification", "") not in REINSTALL_CURES | {""}:
+            return cause
+    tool = f.data.get("tool")
+    if tool not in TOOL_MODULES or not f.contexts:
+        return []
+    return install_tool(fc, f, tool, f.contexts[0])

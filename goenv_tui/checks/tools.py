@@ -18,6 +18,11 @@ from goenv_tui.checks.base import (
     relevant_contexts,
     source_phrase,
 )
+from goenv_tui.checks.probes import reinstall
+from goenv_tui.display import tilde, where
+from goenv_tui.fixes import edits
+from goenv_tui.fixes.builders import FixContext, install_tool, is_fish, loc_of
+from goenv_tui.fixes.plan import FileEdit, PlannedFix
 from goenv_tui.model import TOOL_MODULES, Candidate, Finding, Severity, TraceStatus
 
 EDITOR_TOOLS = ("gopls", "dlv", "staticcheck", "golangci-lint")
@@ -411,3 +416,143 @@ def go_too_old(ctx: CheckContext) -> Iterator[Finding]:
                   "newer_go": newer.go if newer else "", "newer_version": newer.version if newer else "",
                   "minimum": minimum or ""},
         )
+
+
+# --- fixes ---------------------------------------------------------------------------------------
+
+def _read_by_all(fc: FixContext, contexts: list[str]) -> str | None:
+    """A home startup file that every one of these contexts reads (ties: the earliest read).
+    Never a file only some of them read: "go missing in zsh -c" edited into ~/.zshrc, which
+    `zsh -c` never reads, would fix nothing there."""
+    common: set[str] | None = None
+    order: dict[str, int] = {}
+    for cid in contexts:
+        t = fc.d.graph.contexts.get(cid)
+        if t is None:
+            return None
+        read = set()
+        for sf in t.files:
+            if fc.editable(sf.path) and "/.bashrc.d/" not in sf.path:
+                read.add(sf.path)
+                order.setdefault(sf.path, sf.order)
+        common = read if common is None else common & read
+    if not common:
+        return None
+    return min(common, key=lambda p: order[p])
+
+
+# A path component that names one version: 1.26.8, go1.22.5, 1.21rc2.
+_VERSIONED = re.compile(r"/(go)?\d+\.\d+(\.\d+)?([a-z]+\d*)?(/|$)")
+
+
+def _managed_var(fc: FixContext, contexts: list[str], directory: str) -> str | None:
+    """`$GOBIN` or `$GOPATH/bin` when, in every one of these shells, that variable is exported
+    with the value that gives `directory` (then the line follows the manager's version switch)."""
+    traces = [fc.d.graph.contexts[c] for c in contexts if c in fc.d.graph.contexts]
+    if not traces:
+        return None
+    for var, form in (("GOBIN", "$GOBIN"), ("GOPATH", "$GOPATH/bin")):
+        values = {t.env.get(var) for t in traces}
+        if len(values) != 1 or None in values:
+            continue
+        value = values.pop() or ""
+        if ":" in value:
+            continue
+        if (value if var == "GOBIN" else posixpath.join(value, "bin")).rstrip("/") == directory.rstrip("/"):
+            return form
+    return None
+
+
+@install_dir_not_on_path.fix
+@installed_not_found.fix
+@go_missing_some.fix
+def add_to_path(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    directory = f.data.get("dir")
+    if not directory:
+        return []
+    affected = f.data["missing_in"].split(",") if f.data.get("missing_in") else list(f.contexts or ())
+    ok = [c for c in affected if fc.d.graph.contexts.get(c) and fc.d.graph.contexts[c].status is TraceStatus.OK]
+    if not ok:
+        return []
+    by_var = _managed_var(fc, ok, directory) if _VERSIONED.search(directory) else None
+    own = fc.owner(directory) if by_var is None and _VERSIONED.search(directory) else None
+    if own is not None:
+        # ~/.asdf/installs/golang/1.26.8/…, ~/.gvm/gos/go1.26.8/bin: the manager's own version
+        # folder, which its shims or its `use` command stand for; pinning it would bypass them.
+        fc.refuse(f, f"Add {tilde(fc.home, directory)} to PATH: that folder belongs to one version of "
+                     f"{own.framework}'s Go; pinning it would bypass the manager's switch")
+        return []
+    by_shell: dict[str, list[str]] = {}
+    for c in ok:
+        by_shell.setdefault(fc.d.graph.contexts[c].spec.shell, []).append(c)
+    changes: list[FileEdit] = []
+    for shell, cids in by_shell.items():
+        rc = _read_by_all(fc, cids)
+        if rc is None and shell == "zsh":
+            # ~/.zshenv is the one file every zsh reads (`zsh -c` reads nothing else); it may not
+            # exist yet.
+            zdotdirs = {fc.d.graph.contexts[c].env.get("ZDOTDIR") or fc.home for c in cids}
+            rc = posixpath.join(zdotdirs.pop(), ".zshenv") if len(zdotdirs) == 1 else None
+        if rc is None:
+            fc.refuse(f, f"Add {tilde(fc.home, directory)} to PATH: no startup file of the home is read by every "
+                         f"{shell} context that lacks it ({', '.join(cids)}); editing one that some never read "
+                         "would not fix them")
+            return []
+        text = fc.text(rc) or ""
+        # Before the first early return any of these contexts takes in that file (the guard of
+        # ~/.bashrc fires for sshd, not for terminals).
+        returns = [r.line for c in cids for r in fc.d.graph.contexts[c].early_returns if r.path == rc and r.line]
+        guard = min(returns) if returns else None
+        fish = shell == "fish" or is_fish(rc)
+        if by_var is not None:
+            # ~/go/1.26.8/bin (goenv's GOPATH per version) stops being right at the next
+            # `goenv global`; the variable the manager keeps up to date follows it.
+            line = f"set -gx PATH $PATH {by_var}" if fish else f'export PATH="$PATH:{by_var}"'
+        else:
+            line = edits.add_path_line(directory, fc.home, fish=fish)
+        why = "go lives here" if f.check == "GOENV-GO-002" else "tools installed with `go install` land here"
+        changes.append(FileEdit(rc, fc.text(rc), edits.insert_before(text, guard, [line], why, fc.today)))
+    where_ = ", ".join(tilde(fc.home, c.path) for c in changes)
+    named = by_var or tilde(fc.home, directory)
+    p = fc.edit_fix(f, "add-to-path", f"Add {named} to PATH in {where_}", changes,
+                    contexts=ok)
+    return [p] if p else []
+
+
+@not_installed.fix
+def install_missing(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    tool = f.data.get("tool")
+    cid = next((c for c in f.contexts if fc.context_go(c)), None)
+    if tool not in TOOL_MODULES or cid is None:
+        return []
+    return install_tool(fc, f, tool, cid)
+
+
+@go_too_old.fix
+def use_newer_go(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    """Put the newer Go's bin directory where the PATH entry of the old one is written."""
+    entry, newer = f.data.get("entry", ""), f.data.get("newer_go", "")
+    loc = loc_of(f)
+    if not entry or not newer or loc is None or not fc.editable(loc.path):
+        return []
+    text = fc.text(loc.path)
+    if text is None:
+        return []
+    start, end = edits.span(text, loc.line or 1)
+    lines = text.splitlines()[start - 1:end]
+    shown = ["$HOME" + entry[len(fc.home.rstrip("/")):]] if fc.home_file(entry) else []
+    old = next((e for e in [entry, *shown] if any(e in ln for ln in lines)), None)
+    if old is None:
+        return []
+    new_dir = posixpath.dirname(newer)
+    new = edits.replace_in(text, loc.line or 1, old, new_dir)
+    p = fc.edit_fix(f, "use-newer-go", f"Use Go {f.data.get('newer_version', '').removeprefix('go')} "
+                    f"({tilde(fc.home, new_dir)}) instead of {tilde(fc.home, entry)} at {where(fc.home, loc)}",
+                    [FileEdit(loc.path, text, new)])
+    return [p] if p else []
+
+
+# --- fixes ---------------------------------------------------------------------------------------
+
+stale_shadow.fix(reinstall)  # from goenv_tui.checks.probes
+built_with_old_go.fix(reinstall)  # from goenv_tui.checks.probes

@@ -14,7 +14,19 @@ import re
 from collections.abc import Iterator
 
 from goenv_tui.checks.base import CheckContext, check, finding
+from goenv_tui.collect.jsonc import JsoncError
+from goenv_tui.collect.jsonc_edit import remove_key, set_value
 from goenv_tui.collect.vscode import error_line, expand
+from goenv_tui.display import tilde
+from goenv_tui.fixes.builders import FixContext
+from goenv_tui.fixes.plan import PlannedFix
+from goenv_tui.fixes.settings import (
+    key_at,
+    parsed_settings,
+    remove_setting,
+    setting_fix,
+    setting_location,
+)
 from goenv_tui.graph import var_node
 from goenv_tui.host import FileInfo
 from goenv_tui.model import Candidate, ContextTrace, Finding, Location, Setting, Severity
@@ -480,3 +492,88 @@ def settings_unparsable(ctx: CheckContext) -> Iterator[Finding]:
             "saved to it.",
             locations=[Location(f.path, line)], chain=[f"{ctx.tilde(f.path)}:{line or '?'} {message}"],
         )
+
+
+# --- fixes: the setting removed or changed in its settings.json (goenv_tui/fixes/settings.py) ------
+
+@goroot_missing.fix
+@goroot_other_version.fix
+def remove_goroot(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    loc = setting_location(fc, f)
+    if loc is None:
+        return []
+    return remove_setting(fc, f, ("go.goroot",), "remove-go-goroot",
+                   f"Remove go.goroot from {tilde(fc.home, loc.path)} (VS Code then uses the go on PATH)")
+
+
+@alternate_tool_missing.fix
+def remove_alternate_tool(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    loc = setting_location(fc, f)
+    parsed = parsed_settings(fc, loc) if loc else None
+    if loc is None or parsed is None:
+        return []
+    _, _, lines = parsed
+    # The tool whose key is on the finding's line; with several on one line, the one the title names.
+    tools = [k[1] for k, line in lines.items() if len(k) == 2 and k[0] == "go.alternateTools" and line == loc.line]
+    if len(tools) > 1:
+        tools = [t for t in tools if f.title.startswith(f"go.alternateTools.{t} points to ")]
+    if len(tools) != 1:
+        return []
+    tool = str(tools[0])
+    return remove_setting(fc, f, ("go.alternateTools", tool), "remove-alternate-tool",
+                   f"Remove go.alternateTools.{tool} from {tilde(fc.home, loc.path)} (VS Code then uses the {tool} on PATH)")
+
+
+@tools_env_differs.fix
+def remove_tools_env_var(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    loc = setting_location(fc, f)
+    if loc is None or not f.variable:
+        return []
+    # Not "safe": the check itself says the difference may be deliberate.
+    return remove_setting(fc, f, ("go.toolsEnvVars", f.variable), "remove-tools-env-var",
+                   f"Remove {f.variable} from go.toolsEnvVars in {tilde(fc.home, loc.path)} "
+                   f"(tools VS Code starts then get the shell's {f.variable})", safe=False)
+
+
+_MOD_VENDOR_FLAG = re.compile(r"^--?mod=vendor$")
+
+
+@tools_mod_vendor.fix
+def drop_mod_vendor(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    path = ("go.toolsEnvVars", "GOFLAGS")
+    found = key_at(fc, f, path)
+    if found is None:
+        return []
+    loc, text, flags = found
+    if not isinstance(flags, str):
+        return []
+    rest = " ".join(flag for flag in flags.split() if not _MOD_VENDOR_FLAG.match(flag))
+    where = tilde(fc.home, loc.path)
+    try:
+        if rest:
+            new = set_value(text, path, rest)
+            title = f"Remove -mod=vendor from go.toolsEnvVars.GOFLAGS in {where} (keeps {rest})"
+        else:
+            new = remove_key(text, path)
+            title = f"Remove GOFLAGS=-mod=vendor from go.toolsEnvVars in {where}"
+    except JsoncError:
+        return []
+    p = setting_fix(fc, f, "drop-mod-vendor", title, loc.path, text, new)
+    return [p] if p else []
+
+
+@language_server_off.fix
+def enable_language_server(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    path = ("go.useLanguageServer",)
+    found = key_at(fc, f, path)
+    if found is None or found[2] is not False:
+        return []
+    loc, text, _ = found
+    try:
+        new = set_value(text, path, True)
+    except JsoncError:
+        return []
+    p = setting_fix(fc, f, "enable-language-server",
+                     f"Set go.useLanguageServer to true in {tilde(fc.home, loc.path)} (turns gopls back on)",
+                     loc.path, text, new)
+    return [p] if p else []

@@ -15,6 +15,8 @@ from goenv_tui.checks.base import (
     parse_go_version,
     relevant_contexts,
 )
+from goenv_tui.fixes.builders import FixContext
+from goenv_tui.fixes.plan import PlannedFix
 from goenv_tui.model import Finding, Location, Severity
 
 
@@ -152,3 +154,66 @@ def gowork_too_new(ctx: CheckContext) -> Iterator[Finding]:
             contexts=ids, locations=[Location(ws.gowork, ws.gowork_go_line)],
             data={"version": version or ""},
         )
+
+
+# --- fixes ---------------------------------------------------------------------------------------
+
+@no_gomod.fix
+def workspace_init(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    ws = fc.d.facts.workspace_facts
+    cid = next((c for c in fc.d.facts.primary if fc.context_go(c)), None)
+    if ws is None or cid is None:
+        return []
+    go = fc.context_go(cid)
+    assert go is not None
+    if ws.child_gomods:
+        dirs = ["./" + posixpath.relpath(posixpath.dirname(p), ws.root) for p in ws.child_gomods]
+        return [fc.command_fix(f, "go-work-init", "Create a go.work that uses the modules below",
+                               [go, "work", "init", *dirs], fc.context_env(cid), ws.root, [posixpath.join(ws.root, "go.work")])]
+    if ws.has_go_files and ws.parent_gomod is None:
+        name = "example.com/" + (posixpath.basename(ws.root) or "module")
+        return [fc.command_fix(f, "go-mod-init", f"Create go.mod (`go mod init {name}`)",
+                               [go, "mod", "init", name], fc.context_env(cid), ws.root, [posixpath.join(ws.root, "go.mod")])]
+    return []
+
+
+@gowork_missing_use.fix
+def workspace_dropuse(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    ws = fc.d.facts.workspace_facts
+    cid = next((c for c in fc.d.facts.primary if fc.context_go(c)), None)
+    if ws is None or ws.gowork is None or cid is None:
+        return []
+    go = fc.context_go(cid)
+    assert go is not None
+    bad = [u.directory for u in ws.uses if not u.exists or not u.has_gomod]
+    argv = [go, "work", "edit", *[f"-dropuse={d}" for d in bad]]
+    return [fc.command_fix(f, "go-work-dropuse", f"Drop {', '.join(bad)} from go.work", argv, fc.context_env(cid),
+                           posixpath.dirname(ws.gowork), [ws.gowork])]
+
+
+@gowork_too_new.fix
+def gowork_go_line(fc: FixContext, f: Finding) -> list[PlannedFix]:
+    """`go work edit -go=X`: X the highest go line of the modules it uses, when the Go that runs
+    can build them all (else lowering it would only move the error)."""
+    from goenv_tui.checks.base import parse_go_version
+    from goenv_tui.collect.workspace import parse_gomod
+
+    ws = fc.d.facts.workspace_facts
+    cid = next((c for c in f.contexts if fc.context_go(c)), None)
+    if ws is None or ws.gowork is None or cid is None:
+        return []
+    running = parse_go_version(f.data.get("version"))
+    lines = []
+    for u in ws.uses:
+        text = fc.text(posixpath.join(u.resolved, "go.mod")) if u.has_gomod else None
+        m = parse_gomod(text, u.resolved).go if text is not None else None
+        if m:
+            lines.append(m)
+    need = max(lines, key=lambda x: parse_go_version(x) or (0, 0, 0)) if lines else None
+    if need is None or running is None or (parse_go_version(need) or (9, 9, 9)) > running:
+        return []
+    go = fc.context_go(cid)
+    assert go is not None
+    return [fc.command_fix(f, "go-work-go-line", f"Set go.work's go line to {need} (what its modules need)",
+                           [go, "work", "edit", f"-go={need}"], fc.context_env(cid), posixpath.dirname(ws.gowork),
+                           [ws.gowork])]

@@ -1,20 +1,22 @@
 """Which fixes each finding offers, planned against the files as they are now.
 
-One small builder per check id: it reads the finding's evidence (file:line, contexts, go env
-sources) and returns PlannedFix objects with exact edits or argv. A builder that cannot plan
-safely returns nothing — a finding without a fix is better than a wrong edit.
+The fix builders live next to their checks (goenv_tui/checks/<topic>.py, registered with
+`@<check>.fix`): each reads its finding's evidence (file:line, contexts, go env sources) and
+returns PlannedFix objects with exact edits or argv. A builder that cannot plan safely returns
+nothing — a finding without a fix is better than a wrong edit. This module holds what they share
+(FixContext, commenting a line out, `go env -u`, installing a tool, borrowing a cause's fixes) and
+`plan_for`, which runs them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import posixpath
-import re
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
-from goenv_tui.diagnose import Diagnosis
-from goenv_tui.display import tilde, where
+from goenv_tui.checks.base import check_info
+from goenv_tui.display import tilde
 from goenv_tui.fixes import edits
 from goenv_tui.fixes.edits import EditRefused
 from goenv_tui.fixes.plan import (
@@ -22,24 +24,15 @@ from goenv_tui.fixes.plan import (
     PlannedFix,
     command_preview,
     from_bytes,
-    lines_of,
     unified_diff,
 )
 from goenv_tui.frameworks import Ownership, describe, owned_line, owner_of
 from goenv_tui.host import Host, HostError
-from goenv_tui.model import REINSTALL_CURES, TOOL_MODULES, Finding, Fix, Location, TraceStatus
+from goenv_tui.model import Finding, Fix, Location
 
-Builder = Callable[["FixContext", Finding], list[PlannedFix]]
-BUILDERS: dict[str, Builder] = {}
-
-
-def builds(*check_ids: str) -> Callable[[Builder], Builder]:
-    def deco(fn: Builder) -> Builder:
-        for cid in check_ids:
-            BUILDERS[cid] = fn
-        return fn
-
-    return deco
+if TYPE_CHECKING:
+    # Only a type here: the diagnosis module runs the checks, whose modules import this one.
+    from goenv_tui.diagnose import Diagnosis
 
 
 @dataclass
@@ -165,16 +158,16 @@ class FixContext:
         return res.resolved.path if res and res.resolved else None
 
 
-def _loc_of(f: Finding, index: int = 0) -> Location | None:
+def loc_of(f: Finding, index: int = 0) -> Location | None:
     locs = [loc for loc in f.locations if loc.line]
     return locs[index] if len(locs) > index else None
 
 
-def _is_fish(path: str) -> bool:
+def is_fish(path: str) -> bool:
     return path.endswith(".fish") or "/fish/" in path
 
 
-def _disable(fc: FixContext, f: Finding, loc: Location, why: str, fix_id: str, title: str,
+def disable(fc: FixContext, f: Finding, loc: Location, why: str, fix_id: str, title: str,
              var: str | None = None, dead_value: bool = False) -> PlannedFix | None:
     if not fc.editable(loc.path) or loc.line is None:
         return None
@@ -183,345 +176,16 @@ def _disable(fc: FixContext, f: Finding, loc: Location, why: str, fix_id: str, t
         return None
     try:
         new = edits.comment_out(text, loc.line, why, fc.today, var=var if var is not None else f.variable,
-                                fish=_is_fish(loc.path), name=tilde(fc.home, loc.path), dead_value=dead_value)
+                                fish=is_fish(loc.path), name=tilde(fc.home, loc.path), dead_value=dead_value)
     except EditRefused as exc:
         fc.refuse(f, f"{title}: {exc}")
         return None
     return fc.edit_fix(f, fix_id, title, [FileEdit(loc.path, text, new)])
 
 
-# --- startup-file fixes ------------------------------------------------------------------------
-
-# Checks that say a variable's value is itself wrong: a context that lacks it is the healthy one.
-HARMFUL_VALUE = ("GOENV-MOD-001", "GOENV-MOD-002", "GOENV-PROXY-001", "GOENV-GOROOT-001", "GOENV-GODIR-001",
-                 "GOENV-NET-001", "GOENV-NET-002")
-
-
-def _wrong_here(fc: FixContext, loc: Location) -> bool:
-    """Whether a check says the value set at this line is itself wrong (then it must not be
-    moved where more contexts read it)."""
-    return any(x.check in HARMFUL_VALUE and (loc.path, loc.line) in {(y.path, y.line) for y in x.locations}
-               for x in fc.d.findings)
-
-
-@builds("GOENV-OVERRIDE-001")
-def override(fc: FixContext, f: Finding) -> list[PlannedFix]:
-    out = []
-    first, later = _loc_of(f, 0), _loc_of(f, 1)
-    if first is None or later is None:
-        return out
-    dead = any(x.check == "GOENV-GODIR-001" and (later.path, later.line) in {(y.path, y.line) for y in x.locations}
-               for x in fc.d.findings)
-    p = _disable(fc, f, later, f"it overrode {f.variable} from {where(fc.home, first)} in some contexts only",
-                 "comment-out-override", f"Comment out the override at {where(fc.home, later)}", dead_value=dead)
-    if p:
-        out.append(p)
-    if not _wrong_here(fc, later):
-        out += _move_to_profile(fc, f, later)
-    return out
-
-
-def _move_to_profile(fc: FixContext, f: Finding, loc: Location,
-                     targets: tuple[str, ...] = (".zprofile", ".zshenv")) -> list[PlannedFix]:
-    """zsh: move an export from ~/.zshrc (interactive only) to ~/.zshenv or ~/.zprofile."""
-    if posixpath.basename(loc.path) != ".zshrc" or not fc.editable(loc.path) or loc.line is None:
-        return []
-    text = fc.text(loc.path)
-    if text is None:
-        return []
-    out = []
-    allowed = {f.variable, (f.variable or "").upper()} if f.variable else None
-    try:
-        rest, moved = edits.remove_statements(text, [loc.line], whole=False, name=tilde(fc.home, loc.path),
-                                              allowed=allowed)
-    except EditRefused as exc:
-        fc.refuse(f, f"Move {where(fc.home, loc)}: {exc}")
-        return []
-    needed = edits.needs_from(moved, rest)
-    if needed:
-        # ~/.zshenv and ~/.zprofile run before ~/.zshrc: the moved line would read it unset.
-        fc.refuse(f, f"Move {where(fc.home, loc)}: it uses ${needed}, which {tilde(fc.home, loc.path)} sets; "
-                     "moved to a file read before it, it would read it unset")
-        return []
-    folder = posixpath.dirname(loc.path)
-    for target, who in ((".zprofile", "login shells: Terminal, VS Code from the Dock"),
-                        (".zshenv", "every zsh, interactive or not")):
-        if target not in targets:
-            continue
-        tpath = posixpath.join(folder, target)
-        ttext = fc.text(tpath)
-        new_target = edits.insert_before(ttext or "", None, moved,
-                                         f"moved from {where(fc.home, loc)} so that {who} see it", fc.today)
-        p = fc.edit_fix(f, f"move-to-{target.lstrip('.')}", f"Move {where(fc.home, loc)} to ~/{target} ({who})",
-                        [FileEdit(loc.path, text, rest), FileEdit(tpath, ttext, new_target)])
-        if p:
-            out.append(p)
-    return out
-
-
-@builds("GOENV-CTXDIFF-001")
-def ctxdiff(fc: FixContext, f: Finding) -> list[PlannedFix]:
-    harmful = [x for x in fc.d.findings if x.check in HARMFUL_VALUE and x.variable == f.variable]
-    if harmful:
-        # Spreading GOFLAGS=-mod=vendor (or GOPROXY=off, a wrong GOROOT) to every context would
-        # make them agree on the wrong value: remove it where it is set instead.
-        return _borrow(fc, f, harmful)
-    out = []
-    for loc in f.locations:
-        out += _move_to_profile(fc, f, loc)
-    return out[:2]
-
-
-@builds("GOENV-CTXDIFF-002")
-def path_entry_to_zshenv(fc: FixContext, f: Finding) -> list[PlannedFix]:
-    """A PATH entry added in ~/.zshrc reaches `zsh -c` only from ~/.zshenv (bash: GUARD-001's fix)."""
-    out: list[PlannedFix] = []
-    for loc in dict.fromkeys(f.locations):
-        for p in _move_to_profile(fc, f, loc, targets=(".zshenv",)):
-            if all(q.id != p.id for q in out):
-                out.append(p)
-    return out[:1]
-
-
-@builds("GOENV-GUARD-001")
-def guard(fc: FixContext, f: Finding) -> list[PlannedFix]:
-    ret = _loc_of(f, 0)
-    rest = [loc for loc in f.locations[1:] if loc.line]
-    if ret is None or not rest or not fc.editable(ret.path):
-        return []
-    text = fc.text(ret.path)
-    if text is None:
-        return []
-    # Not a line whose value is itself wrong (GOFLAGS=-mod=vendor, a wrong GOROOT): moving it
-    # would only carry the breakage to sshd and Remote-SSH.
-    lines = sorted({loc.line for loc in rest if loc.path == ret.path and loc.line and not _wrong_here(fc, loc)})
-    if not lines:
-        return []
-    try:
-        new = edits.move_above(text, lines, ret.line or 1,
-                               f"moved above the early return so that `ssh host cmd` and Remote-SSH get {f.variable or 'them'}",
-                               fc.today, name=tilde(fc.home, ret.path))
-    except EditRefused as exc:
-        fc.refuse(f, f"Move above the early return at {where(fc.home, ret)}: {exc}")
-        return []
-    p = fc.edit_fix(f, "move-above-guard",
-                    f"Move {len(lines)} line{'s' if len(lines) > 1 else ''} above the early return at {where(fc.home, ret)}",
-                    [FileEdit(ret.path, text, new)])
-    return [p] if p else []
-
-
-@builds("GOENV-DORMANT-001")
-def unread_profile(fc: FixContext, f: Finding) -> list[PlannedFix]:
-    unread = next((u for u in fc.d.facts.unread if u.path in {loc.path for loc in f.locations}), None)
-    if unread is None or posixpath.basename(unread.path) != ".profile":
-        return []
-    folder = posixpath.dirname(unread.path)
-    for name in (".bash_profile", ".bash_login"):
-        shadow = posixpath.join(folder, name)
-        text = fc.text(shadow)
-        if text is not None:
-            loop = _sources_back(fc, unread.path, shadow)
-            if loop:
-                fc.refuse(f, f"Make ~/{name} source ~/.profile: {loop}")
-                return []
-            new = edits.insert_before(text, _first_code_line(text), ['[ -f "$HOME/.profile" ] && . "$HOME/.profile"'],
-                                      f"bash reads only ~/{name}; source ~/.profile so its settings apply", fc.today)
-            p = fc.edit_fix(f, "source-profile", f"Make ~/{name} source ~/.profile", [FileEdit(shadow, text, new)])
-            return [p] if p else []
-    return []
-
-
-_SOURCE_RE = r"(?:^|[;&|{(]|\bthen|\bdo|\belse)\s*(?:\.|source)\s+[\"']?([^\s;\"')]+)"
-
-
-def _sources_back(fc: FixContext, start: str, back_to: str) -> str | None:
-    """Whether `start` (through the files it sources, statically) would source `back_to`:
-    then making `back_to` source `start` is an endless loop and `bash -l` never starts."""
-    import re
-
-    seen: list[str] = []
-    todo = [start]
-    home = fc.home.rstrip("/")
-    while todo:
-        path = todo.pop()
-        if path in seen:
-            continue
-        seen.append(path)
-        text = fc.text(path) or ""
-        for line in lines_of(text):
-            code = line.split("#", 1)[0] if not line.lstrip().startswith("#") else ""
-            for m in re.finditer(_SOURCE_RE, code):
-                ref = m.group(1).replace("${HOME}", home).replace("$HOME", home)
-                ref = home + ref[1:] if ref.startswith("~/") else ref
-                if not ref.startswith("/"):
-                    continue
-                if ref == back_to or posixpath.realpath(ref) == posixpath.realpath(back_to):
-                    chain = " → ".join(tilde(fc.home, p) for p in [back_to, *seen, back_to])
-                    return f"that would make a sourcing loop ({chain}): bash would never finish starting"
-                todo.append(ref)
-    return None
-
-
-def _first_code_line(text: str) -> int | None:
-    for n, line in enumerate(lines_of(text), start=1):
-        if line.strip() and not line.lstrip().startswith("#"):
-            return n
-    return None
-
-
-@builds("GOENV-PATH-003")
-def literal_tilde(fc: FixContext, f: Finding) -> list[PlannedFix]:
-    out = []
-    for loc in {loc for loc in f.locations if loc.line}:
-        text = fc.text(loc.path)
-        if text is None or not fc.editable(loc.path):
-            continue
-        new = edits.replace_in(text, loc.line, '"~/', '"$HOME/')
-        new = edits.replace_in(new, loc.line, ':~/', ':$HOME/')
-        p = fc.edit_fix(f, "tilde-to-home", f"Use $HOME instead of a quoted ~ at {where(fc.home, loc)}",
-                        [FileEdit(loc.path, text, new)])
-        if p:
-            out.append(p)
-    return out[:1]
-
-
-@builds("GOENV-PATH-004")
-def duplicate(fc: FixContext, f: Finding) -> list[PlannedFix]:
-    loc = _loc_of(f)
-    if loc is None:
-        return []
-    p = _disable(fc, f, loc, "it only added a PATH entry that was already there", "remove-duplicate",
-                 f"Comment out the duplicate PATH entry at {where(fc.home, loc)}")
-    return [p] if p else []
-
-
-@builds("GOENV-EXPORT-001")
-def not_exported(fc: FixContext, f: Finding) -> list[PlannedFix]:
-    loc = _loc_of(f)
-    if loc is None or not fc.editable(loc.path):
-        return []
-    text = fc.text(loc.path)
-    if text is None:
-        return []
-    fish = _is_fish(loc.path)
-    p = fc.edit_fix(f, "export", f"Export {f.variable} at {where(fc.home, loc)}",
-                    [FileEdit(loc.path, text, edits.export_statement(text, loc.line or 1, fish=fish))])
-    return [p] if p else []
-
-
-@builds("GOENV-GOROOT-001", "GOENV-GOROOT-002", "GOENV-GODIR-001")
-def goroot_line(fc: FixContext, f: Finding) -> list[PlannedFix]:
-    out = []
-    for loc in f.locations:
-        if loc.line and fc.editable(loc.path) and not loc.path.endswith("/go/env"):
-            p = _disable(fc, f, loc, "go finds its own GOROOT; a fixed one breaks when Go moves or upgrades",
-                         "unset-goroot", f"Comment out GOROOT at {where(fc.home, loc)} (go finds its own)",
-                         dead_value=f.check == "GOENV-GODIR-001")
-            if p:
-                out.append(p)
-    out += _go_env_unset(fc, f, "GOROOT")
-    return out[:2]
-
-
-def _read_by_all(fc: FixContext, contexts: list[str]) -> str | None:
-    """A home startup file that every one of these contexts reads (ties: the earliest read).
-    Never a file only some of them read: "go missing in zsh -c" edited into ~/.zshrc, which
-    `zsh -c` never reads, would fix nothing there."""
-    common: set[str] | None = None
-    order: dict[str, int] = {}
-    for cid in contexts:
-        t = fc.d.graph.contexts.get(cid)
-        if t is None:
-            return None
-        read = set()
-        for sf in t.files:
-            if fc.editable(sf.path) and "/.bashrc.d/" not in sf.path:
-                read.add(sf.path)
-                order.setdefault(sf.path, sf.order)
-        common = read if common is None else common & read
-    if not common:
-        return None
-    return min(common, key=lambda p: order[p])
-
-
-# A path component that names one version: 1.26.8, go1.22.5, 1.21rc2.
-_VERSIONED = re.compile(r"/(go)?\d+\.\d+(\.\d+)?([a-z]+\d*)?(/|$)")
-
-
-def _managed_var(fc: FixContext, contexts: list[str], directory: str) -> str | None:
-    """`$GOBIN` or `$GOPATH/bin` when, in every one of these shells, that variable is exported
-    with the value that gives `directory` (then the line follows the manager's version switch)."""
-    traces = [fc.d.graph.contexts[c] for c in contexts if c in fc.d.graph.contexts]
-    if not traces:
-        return None
-    for var, form in (("GOBIN", "$GOBIN"), ("GOPATH", "$GOPATH/bin")):
-        values = {t.env.get(var) for t in traces}
-        if len(values) != 1 or None in values:
-            continue
-        value = values.pop() or ""
-        if ":" in value:
-            continue
-        if (value if var == "GOBIN" else posixpath.join(value, "bin")).rstrip("/") == directory.rstrip("/"):
-            return form
-    return None
-
-
-@builds("GOENV-GOBIN-001", "GOENV-TOOLS-001", "GOENV-GO-002")
-def add_to_path(fc: FixContext, f: Finding) -> list[PlannedFix]:
-    directory = f.data.get("dir")
-    if not directory:
-        return []
-    affected = f.data["missing_in"].split(",") if f.data.get("missing_in") else list(f.contexts or ())
-    ok = [c for c in affected if fc.d.graph.contexts.get(c) and fc.d.graph.contexts[c].status is TraceStatus.OK]
-    if not ok:
-        return []
-    by_var = _managed_var(fc, ok, directory) if _VERSIONED.search(directory) else None
-    if by_var is None and _VERSIONED.search(directory) and fc.owner(directory) is not None:
-        # ~/.asdf/installs/golang/1.26.8/…, ~/.gvm/gos/go1.26.8/bin: the manager's own version
-        # folder, which its shims or its `use` command stand for; pinning it would bypass them.
-        fc.refuse(f, f"Add {tilde(fc.home, directory)} to PATH: that folder belongs to one version of "
-                     f"{fc.owner(directory).framework}'s Go; pinning it would bypass the manager's switch")
-        return []
-    by_shell: dict[str, list[str]] = {}
-    for c in ok:
-        by_shell.setdefault(fc.d.graph.contexts[c].spec.shell, []).append(c)
-    changes: list[FileEdit] = []
-    for shell, cids in by_shell.items():
-        rc = _read_by_all(fc, cids)
-        if rc is None and shell == "zsh":
-            # ~/.zshenv is the one file every zsh reads (`zsh -c` reads nothing else); it may not
-            # exist yet.
-            zdotdirs = {fc.d.graph.contexts[c].env.get("ZDOTDIR") or fc.home for c in cids}
-            rc = posixpath.join(zdotdirs.pop(), ".zshenv") if len(zdotdirs) == 1 else None
-        if rc is None:
-            fc.refuse(f, f"Add {tilde(fc.home, directory)} to PATH: no startup file of the home is read by every "
-                         f"{shell} context that lacks it ({', '.join(cids)}); editing one that some never read "
-                         "would not fix them")
-            return []
-        text = fc.text(rc) or ""
-        # Before the first early return any of these contexts takes in that file (the guard of
-        # ~/.bashrc fires for sshd, not for terminals).
-        returns = [r.line for c in cids for r in fc.d.graph.contexts[c].early_returns if r.path == rc and r.line]
-        guard = min(returns) if returns else None
-        fish = shell == "fish" or _is_fish(rc)
-        if by_var is not None:
-            # ~/go/1.26.8/bin (goenv's GOPATH per version) stops being right at the next
-            # `goenv global`; the variable the manager keeps up to date follows it.
-            line = f"set -gx PATH $PATH {by_var}" if fish else f'export PATH="$PATH:{by_var}"'
-        else:
-            line = edits.add_path_line(directory, fc.home, fish=fish)
-        why = "go lives here" if f.check == "GOENV-GO-002" else "tools installed with `go install` land here"
-        changes.append(FileEdit(rc, fc.text(rc), edits.insert_before(text, guard, [line], why, fc.today)))
-    where_ = ", ".join(tilde(fc.home, c.path) for c in changes)
-    named = by_var or tilde(fc.home, directory)
-    p = fc.edit_fix(f, "add-to-path", f"Add {named} to PATH in {where_}", changes,
-                    contexts=ok)
-    return [p] if p else []
-
-
 # --- go env -w values and Go settings -----------------------------------------------------------
 
-def _go_env_unset(fc: FixContext, f: Finding, name: str) -> list[PlannedFix]:
+def go_env_unset(fc: FixContext, f: Finding, name: str) -> list[PlannedFix]:
     for cid in f.contexts or [t.id for t in fc.d.facts.contexts]:
         ge = fc.d.facts.goenvs.get(cid)
         v = ge.values.get(name) if ge else None
@@ -530,21 +194,6 @@ def _go_env_unset(fc: FixContext, f: Finding, name: str) -> list[PlannedFix]:
             return [fc.command_fix(f, f"go-env-u-{name}", f"Remove {name} from the go env file (`go env -u {name}`)",
                                    [go, "env", "-u", name], fc.context_env(cid), None, [ge.file])]
     return []
-
-
-@builds("GOENV-MOD-001", "GOENV-MOD-002", "GOENV-PROXY-001", "GOENV-NET-001", "GOENV-NET-004")
-def go_setting(fc: FixContext, f: Finding) -> list[PlannedFix]:
-    name = f.variable or ""
-    out = _go_env_unset(fc, f, name)
-    for loc in f.locations:
-        if loc.line and fc.editable(loc.path) and not loc.path.endswith("/go/env"):
-            why = {"GOSUMDB": "it turned off checksum verification", "GOINSECURE": "it skipped HTTPS checks"}.get(
-                name, f"{name} breaks module builds and gopls")
-            p = _disable(fc, f, loc, why, f"remove-{name.lower()}",
-                         f"Comment out {name} at {where(fc.home, loc)}")
-            if p:
-                out.append(p)
-    return out
 
 
 # A probe that failed because of something another check already names is fixed by that check's
@@ -559,12 +208,12 @@ CAUSES = {
 }
 
 
-def _borrow(fc: FixContext, f: Finding, causes: list[Finding]) -> list[PlannedFix]:
+def borrow(fc: FixContext, f: Finding, causes: list[Finding]) -> list[PlannedFix]:
     """The causes' fixes, offered for f and verified against f."""
     out: list[PlannedFix] = []
     for cause in causes:
-        builder = BUILDERS.get(cause.check)
-        for p in builder(fc, cause) if builder else []:
+        info = check_info(cause.check)
+        for p in [p for build in (info.fixes if info else []) for p in build(fc, cause)]:
             if p is None or any(q.id == p.id for q in out):
                 continue
             fix = replace(p.fix, verifies=f.check, title=f"Fix the cause ({cause.id}): {p.fix.title}")
@@ -573,36 +222,15 @@ def _borrow(fc: FixContext, f: Finding, causes: list[Finding]) -> list[PlannedFi
     return out
 
 
-def _cause_fixes(fc: FixContext, f: Finding) -> list[PlannedFix]:
+def cause_fixes(fc: FixContext, f: Finding) -> list[PlannedFix]:
     """The fixes of the findings that explain a failed probe, verified by probing again."""
     for cause_check in CAUSES.get(f.data.get("classification", ""), ()):
         causes = [c for c in fc.d.findings
                   if c.check == cause_check and (not c.contexts or set(c.contexts) & set(f.contexts))]
-        out = _borrow(fc, f, causes)
+        out = borrow(fc, f, causes)
         if out:
             return out  # the first cause that has a fix is the one to offer
     return []
-
-
-@builds("GOENV-PROBE-001", "GOENV-PROBE-002", "GOENV-PROBE-003", "GOENV-TOOLS-002", "GOENV-TOOLS-003")
-def reinstall(fc: FixContext, f: Finding) -> list[PlannedFix]:
-    if f.check.startswith("GOENV-PROBE"):
-        cause = _cause_fixes(fc, f)
-        if cause or f.data.get("classification", "") not in REINSTALL_CURES | {""}:
-            return cause
-    tool = f.data.get("tool")
-    if tool not in TOOL_MODULES or not f.contexts:
-        return []
-    return install_tool(fc, f, tool, f.contexts[0])
-
-
-@builds("GOENV-TOOLS-005")
-def install_missing(fc: FixContext, f: Finding) -> list[PlannedFix]:
-    tool = f.data.get("tool")
-    cid = next((c for c in f.contexts if fc.context_go(c)), None)
-    if tool not in TOOL_MODULES or cid is None:
-        return []
-    return install_tool(fc, f, tool, cid)
 
 
 def _install_dir(fc: FixContext, cid: str) -> str:
@@ -653,134 +281,34 @@ def install_tool(fc: FixContext, f: Finding, tool: str, cid: str) -> list[Planne
                            env_changes={"GOTOOLCHAIN": "local"})]
 
 
-@builds("GOENV-TOOLS-006")
-def use_newer_go(fc: FixContext, f: Finding) -> list[PlannedFix]:
-    """Put the newer Go's bin directory where the PATH entry of the old one is written."""
-    entry, newer = f.data.get("entry", ""), f.data.get("newer_go", "")
-    loc = _loc_of(f)
-    if not entry or not newer or loc is None or not fc.editable(loc.path):
-        return []
-    text = fc.text(loc.path)
-    if text is None:
-        return []
-    start, end = edits.span(text, loc.line or 1)
-    lines = text.splitlines()[start - 1:end]
-    shown = ["$HOME" + entry[len(fc.home.rstrip("/")):]] if fc.home_file(entry) else []
-    old = next((e for e in [entry, *shown] if any(e in ln for ln in lines)), None)
-    if old is None:
-        return []
-    new_dir = posixpath.dirname(newer)
-    new = edits.replace_in(text, loc.line or 1, old, new_dir)
-    p = fc.edit_fix(f, "use-newer-go", f"Use Go {f.data.get('newer_version', '').removeprefix('go')} "
-                    f"({tilde(fc.home, new_dir)}) instead of {tilde(fc.home, entry)} at {where(fc.home, loc)}",
-                    [FileEdit(loc.path, text, new)])
-    return [p] if p else []
-
-
-@builds("GOENV-CRLF-001")
-def crlf_to_lf(fc: FixContext, f: Finding) -> list[PlannedFix]:
-    """Convert the file's line endings to LF: an edit like any other (trialled, backed up, undone)."""
-    path = f.data.get("path", "")
-    text = fc.text(path) if path and fc.editable(path) else None
-    if text is None or "\r\n" not in text:
-        return []
-    p = fc.edit_fix(f, "crlf-to-lf", f"Convert {tilde(fc.home, path)} to Unix (LF) line endings",
-                    [FileEdit(path, text, text.replace("\r\n", "\n"))], safe=True)
-    return [p] if p else []
-
-
-@builds("GOENV-MODDL-001")
-def mod_download(fc: FixContext, f: Finding) -> list[PlannedFix]:
-    """`go mod download` in the workspace, with the context's go and environment (fills the module
-    cache: nothing in the home's files changes, so there is nothing to undo)."""
-    gomod = f.data.get("gomod", "")
-    cid = next((c for c in f.contexts if fc.context_go(c)), None)
-    go = fc.context_go(cid) if cid else None
-    if not gomod or go is None or cid is None:
-        return []
-    return [fc.command_fix(f, "go-mod-download", "Download the required modules (`go mod download`)",
-                           [go, "mod", "download"], fc.context_env(cid), posixpath.dirname(gomod), [],
-                           undoable=False)]
-
-
-# --- workspace -----------------------------------------------------------------------------------
-
-@builds("GOENV-WORKSPACE-001")
-def workspace_init(fc: FixContext, f: Finding) -> list[PlannedFix]:
-    ws = fc.d.facts.workspace_facts
-    cid = next((c for c in fc.d.facts.primary if fc.context_go(c)), None)
-    if ws is None or cid is None:
-        return []
-    go = fc.context_go(cid)
-    assert go is not None
-    if ws.child_gomods:
-        dirs = ["./" + posixpath.relpath(posixpath.dirname(p), ws.root) for p in ws.child_gomods]
-        return [fc.command_fix(f, "go-work-init", "Create a go.work that uses the modules below",
-                               [go, "work", "init", *dirs], fc.context_env(cid), ws.root, [posixpath.join(ws.root, "go.work")])]
-    if ws.has_go_files and ws.parent_gomod is None:
-        name = "example.com/" + (posixpath.basename(ws.root) or "module")
-        return [fc.command_fix(f, "go-mod-init", f"Create go.mod (`go mod init {name}`)",
-                               [go, "mod", "init", name], fc.context_env(cid), ws.root, [posixpath.join(ws.root, "go.mod")])]
-    return []
-
-
-@builds("GOENV-WORKSPACE-002")
-def workspace_dropuse(fc: FixContext, f: Finding) -> list[PlannedFix]:
-    ws = fc.d.facts.workspace_facts
-    cid = next((c for c in fc.d.facts.primary if fc.context_go(c)), None)
-    if ws is None or ws.gowork is None or cid is None:
-        return []
-    go = fc.context_go(cid)
-    assert go is not None
-    bad = [u.directory for u in ws.uses if not u.exists or not u.has_gomod]
-    argv = [go, "work", "edit", *[f"-dropuse={d}" for d in bad]]
-    return [fc.command_fix(f, "go-work-dropuse", f"Drop {', '.join(bad)} from go.work", argv, fc.context_env(cid),
-                           posixpath.dirname(ws.gowork), [ws.gowork])]
-
-
-@builds("GOENV-WORKSPACE-004")
-def gowork_go_line(fc: FixContext, f: Finding) -> list[PlannedFix]:
-    """`go work edit -go=X`: X the highest go line of the modules it uses, when the Go that runs
-    can build them all (else lowering it would only move the error)."""
-    from goenv_tui.checks.base import parse_go_version
-    from goenv_tui.collect.workspace import parse_gomod
-
-    ws = fc.d.facts.workspace_facts
-    cid = next((c for c in f.contexts if fc.context_go(c)), None)
-    if ws is None or ws.gowork is None or cid is None:
-        return []
-    running = parse_go_version(f.data.get("version"))
-    lines = []
-    for u in ws.uses:
-        text = fc.text(posixpath.join(u.resolved, "go.mod")) if u.has_gomod else None
-        m = parse_gomod(text, u.resolved).go if text is not None else None
-        if m:
-            lines.append(m)
-    need = max(lines, key=lambda x: parse_go_version(x) or (0, 0, 0)) if lines else None
-    if need is None or running is None or (parse_go_version(need) or (9, 9, 9)) > running:
-        return []
-    go = fc.context_go(cid)
-    assert go is not None
-    return [fc.command_fix(f, "go-work-go-line", f"Set go.work's go line to {need} (what its modules need)",
-                           [go, "work", "edit", f"-go={need}"], fc.context_env(cid), posixpath.dirname(ws.gowork),
-                           [ws.gowork])]
-
-
 def plan_for(d: Diagnosis, host: Host, today: str) -> dict[str, list[PlannedFix]]:
-    """Every finding's planned fixes (findings without a builder get none)."""
-    with contextlib.suppress(ImportError):  # editor-settings fixes register themselves on import
-        import goenv_tui.fixes.settings  # noqa: F401
+    """Every finding's planned fixes, from the builders registered with its check (findings
+    without one get none). A builder that crashes adds a finding that names it (the finding it
+    was planning for stays, without that builder's fixes)."""
+    from goenv_tui.checks import add_to_graph, builder_crashed, sort_key
+
     fc = FixContext(d, host, today)
     out: dict[str, list[PlannedFix]] = {}
+    crashed: list[Finding] = []
     for f in d.findings:
-        builder = BUILDERS.get(f.check)
-        if builder is None:
-            continue
-        try:
-            plans = [p for p in builder(fc, f) if p is not None]
-        except Exception:  # a builder bug must not hide the finding
-            plans = []
+        info = check_info(f.check)
+        if info is None:
+            continue  # goenv-tui's own findings (a check that crashed) have no fixes
+        plans: list[PlannedFix] = []
+        for build in info.fixes:
+            try:
+                plans += [p for p in build(fc, f) if p is not None]
+            except Exception as exc:  # a builder bug must not hide the finding, nor itself
+                crashed.append(builder_crashed(info, f, build, exc))
         if plans:
             out[f.id] = plans
+    if crashed:
+        known = {f.id for f in d.findings}
+        for c in crashed:
+            if c.id not in known:
+                known.add(c.id)
+                d.findings.append(c)
+                add_to_graph(d.graph, c)
+        d.findings.sort(key=sort_key)
     d.refused = fc.refused
     return out

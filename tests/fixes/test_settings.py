@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from goenv_tui.checks import check_info
 from goenv_tui.collect.jsonc import parse
 from goenv_tui.diagnose import Diagnosis, diagnose
-from goenv_tui.fixes.builders import BUILDERS, plan_for
+from goenv_tui.fixes.builders import plan_for
 from goenv_tui.fixes.engine import apply_fix, undo
 from goenv_tui.fixes.plan import PlannedFix, unified_diff
 from goenv_tui.host import LocalHost
@@ -95,11 +96,13 @@ def roundtrip(home: Home, check: str, fix_id: str, expected: str, *, rel: str = 
 # --- one test per builder -------------------------------------------------------------------------
 
 def test_builders_are_registered() -> None:
-    import goenv_tui.fixes.settings  # noqa: F401
-
+    """Each settings fix sits in its check's module (a check and its fixes in one place)."""
     for check in ("GOENV-VSCODE-001", "GOENV-VSCODE-002", "GOENV-VSCODE-005", "GOENV-VSCODE-007",
-                  "GOENV-VSCODE-008", "GOENV-VSCODE-009"):
-        assert BUILDERS[check].__module__ == "goenv_tui.fixes.settings"
+                  "GOENV-VSCODE-008", "GOENV-VSCODE-009", "GOENV-VSCODE-014", "GOENV-VSCODE-015",
+                  "GOENV-VSCODE-016"):
+        info = check_info(check)
+        assert info is not None and info.fixes, check
+        assert all(b.__module__ == info.module for b in info.fixes), check
 
 
 def test_remove_a_goroot_that_does_not_exist(home: Home) -> None:
