@@ -9,7 +9,7 @@ from goenv_tui.graph import ctx_node
 from goenv_tui.model import Finding, Location, Severity, TraceStatus
 
 
-@check("GOENV-TRACE-001", Severity.ERROR, "Shell startup hangs")
+@check("GOENV-TRACE-001", Severity.ERROR, "Shell startup hangs", also=(Severity.WARNING,))
 def startup_hangs(ctx: CheckContext) -> Iterator[Finding]:
     """A startup file that waits for input (`read`), sleeps, or `exec`s tmux never finishes when
     no one is typing: VS Code gives up resolving the shell environment ("Unable to resolve your
@@ -72,7 +72,7 @@ def _runaways(ctx: CheckContext, by_headline: dict[str, list]) -> Iterator[Findi
         first = traces[0]
         detail = (first.error or next((n for n in first.notes if headline.split(":")[0] in n), "")).replace(home, "~/")
         yield finding(
-            "GOENV-TRACE-001", f"runaway:{headline}", Severity.WARNING if ends else Severity.ERROR,
+            f"runaway:{headline}", Severity.WARNING if ends else Severity.ERROR,
             headline.replace(home, "~/"),
             f"{ctx.contexts_phrase(ids)}: {detail}. "
             + ("Every start runs it again and again until the shell's recursion limit stops it, printing an "
