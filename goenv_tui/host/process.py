@@ -354,14 +354,15 @@ def run_process(
     if _STOP.is_set():  # stop_all() ran between the check above and the registration
         kill_leftovers(proc.pid, token, born)
     try:
-        return _supervise(proc, argv, token, born, start, timeout, stdin, hold_stdin, idle_timeout, cancel)
+        return _supervise(proc, argv, token, born, start, timeout, stdin, hold_stdin, idle_timeout, cancel,
+                          namespaced=kind == "pidns")
     finally:
         unregister(proc.pid)
 
 
 def _supervise(proc: subprocess.Popen[bytes], argv: Sequence[str], token: str, born: float, start: float,
                timeout: float, stdin: bytes | None, hold_stdin: bool, idle_timeout: float | None,
-               cancel: threading.Event | None = None) -> RunResult:
+               cancel: threading.Event | None = None, namespaced: bool = False) -> RunResult:
     out: dict[str, list[bytes]] = {"stdout": [], "stderr": []}
     sizes = {"stdout": 0, "stderr": 0}
     sel = selectors.DefaultSelector()
@@ -441,7 +442,14 @@ def _supervise(proc: subprocess.Popen[bytes], argv: Sequence[str], token: str, b
         if exit_by is None and proc.poll() is not None:
             exit_by = time.monotonic() + _EXIT_GRACE_S
 
-    killed, described = kill_leftovers(proc.pid, token, born)
+    killed: list[int] = []
+    described: list[str] = []
+    if not (namespaced and not timed_out and proc.poll() is not None):
+        killed, described = kill_leftovers(proc.pid, token, born)
+    # else: the program ran in its own PID namespace and `unshare` has exited, so the namespace's
+    # init did too, and the kernel killed and reaped everything left in it before that: nothing
+    # can be left (a scan of every process on the machine per traced shell was most of a fast
+    # context's cost).
     if proc.stdin is not None:
         with contextlib.suppress(OSError):
             proc.stdin.close()

@@ -302,6 +302,11 @@ class Tracer:
         self._sys_bashrc: str | None | bool = False
         self._fish_info: dict[str, fish.FishInfo | None] = {}
         self._fish_lock = threading.Lock()
+        # One lock per shell's setup: the first context of a shell asks it once while the others
+        # wait (all five bash contexts used to run `bash --version` at the same moment), and a
+        # zsh context does not wait for fish's.
+        self._bash_lock = threading.Lock()
+        self._zsh_lock = threading.Lock()
         self._zsh_lib: dict[str, tuple[str, ...]] = {}
         self.watched = list(BASE_WATCHED)
         self._discover_names(self._home_candidates())
@@ -344,17 +349,18 @@ class Tracer:
         return self._shell_paths[shell]
 
     def _bash_setup(self, path: str) -> tuple[bool, str | None]:
-        if self._bash_modern is None:
-            res = self.host.run([path, "--version"], env={"PATH": "/usr/bin:/bin"}, timeout=5)
-            self._bash_modern = bash.version_is_modern(res.stdout.decode(errors="replace"))
-        if self._sys_bashrc is False:
-            names = ("/etc/bash.bashrc\0", "/etc/bash/bashrc\0")  # SYS_BASHRC compiled into bash, if any
-            try:
-                found = self.host.file_contains(self.host.realpath(path), list(names))
-            except (HostError, OSError):
-                found = set()
-            self._sys_bashrc = next((p.rstrip("\0") for p in names if p in found), None)
-        return self._bash_modern, self._sys_bashrc  # type: ignore[return-value]
+        with self._bash_lock:
+            if self._bash_modern is None:
+                res = self.host.run([path, "--version"], env={"PATH": "/usr/bin:/bin"}, timeout=5)
+                self._bash_modern = bash.version_is_modern(res.stdout.decode(errors="replace"))
+            if self._sys_bashrc is False:
+                names = ("/etc/bash.bashrc\0", "/etc/bash/bashrc\0")  # SYS_BASHRC compiled into bash, if any
+                try:
+                    found = self.host.file_contains(self.host.realpath(path), list(names))
+                except (HostError, OSError):
+                    found = set()
+                self._sys_bashrc = next((p.rstrip("\0") for p in names if p in found), None)
+            return self._bash_modern, self._sys_bashrc  # type: ignore[return-value]
 
     def _fish_setup(self, path: str) -> fish.FishInfo | None:
         """fish's data directory and version (`fish -N`, with a scratch HOME: fish creates its
@@ -372,7 +378,7 @@ class Tracer:
 
     def _zsh_library(self, path: str) -> tuple[str, ...]:
         """zsh's own function directories (from its default $fpath, `zsh -f`: no startup file)."""
-        with self._fish_lock:
+        with self._zsh_lock:
             if path not in self._zsh_lib:
                 res = self.host.run([path, "-f", "-c", "print -rl -- $fpath"], env={"PATH": "/usr/bin:/bin"}, timeout=5)
                 fpath = res.stdout.decode(errors="replace").splitlines() if res.ok else []
