@@ -4,11 +4,12 @@ environment names. Produces `Facts`, the only input the graph and the checks nee
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from goenv_tui.collect.goenv import collect_goenvs
+from goenv_tui.collect.goenv import GoEnvPipeline, collect_goenvs
 from goenv_tui.collect.resolve import resolve_all, through_shims
 from goenv_tui.collect.workspace import WorkspaceFacts, collect_workspace
 from goenv_tui.host import FileInfo, Host
@@ -98,11 +99,29 @@ def collect(host: Host, opts: TraceOptions, workspace: str | None = None,
     sshd_env: dict = {}
     asker = None
     if host.remote:
-        import threading
-
         asker = threading.Thread(target=lambda: sshd_env.update(env=host.login_command_env()), daemon=True)
         asker.start()
-    traces, tracer = trace_all(host, opts, on_result=on_context)
+    # Locally, each context's resolution and `go env` start as soon as its trace is in (on a
+    # remote host the lookups of all contexts are batched instead: see resolve_all).
+    pipeline = None if host.remote else GoEnvPipeline(host, workspace or opts.home, opts.home)
+
+    def traced(trace: ContextTrace) -> None:
+        if pipeline is not None:
+            pipeline.submit(trace)
+        if on_context is not None:
+            on_context(trace)
+
+    try:
+        return _collect(host, opts, workspace, stage, t0, asker, sshd_env, traced, pipeline)
+    finally:
+        if pipeline is not None:
+            pipeline.close()
+
+
+def _collect(host: Host, opts: TraceOptions, workspace: str | None, stage: Callable[[str], None], t0: float,
+             asker: threading.Thread | None, sshd_env: dict, traced: Callable[[ContextTrace], None],
+             pipeline: GoEnvPipeline | None) -> Facts:
+    traces, tracer = trace_all(host, opts, on_result=traced)
     login_shell = tracer.login_shell
     primary = {t.id for t in traces if t.status is not TraceStatus.UNAVAILABLE and is_primary(t.spec, tracer.os_name, login_shell)}
     facts = Facts(
@@ -112,7 +131,7 @@ def collect(host: Host, opts: TraceOptions, workspace: str | None = None,
         timings={"trace_ms": (time.monotonic() - t0) * 1000},
     )
     try:
-        _rest(host, opts, workspace, facts, tracer, stage)
+        _rest(host, opts, workspace, facts, tracer, stage, pipeline)
     except ConnectionLost as exc:
         # The remote side went away: keep what was collected; the report says what is missing.
         facts.lost = str(exc)
@@ -127,7 +146,8 @@ def collect(host: Host, opts: TraceOptions, workspace: str | None = None,
     return facts
 
 
-def _rest(host: Host, opts: TraceOptions, workspace: str | None, facts: Facts, tracer, stage) -> None:
+def _rest(host: Host, opts: TraceOptions, workspace: str | None, facts: Facts, tracer, stage,
+          pipeline: GoEnvPipeline | None = None) -> None:
     traces = facts.contexts
     t1 = time.monotonic()
     stage("reading startup files")
@@ -143,10 +163,15 @@ def _rest(host: Host, opts: TraceOptions, workspace: str | None, facts: Facts, t
     t2 = time.monotonic()
     cwd = workspace or opts.home
     stage("resolving go, gopls, dlv")
-    facts.resolutions = resolve_all(host, traces, cwd)
+    if pipeline is not None:
+        facts.resolutions, goenvs = pipeline.results(traces)
+    else:
+        facts.resolutions = resolve_all(host, traces, cwd)
     t3 = time.monotonic()
     stage("running go env")
-    facts.goenvs = collect_goenvs(host, traces, facts.resolutions, opts.home)
+    if pipeline is None:
+        goenvs = collect_goenvs(host, traces, facts.resolutions, opts.home)
+    facts.goenvs = goenvs
     facts.resolutions = through_shims(host, facts.resolutions, facts.goenvs)
     t4 = time.monotonic()
     stage("reading editor settings")

@@ -19,9 +19,16 @@ from __future__ import annotations
 
 import json
 import re
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 
-from goenv_tui.collect.gosandbox import GoSandbox, go_sandbox, user_go_values
+from goenv_tui.collect.gosandbox import (
+    GoSandbox,
+    close_sandbox,
+    go_sandbox,
+    open_sandbox,
+    user_go_values,
+)
 from goenv_tui.host import Host, HostError
 from goenv_tui.model import ContextTrace, GoEnv, GoEnvValue, Location, Resolution, TraceStatus
 
@@ -125,3 +132,79 @@ def _reattribute(env: GoEnv, trace: ContextTrace) -> GoEnv:
         for name, v in env.values.items()
     }
     return GoEnv(trace.id, env.go, values, env.file, env.file_values, env.error)
+
+
+class GoEnvPipeline:
+    """Resolution and `go env` for each context as soon as its trace is in (a local host): the
+    other contexts' shells are still running meanwhile, so this work hides behind the slowest
+    trace instead of following it. The results are those of resolve_all + collect_goenvs: one
+    `go env` per distinct (go, relevant environment), in the same order, attributed per context."""
+
+    def __init__(self, host: Host, resolve_cwd: str, goenv_cwd: str) -> None:
+        from goenv_tui.collect.resolve import BinaryCache
+
+        self.host = host
+        self.resolve_cwd = resolve_cwd
+        self.goenv_cwd = goenv_cwd
+        self.cache = BinaryCache(host)
+        self.pool = ThreadPoolExecutor(max_workers=4)
+        self.lock = threading.Lock()
+        self.sandbox: GoSandbox | None = None
+        self.started: dict[str, Future[tuple[dict[str, Resolution], _Key | None]]] = {}
+        self.runs: dict[_Key, Future[GoEnv]] = {}
+
+    def submit(self, trace: ContextTrace) -> None:
+        if trace.status is TraceStatus.OK:
+            with self.lock:
+                if trace.id not in self.started:
+                    self.started[trace.id] = self.pool.submit(self._resolve, trace)
+
+    def _resolve(self, trace: ContextTrace) -> tuple[dict[str, Resolution], _Key | None]:
+        from goenv_tui.collect.resolve import resolve_context
+
+        res = resolve_context(self.host, self.cache, trace, self.resolve_cwd)
+        go = res.get("go")
+        if go is None or go.resolved is None:
+            return res, None
+        key = (go.resolved.path, tuple(sorted((k, v) for k, v in trace.full_env.items() if _RELEVANT.match(k))))
+        with self.lock:
+            if key not in self.runs:
+                self.runs[key] = self.pool.submit(self._go_env, trace, key[0])
+        return res, key
+
+    def _go_env(self, trace: ContextTrace, go: str) -> GoEnv:
+        with self.lock:
+            if self.sandbox is None:
+                self.sandbox = open_sandbox(self.host)
+            sandbox = self.sandbox
+        return go_env(self.host, trace, go, self.goenv_cwd, sandbox=sandbox)
+
+    def results(self, traces: list[ContextTrace]) -> tuple[dict[str, dict[str, Resolution]], dict[str, GoEnv]]:
+        ok = [t for t in traces if t.status is TraceStatus.OK]
+        for t in ok:
+            self.submit(t)
+        done = {t.id: self.started[t.id].result() for t in ok}
+        resolutions = {t.id: done[t.id][0] for t in ok}
+        goenvs: dict[str, GoEnv] = {}
+        groups: dict[_Key, list[ContextTrace]] = {}
+        for t in ok:
+            key = done[t.id][1]
+            if key is None:
+                goenvs[t.id] = GoEnv(t.id, None, error="no `go` on this context's PATH")
+            else:
+                groups.setdefault(key, []).append(t)
+        for key, members in groups.items():
+            env = self.runs[key].result()
+            for t in members:
+                # Same values; attribution (file:line) is per context.
+                goenvs[t.id] = env if t.id == env.context else _reattribute(env, t)
+        return resolutions, goenvs
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+        if self.sandbox is not None:
+            close_sandbox(self.host, self.sandbox)
+            self.sandbox = None
+
+
+_Key = tuple[str, tuple[tuple[str, str], ...]]
