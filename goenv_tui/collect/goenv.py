@@ -163,10 +163,9 @@ class GoEnvPipeline:
         from goenv_tui.collect.resolve import resolve_context
 
         res = resolve_context(self.host, self.cache, trace, self.resolve_cwd)
-        go = res.get("go")
-        if go is None or go.resolved is None:
+        key = _key(res, trace)
+        if key is None:
             return res, None
-        key = (go.resolved.path, tuple(sorted((k, v) for k, v in trace.full_env.items() if _RELEVANT.match(k))))
         with self.lock:
             if key not in self.runs:
                 self.runs[key] = self.pool.submit(self._go_env, trace, key[0])
@@ -180,21 +179,31 @@ class GoEnvPipeline:
         return go_env(self.host, trace, go, self.goenv_cwd, sandbox=sandbox)
 
     def results(self, traces: list[ContextTrace]) -> tuple[dict[str, dict[str, Resolution]], dict[str, GoEnv]]:
+        """The resolutions as every shell left the disk (a context's startup may rewrite what
+        another's resolved meanwhile: `rbenv rehash` deletes and re-creates its shims), and the
+        early `go env` runs where their go and environment are still those; else all of them
+        again, as collect_goenvs would."""
+        from goenv_tui.collect.resolve import resolve_all
+
         ok = [t for t in traces if t.status is TraceStatus.OK]
         for t in ok:
             self.submit(t)
-        done = {t.id: self.started[t.id].result() for t in ok}
-        resolutions = {t.id: done[t.id][0] for t in ok}
+        early = {t.id: self.started[t.id].result() for t in ok}
+        resolutions = resolve_all(self.host, traces, self.resolve_cwd)
         goenvs: dict[str, GoEnv] = {}
         groups: dict[_Key, list[ContextTrace]] = {}
         for t in ok:
-            key = done[t.id][1]
+            key = _key(resolutions.get(t.id, {}), t)
+            if key != early[t.id][1]:
+                return resolutions, collect_goenvs(self.host, traces, resolutions, self.goenv_cwd)
             if key is None:
                 goenvs[t.id] = GoEnv(t.id, None, error="no `go` on this context's PATH")
             else:
                 groups.setdefault(key, []).append(t)
         for key, members in groups.items():
             env = self.runs[key].result()
+            if env.error:
+                return resolutions, collect_goenvs(self.host, traces, resolutions, self.goenv_cwd)
             for t in members:
                 # Same values; attribution (file:line) is per context.
                 goenvs[t.id] = env if t.id == env.context else _reattribute(env, t)
@@ -208,3 +217,11 @@ class GoEnvPipeline:
 
 
 _Key = tuple[str, tuple[tuple[str, str], ...]]
+
+
+def _key(resolution: dict[str, Resolution], trace: ContextTrace) -> _Key | None:
+    """What a `go env` run depends on: the go a context runs and its relevant environment."""
+    go = resolution.get("go")
+    if go is None or go.resolved is None:
+        return None
+    return go.resolved.path, tuple(sorted((k, v) for k, v in trace.full_env.items() if _RELEVANT.match(k)))
