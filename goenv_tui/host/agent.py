@@ -180,18 +180,99 @@ def _packed(data: bytes) -> str:
     return base64.b64encode(zlib.compress(data, 1)).decode()
 
 
+# Containment (issue 13.6): the agent is a child subreaper (Linux), so whatever a command leaves
+# behind — a `setsid env -i sleep &` daemon escapes its process group and any token — is
+# reparented to the agent instead of to init, and killed by `sweep()` as soon as no command is
+# running (orphans cannot be told apart by run, so they are killed when every run has ended),
+# and when the agent ends.
+_RUNNING: set[int] = set()  # pids of the commands running now (Popen children, reaped by their run)
+_RUNNING_LOCK = threading.Lock()
+_SUBREAPER: list[bool] = []
+
+
+def become_subreaper() -> bool:
+    """Make this process the reaper of its orphaned descendants (Linux's PR_SET_CHILD_SUBREAPER)."""
+    if not _SUBREAPER:
+        ok = False
+        if sys.platform.startswith("linux"):
+            try:
+                import ctypes
+
+                ok = ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0
+            except (OSError, AttributeError):
+                ok = False
+        _SUBREAPER.append(ok)
+    return _SUBREAPER[0]
+
+
+def _children() -> list[int]:
+    me = os.getpid()
+    out: list[int] = []
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return out
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2:].split()
+        if len(fields) > 1 and int(fields[1]) == me:
+            out.append(int(name))
+    return out
+
+
+def sweep() -> list[int]:
+    """Kill (and reap) every child of the agent that is not a running command: the orphans of
+    commands that have ended. Repeats until none is left (killing one may orphan its children)."""
+    killed: list[int] = []
+    for _ in range(50):
+        with _RUNNING_LOCK:
+            orphans = [pid for pid in _children() if pid not in _RUNNING]
+            for pid in orphans:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+        if not orphans:
+            break
+        for pid in orphans:
+            with contextlib.suppress(OSError):
+                os.waitpid(pid, 0)
+        killed += orphans
+    return killed
+
+
 def run(argv: list[str], env: dict[str, str] | None, cwd: str | None, timeout: float, stdin: bytes | None,
         hold: bool, idle: float | None = None) -> dict[str, Any]:
     """Run argv in its own session; at the deadline (or after `idle` seconds without stderr)
-    SIGHUP, then SIGKILL, its whole process group. stdout/stderr come back compressed."""
+    SIGHUP, then SIGKILL, its whole process group, and whatever it orphaned (see `sweep`).
+    stdout/stderr come back compressed."""
     start = time.monotonic()
+    become_subreaper()
     try:
-        proc = subprocess.Popen(argv, env=env, cwd=cwd, start_new_session=True, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE,
-                                stdin=subprocess.PIPE if (stdin is not None or hold) else subprocess.DEVNULL)
+        with _RUNNING_LOCK:  # registered before a sweep can see it as an orphan
+            proc = subprocess.Popen(argv, env=env, cwd=cwd, start_new_session=True, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE,
+                                    stdin=subprocess.PIPE if (stdin is not None or hold) else subprocess.DEVNULL)
+            _RUNNING.add(proc.pid)
     except OSError as e:
         return {"returncode": None, "stdout": "", "stderr": "", "timed_out": False, "duration_ms": 0.0,
                 "error": "cannot start " + argv[0] + ": " + (e.strerror or str(e))}
+    try:
+        return _supervise(proc, start, timeout, stdin, idle)
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.discard(proc.pid)
+            idle_now = not _RUNNING
+        if idle_now and _SUBREAPER[0]:
+            sweep()
+
+
+def _supervise(proc: subprocess.Popen[bytes], start: float, timeout: float, stdin: bytes | None,
+               idle: float | None) -> dict[str, Any]:
     bufs: dict[str, list[bytes]] = {"out": [], "err": []}
     last = [start]  # when stderr last said something (a traced shell that prints is progressing)
 
@@ -349,8 +430,18 @@ def serve(stdin: IO[str], stdout: IO[str]) -> None:
 
     stdout.write(json.dumps({"ready": True, "info": host_info()}) + "\n")
     stdout.flush()
-    for line in stdin:
-        threading.Thread(target=one, args=(json.loads(line),), daemon=True).start()
+    try:
+        for line in stdin:
+            threading.Thread(target=one, args=(json.loads(line),), daemon=True).start()
+    finally:
+        if _SUBREAPER and _SUBREAPER[0]:
+            with _RUNNING_LOCK:
+                running = list(_RUNNING)
+            for pid in running:  # the connection is gone: nothing of ours may stay
+                with contextlib.suppress(OSError):
+                    os.killpg(pid, signal.SIGKILL)
+            _RUNNING.clear()
+            sweep()
 
 
 def source() -> str:

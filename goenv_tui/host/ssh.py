@@ -136,7 +136,11 @@ class SSHHost(Host):
             return
         if not first:
             self.close()
-            raise HostError(f"cannot connect to {self.target}: no answer within {timeout:g}s")
+            # sshd runs every command through the login shell, and bash reads ~/.bashrc for it:
+            # a startup file that waits (a `read`, a FIFO as ~/.bashrc) hangs each `ssh host cmd`.
+            raise HostError(f"cannot connect to {self.target}: no answer within {timeout:g}s (`ssh host cmd` runs "
+                            "the login shell's startup files first, ~/.bashrc for bash: one that waits for input or "
+                            "is a FIFO hangs every such command; try `ssh HOST true`)")
         try:
             self._agent.wait(timeout=5)
             err = (self._agent.stderr.read(4000) if self._agent.stderr else b"").decode(errors="replace")
