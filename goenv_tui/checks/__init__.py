@@ -38,7 +38,7 @@ from goenv_tui.checks.base import (
     make_finding,
     tool_of,
 )
-from goenv_tui.frameworks import describe, owner_of, user_call_site
+from goenv_tui.frameworks import Ownership, describe, owner_of, user_call_site
 from goenv_tui.graph import EnvGraph
 from goenv_tui.model import Finding, Severity
 
@@ -114,7 +114,7 @@ def _framework_note(ctx: CheckContext, f: Finding) -> Finding:
 
     home = ctx.facts.home
 
-    def owner(file: str):
+    def owner(file: str) -> Ownership | None:
         ft = ctx.facts.files.get(file)
         return owner_of(home, file, ft.realpath if ft else None, (ft.text or "")[:2048] if ft else None)
 

@@ -14,7 +14,7 @@ from goenv_tui import display
 from goenv_tui.collect import Facts
 from goenv_tui.graph import EnvGraph
 from goenv_tui.host import Host
-from goenv_tui.model import Finding, Fix, Location, Severity
+from goenv_tui.model import Candidate, Finding, Fix, GoEnvValue, Location, Severity
 
 if TYPE_CHECKING:
     from goenv_tui.fixes.builders import FixContext
@@ -271,7 +271,7 @@ def parse_semver(text: str | None) -> tuple[int, ...] | None:
     return tuple(int(x) for x in m.groups()) if m else None
 
 
-def context_go(ctx: CheckContext, cid: str):
+def context_go(ctx: CheckContext, cid: str) -> tuple[Candidate | None, str | None]:
     """(the `go` candidate a context runs, its version) — version from `go env`, else VERSION."""
     res = ctx.facts.resolutions.get(cid, {}).get("go")
     cand = res.resolved if res else None
@@ -284,13 +284,13 @@ def context_go(ctx: CheckContext, cid: str):
     return cand, version
 
 
-def goenv_value(ctx: CheckContext, cid: str, name: str):
+def goenv_value(ctx: CheckContext, cid: str, name: str) -> GoEnvValue | None:
     """The GoEnvValue of `name` in a context (None when go env did not run there)."""
     ge = ctx.facts.goenvs.get(cid)
     return ge.values.get(name) if ge is not None else None
 
 
-def source_phrase(ctx: CheckContext, value) -> str:
+def source_phrase(ctx: CheckContext, value: GoEnvValue | None) -> str:
     if value is None:
         return ""
     if value.source == "env":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
+from typing import Any
 
 from goenv_tui.checks.base import CheckContext, check, finding
 from goenv_tui.display import tilde
@@ -17,7 +18,7 @@ from goenv_tui.model import Finding, Location, Severity
 def unread_file(ctx: CheckContext) -> Iterator[Finding]:
     """The classic: Go set up in `~/.profile`, but `~/.bash_profile` exists, so bash never reads
     `~/.profile` and the Go setup is dead — you edit the file and nothing changes."""
-    by_file: dict[str, list[dict]] = {}
+    by_file: dict[str, list[dict[str, Any]]] = {}
     for d in ctx.graph.dormant():
         if d.get("reason") == "file-not-read":
             by_file.setdefault(d["path"], []).append(d)
@@ -44,7 +45,7 @@ def branch_not_taken(ctx: CheckContext) -> Iterator[Finding]:
     """An export after the non-interactive `return` guard of ~/.bashrc, or inside an `if` whose
     test fails, never runs in some contexts: it looks configured and is not."""
     home = ctx.facts.home.rstrip("/") + "/"
-    by_file: dict[str, list[dict]] = {}
+    by_file: dict[str, list[dict[str, Any]]] = {}
     for d in ctx.graph.dormant():
         if d.get("reason") == "branch-not-taken" and d["path"].startswith(home):
             by_file.setdefault(d["path"], []).append(d)

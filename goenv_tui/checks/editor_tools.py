@@ -126,12 +126,12 @@ def remove_terminal_goroot(fc: FixContext, f: Finding) -> list[PlannedFix]:
     if loc is None or parsed is None:
         return []
     _, _, lines = parsed
-    keys = [k for k, line in lines.items() if len(k) == 2 and k[1] == "GOROOT" and line == loc.line
+    envs = [str(k[0]) for k, line in lines.items() if len(k) == 2 and k[1] == "GOROOT" and line == loc.line
             and str(k[0]).startswith("terminal.integrated.env.")]
-    if len(keys) != 1:
+    if len(envs) != 1:
         return []
-    return remove_setting(fc, f, keys[0], "remove-terminal-goroot",
-                   f"Remove GOROOT from {keys[0][0]} in {tilde(fc.home, loc.path)} (go finds its own)")
+    return remove_setting(fc, f, (envs[0], "GOROOT"), "remove-terminal-goroot",
+                          f"Remove GOROOT from {envs[0]} in {tilde(fc.home, loc.path)} (go finds its own)")
 
 
 @language_server_flags.fix

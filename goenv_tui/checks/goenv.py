@@ -5,7 +5,7 @@ shell never shows."""
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from goenv_tui.checks.base import (
     CheckContext,
@@ -20,13 +20,13 @@ from goenv_tui.checks.base import (
 from goenv_tui.display import where
 from goenv_tui.fixes.builders import FixContext, disable, go_env_unset
 from goenv_tui.fixes.plan import PlannedFix
-from goenv_tui.model import Finding, Severity
+from goenv_tui.model import Finding, Location, Severity
 
 PUBLIC_PROXY = "proxy.golang.org"
 PUBLIC_SUMDB = ("", "sum.golang.org", "sum.golang.org https://sum.golang.org")
 
 
-def _by_value(ctx: CheckContext, name: str, pred) -> dict[str, list[str]]:
+def _by_value(ctx: CheckContext, name: str, pred: Callable[[str], bool]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for cid in relevant_contexts(ctx):
         v = goenv_value(ctx, cid, name)
@@ -35,7 +35,7 @@ def _by_value(ctx: CheckContext, name: str, pred) -> dict[str, list[str]]:
     return out
 
 
-def _loc(ctx: CheckContext, cid: str, name: str):
+def _loc(ctx: CheckContext, cid: str, name: str) -> list[Location]:
     v = goenv_value(ctx, cid, name)
     return [v.location] if v and v.location else []
 
@@ -185,9 +185,7 @@ def go_env_w(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
-def _file_loc(path: str, line: int):
-    from goenv_tui.model import Location
-
+def _file_loc(path: str, line: int) -> Location:
     return Location(path, line)
 
 

@@ -19,7 +19,7 @@ from goenv_tui.display import where
 from goenv_tui.fixes.builders import FixContext, disable, go_env_unset
 from goenv_tui.fixes.plan import PlannedFix
 from goenv_tui.frameworks import owned_line, owner_of
-from goenv_tui.model import Finding, Severity
+from goenv_tui.model import Candidate, Finding, GoEnvValue, Severity
 
 
 def _real(ctx: CheckContext, path: str) -> str:
@@ -48,16 +48,17 @@ def goroot_mismatch(ctx: CheckContext) -> Iterator[Finding]:
     `compile: version "go1.19" does not match go tool version "go1.26"`, gopls reports broken
     standard-library imports."""
     groups: dict[tuple[str, str], list[str]] = {}
+    seen: dict[tuple[str, str], tuple[Candidate, str | None, GoEnvValue]] = {}  # the first context's
     for cid in relevant_contexts(ctx):
-        cand, _ = context_go(ctx, cid)
+        cand, version = context_go(ctx, cid)
         value = goenv_value(ctx, cid, "GOROOT")
         if cand is None or cand.goroot is None or value is None or value.source == "default":
             continue
         if not same_goroot(ctx, value.value, cand.goroot):
             groups.setdefault((value.value, cand.path), []).append(cid)
+            seen.setdefault((value.value, cand.path), (cand, version, value))
     for (goroot, go), ids in groups.items():
-        cand, version = context_go(ctx, ids[0])
-        value = goenv_value(ctx, ids[0], "GOROOT")
+        cand, version, value = seen[(goroot, go)]
         other = _version_at(ctx, goroot) or "no Go installation"
         yield finding(
             f"{goroot}|{go}", Severity.ERROR,
@@ -73,7 +74,7 @@ def goroot_mismatch(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
-def _set_by_manager(ctx: CheckContext, cand, value) -> bool:
+def _set_by_manager(ctx: CheckContext, cand: Candidate, value: GoEnvValue) -> bool:
     """A GOROOT a version manager sets on purpose (goenv's init, asdf's exec-env, g's installer
     line, gvm's environment file): removing it is not safe, the manager relies on it."""
     if cand.shim_target:
@@ -129,17 +130,17 @@ def gopath_vs_goroot(ctx: CheckContext) -> Iterator[Finding]:
             kind = "equal" if p == r else "inside" if p.startswith(r + "/") else "contains" if r.startswith(p + "/") else None
             if kind:
                 found.setdefault((kind, entry, root.value), []).append(cid)
-    for (kind, entry, root), ids in found.items():
-        path = goenv_value(ctx, ids[0], "GOPATH")
+    for (kind, entry, goroot), ids in found.items():
+        gopath = goenv_value(ctx, ids[0], "GOPATH")
         sev = Severity.ERROR if kind == "equal" else Severity.WARNING
         how = {"equal": "is the same directory as", "inside": "is inside", "contains": "contains"}[kind]
         yield finding(
-            f"{kind}|{entry}|{root}", sev,
-            f"GOPATH {ctx.tilde(entry)} {how} GOROOT {ctx.tilde(root)}",
-            f"GOPATH{source_phrase(ctx, path)} {how} GOROOT. The module cache and installed tools then live in "
+            f"{kind}|{entry}|{goroot}", sev,
+            f"GOPATH {ctx.tilde(entry)} {how} GOROOT {ctx.tilde(goroot)}",
+            f"GOPATH{source_phrase(ctx, gopath)} {how} GOROOT. The module cache and installed tools then live in "
             "the Go distribution: `go install` can overwrite Go's own commands and upgrading Go wipes your tools. "
             "Use the default (~/go) or another directory outside GOROOT.",
-            variable="GOPATH", contexts=ids, locations=[path.location] if path and path.location else [],
+            variable="GOPATH", contexts=ids, locations=[gopath.location] if gopath and gopath.location else [],
         )
 
 
@@ -156,17 +157,17 @@ def gobin_in_goroot(ctx: CheckContext) -> Iterator[Finding]:
         b, r = _real(ctx, gobin.value), _real(ctx, root.value)
         if b == r or b.startswith(r.rstrip("/") + "/"):
             found.setdefault((gobin.value, root.value), []).append(cid)
-    for (gobin, root), ids in found.items():
+    for (gobin_dir, goroot), ids in found.items():
         value = goenv_value(ctx, ids[0], "GOBIN")
         yield finding(
-            f"{gobin}|{root}", Severity.WARNING,
-            f"GOBIN {ctx.tilde(gobin)} is inside GOROOT {ctx.tilde(root)}",
+            f"{gobin_dir}|{goroot}", Severity.WARNING,
+            f"GOBIN {ctx.tilde(gobin_dir)} is inside GOROOT {ctx.tilde(goroot)}",
             f"GOBIN{source_phrase(ctx, value)} puts every tool you `go install` (gopls, dlv, staticcheck) into the Go "
             "installation itself. Upgrading Go replaces that directory and your tools disappear with it; an older copy "
             "left in another Go's bin then shadows the new one. Remove GOBIN (tools go to ~/go/bin) or point it outside "
             "GOROOT, and put it on PATH.",
             variable="GOBIN", contexts=ids, locations=[value.location] if value and value.location else [],
-            chain=[f"GOBIN={ctx.tilde(gobin)}{source_phrase(ctx, value)}", f"GOROOT={ctx.tilde(root)}"],
+            chain=[f"GOBIN={ctx.tilde(gobin_dir)}{source_phrase(ctx, value)}", f"GOROOT={ctx.tilde(goroot)}"],
         )
 
 

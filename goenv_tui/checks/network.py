@@ -147,6 +147,7 @@ def proxy_unreachable(ctx: CheckContext) -> Iterator[Finding]:
     every download — `go mod download`, the tools installer, gopls's — fails with "proxyconnect
     tcp: dial tcp …: connection refused", while the direct connection would have worked."""
     found: dict[tuple[str, str], list[str]] = {}
+    endpoints: dict[tuple[str, str], tuple[str, int]] = {}
     for cid in relevant_contexts(ctx):
         t = ctx.graph.contexts.get(cid)
         env = t.full_env if t else {}
@@ -155,22 +156,23 @@ def proxy_unreachable(ctx: CheckContext) -> Iterator[Finding]:
             ep = _endpoint(url) if url else None
             if ep and not _reachable(ctx, *ep):
                 found.setdefault((name, url or ""), []).append(cid)
+                endpoints[(name, url or "")] = ep
     for (name, url), ids in found.items():
-        ep = _endpoint(url)
+        ep = endpoints[(name, url)]
         loc = _loc(ctx, ids[0], name)
         no_proxy = (ctx.graph.contexts[ids[0]].full_env.get("NO_PROXY") or ctx.graph.contexts[ids[0]].full_env.get("no_proxy") or "")
         affected = [h for h in (_goproxy_hosts(ctx, ids[0]) or ["proxy.golang.org"]) if not no_proxy_covers(no_proxy, h)]
         sev = Severity.ERROR if affected and name.upper() != "HTTP_PROXY" else Severity.WARNING
         yield finding(
             f"{name}|{ep}", sev,
-            f"{name} points to {ep[0]}:{ep[1]}, which does not answer" if ep else f"{name} is not a usable URL",
+            f"{name} points to {ep[0]}:{ep[1]}, which does not answer",
             f"{name}={redact(url)}" + (f" (set at {ctx.where(loc)})" if loc else " (from the environment)")
             + f" in {ctx.contexts_phrase(ids)}, but nothing accepts connections at {ep[0]}:{ep[1]} from this machine. "
             + (f"Downloads from {', '.join(affected)} (modules, `go install` of gopls/dlv) go through it and fail with "
                "\"proxyconnect tcp: … connection refused\". " if affected else "")
             + "Remove the setting on networks without that proxy, or fix its address.",
             variable=name, contexts=ids, locations=[loc] if loc else [],
-            chain=[f"{name}={redact(url)} → {ep[0]}:{ep[1]} refused or timed out"] if ep else [],
+            chain=[f"{name}={redact(url)} → {ep[0]}:{ep[1]} refused or timed out"],
         )
 
 

@@ -3,6 +3,7 @@ directories. Each finding names the assignment that introduced the bad entry."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 
 from goenv_tui import display
@@ -25,6 +26,14 @@ def _introduced(ctx: CheckContext, cid: str, pred: Callable[[list[str]], bool]) 
     return None
 
 
+def _holds(entry: str, entries: list[str]) -> bool:
+    return entry in entries
+
+
+def _repeats(entry: str, entries: list[str]) -> bool:
+    return entries.count(entry) > 1
+
+
 def _per_entry(ctx: CheckContext, bad: Callable[[str], bool]) -> dict[str, dict[str, Location | None]]:
     """entry → {context: where it was introduced} for every context whose PATH has a bad entry."""
     out: dict[str, dict[str, Location | None]] = {}
@@ -32,7 +41,7 @@ def _per_entry(ctx: CheckContext, bad: Callable[[str], bool]) -> dict[str, dict[
         entries = (t.env.get("PATH") or "").split(":")
         for e in dict.fromkeys(entries):
             if bad(e):
-                out.setdefault(e, {})[t.id] = _introduced(ctx, t.id, lambda xs, e=e: e in xs)
+                out.setdefault(e, {})[t.id] = _introduced(ctx, t.id, functools.partial(_holds, e))
     return out
 
 
@@ -95,7 +104,7 @@ def duplicates(ctx: CheckContext) -> Iterator[Finding]:
         entries = [e for e in (t.env.get("PATH") or "").split(":") if e]
         for e in dict.fromkeys(entries):
             if entries.count(e) > 1:
-                found.setdefault(e, {})[t.id] = _introduced(ctx, t.id, lambda xs, e=e: xs.count(e) > 1)
+                found.setdefault(e, {})[t.id] = _introduced(ctx, t.id, functools.partial(_repeats, e))
     yield from _emit(ctx, Severity.INFO, found,
                      lambda e: f"PATH lists {ctx.tilde(e)} more than once",
                      lambda e: f"{ctx.tilde(e)} appears several times in PATH; only the first one counts.")
@@ -120,7 +129,11 @@ def missing_dir(ctx: CheckContext) -> Iterator[Finding]:
         tail = " — it is where Go tools are expected (GOROOT/bin, GOBIN or GOPATH/bin), so they are not found." if goish else "."
         yield from _emit(ctx, sev, {entry: where},
                          lambda e: f"PATH entry {ctx.tilde(e)} does not exist",
-                         lambda e, tail=tail: f"{ctx.tilde(e)} is on PATH but is not a directory{tail}")
+                         functools.partial(_not_a_directory, ctx, tail))
+
+
+def _not_a_directory(ctx: CheckContext, tail: str, entry: str) -> str:
+    return f"{ctx.tilde(entry)} is on PATH but is not a directory{tail}"
 
 
 # --- fixes ---------------------------------------------------------------------------------------

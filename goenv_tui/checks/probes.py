@@ -9,11 +9,12 @@ from goenv_tui.checks.base import CheckContext, check, finding, goenv_value, sou
 from goenv_tui.fixes.builders import FixContext, cause_fixes, install_tool
 from goenv_tui.fixes.plan import PlannedFix
 from goenv_tui.model import REINSTALL_CURES, TOOL_MODULES, Finding, Fix, Location, Severity
+from goenv_tui.probes import ProbeResult
 
 WHAT = {"gopls": "gopls does not work", "dlv": "dlv cannot debug", "go": "go cannot build"}
 
 
-def _fixes(p) -> list[Fix]:
+def _fixes(p: ProbeResult) -> list[Fix]:
     fixes = []
     if p.tool in TOOL_MODULES and p.classification in REINSTALL_CURES:
         fixes.append(Fix(f"install-{p.tool}", f"Reinstall {p.tool} with the go this context runs", "command",
@@ -36,7 +37,7 @@ def _cause(ctx: CheckContext, classification: str, ids: list[str]) -> tuple[list
     if classification == "gowork-version":
         ws = ctx.facts.workspace_facts
         gowork = ws.gowork if ws is not None else None
-        if gowork:
+        if ws is not None and gowork:
             line = ws.gowork_go_line or 1
             return [Location(gowork, line)], [f"cause: {ctx.tilde(gowork)}:{line} says go {ws.gowork_go or '?'}"]
     return [], []

@@ -3,7 +3,7 @@ when goenv-tui runs inside an SSH session, this terminal compared with what Remo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from goenv_tui.checks.base import CheckContext, check, finding
 from goenv_tui.model import Finding, Severity
@@ -17,7 +17,7 @@ def _sshd_context(ctx: CheckContext) -> str | None:
     return cid if cid in ctx.graph.contexts else None
 
 
-def _differences(a: dict[str, str], b: dict[str, str], names) -> list[tuple[str, str | None, str | None]]:
+def _differences(a: dict[str, str], b: dict[str, str], names: Iterable[str]) -> list[tuple[str, str | None, str | None]]:
     out = []
     for name in names:
         if a.get(name) != b.get(name):

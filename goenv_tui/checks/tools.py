@@ -6,6 +6,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from goenv_tui.checks.base import (
     CheckContext,
@@ -23,7 +24,20 @@ from goenv_tui.display import tilde, where
 from goenv_tui.fixes import edits
 from goenv_tui.fixes.builders import FixContext, install_tool, is_fish, loc_of
 from goenv_tui.fixes.plan import FileEdit, PlannedFix
-from goenv_tui.model import TOOL_MODULES, Candidate, Finding, Severity, TraceStatus
+from goenv_tui.model import (
+    TOOL_MODULES,
+    Candidate,
+    Finding,
+    Location,
+    Resolution,
+    Setting,
+    Severity,
+    TraceStatus,
+)
+
+if TYPE_CHECKING:
+    from goenv_tui.collect.goinstalls import GoInstall
+    from goenv_tui.probes import ProbeResult
 
 EDITOR_TOOLS = ("gopls", "dlv", "staticcheck", "golangci-lint")
 
@@ -86,6 +100,8 @@ def go_missing_some(ctx: CheckContext) -> Iterator[Finding]:
     if not have or not lack:
         return
     cand, version = context_go(ctx, have[0])
+    if cand is None:  # `have`: the contexts where go resolves
+        return
     yield finding(
         "|".join(lack), Severity.ERROR,
         f"go is not found in {', '.join(lack)}",
@@ -102,19 +118,21 @@ def several_go(ctx: CheckContext) -> Iterator[Finding]:
     """A newer Go installed (brew, the .pkg, golang.org/dl) while an older one earlier on PATH
     keeps running: `go version` disagrees with what you installed."""
     seen: dict[tuple[str, ...], list[str]] = {}
+    runs: dict[tuple[str, ...], tuple[Resolution, Candidate]] = {}  # the first context's
     for cid in relevant_contexts(ctx):
         res = ctx.facts.resolutions.get(cid, {}).get("go")
         if not res or not res.resolved:
             continue
-        versions = {}
+        versions: dict[str | None, Candidate] = {}
         for c in res.candidates:
             if c.executable:
                 versions.setdefault(c.go_install_version or (c.info.go_version if c.info else None), c)
         if len([v for v in versions if v]) > 1:
-            seen.setdefault(tuple(f"{c.path}={v}" for v, c in versions.items()), []).append(cid)
+            key = tuple(f"{c.path}={v}" for v, c in versions.items())
+            seen.setdefault(key, []).append(cid)
+            runs.setdefault(key, (res, res.resolved))
     for key, ids in seen.items():
-        res = ctx.facts.resolutions[ids[0]]["go"]
-        first = res.resolved
+        res, first = runs[key]
         first_v = parse_go_version(first.go_install_version)
         newer = [c for c in res.candidates if c.executable and first_v and (parse_go_version(c.go_install_version) or (0, 0, 0)) > first_v]
         sev = Severity.WARNING if newer else Severity.INFO
@@ -212,28 +230,30 @@ def stale_shadow(ctx: CheckContext) -> Iterator[Finding]:
     """An old gopls in ~/go/bin ahead of a new one (or the reverse order after an upgrade via a
     package manager): you upgrade and nothing changes."""
     found: dict[tuple[str, str, str], list[str]] = {}
+    pair: dict[tuple[str, str, str], tuple[Candidate, Candidate]] = {}  # (runs, shadowed), first context's
     for cid in relevant_contexts(ctx):
         for tool in EDITOR_TOOLS:
             res = ctx.facts.resolutions.get(cid, {}).get(tool)
-            if not res or not res.resolved or not parse_semver(_version_of(res.resolved)):
+            running = res.resolved if res else None
+            if not res or not running or not parse_semver(_version_of(running)):
                 continue
-            mine = parse_semver(_version_of(res.resolved))
+            mine = parse_semver(_version_of(running))
             for c in res.candidates:
-                if c is res.resolved or not c.executable:
+                if c is running or not c.executable:
                     continue
                 theirs = parse_semver(_version_of(c))
                 if theirs and mine and theirs > mine:
-                    found.setdefault((tool, res.resolved.path, c.path), []).append(cid)
+                    found.setdefault((tool, running.path, c.path), []).append(cid)
+                    pair.setdefault((tool, running.path, c.path), (running, c))
     for (tool, old, new), ids in found.items():
-        res = ctx.facts.resolutions[ids[0]][tool]
-        newer = next(c for c in res.candidates if c.path == new)
+        running, newer = pair[(tool, old, new)]
         yield finding(
             f"{tool}|{old}|{new}", Severity.WARNING,
-            f"{tool} {_version_of(res.resolved)} at {ctx.tilde(old)} shadows {tool} {_version_of(newer)} at {ctx.tilde(new)}",
+            f"{tool} {_version_of(running)} at {ctx.tilde(old)} shadows {tool} {_version_of(newer)} at {ctx.tilde(new)}",
             f"PATH in {ctx.contexts_phrase(ids)} finds the older {tool} first. Remove {ctx.tilde(old)} or put "
             f"{ctx.tilde(newer.entry)} earlier on PATH.",
             contexts=ids, data={"tool": tool, "path": old},
-            chain=[f"PATH[{res.resolved.index}] {ctx.tilde(old)} {_version_of(res.resolved)} (runs)",
+            chain=[f"PATH[{running.index}] {ctx.tilde(old)} {_version_of(running)} (runs)",
                                  f"PATH[{newer.index}] {ctx.tilde(new)} {_version_of(newer)} (shadowed)"],
         )
 
@@ -251,10 +271,11 @@ def built_with_old_go(ctx: CheckContext) -> Iterator[Finding]:
             continue
         for tool in ("gopls", "dlv"):
             res = ctx.facts.resolutions.get(cid, {}).get(tool)
-            built = res.resolved.info.go_version if res and res.resolved and res.resolved.info else None
+            running = res.resolved if res else None
+            built = running.info.go_version if running and running.info else None
             bv = parse_go_version(built)
-            if bv and bv[:2] < gv[:2]:
-                found.setdefault((tool, res.resolved.path, built or "", go_version or ""), []).append(cid)
+            if running and bv and bv[:2] < gv[:2]:
+                found.setdefault((tool, running.path, built or "", go_version or ""), []).append(cid)
     for (tool, path, built, go_version), ids in found.items():
         pkg = TOOL_MODULES[tool]
         yield finding(
@@ -271,15 +292,15 @@ def wrong_arch(ctx: CheckContext) -> Iterator[Finding]:
     """An amd64 gopls on an arm64 Mac runs under Rosetta (slow, and dlv cannot debug native
     binaries); on Linux a foreign-arch binary fails with "exec format error"."""
     host_arch = ctx.facts.arch
-    found: dict[tuple[str, str], list[str]] = {}
+    found: dict[tuple[str, str, str], list[str]] = {}
     for cid in relevant_contexts(ctx):
         for tool in ("go", "gofmt", *EDITOR_TOOLS):
             res = ctx.facts.resolutions.get(cid, {}).get(tool)
-            arch = res.resolved.info.arch if res and res.resolved and res.resolved.info else None
-            if arch and host_arch not in arch.split("+"):
-                found.setdefault((tool, res.resolved.path), []).append(cid)
-    for (tool, path), ids in found.items():
-        arch = ctx.facts.resolutions[ids[0]][tool].resolved.info.arch
+            running = res.resolved if res else None
+            arch = running.info.arch if running and running.info else None
+            if running and arch and host_arch not in arch.split("+"):
+                found.setdefault((tool, running.path, arch), []).append(cid)
+    for (tool, path, arch), ids in found.items():
         mac = ctx.facts.os_name == "darwin"
         yield finding(
             f"{tool}|{path}", Severity.WARNING if mac else Severity.ERROR,
@@ -297,7 +318,7 @@ def wrong_arch(ctx: CheckContext) -> Iterator[Finding]:
 REQUIRED_TOOLS = ("gopls", "dlv")
 
 
-def _setting(ctx: CheckContext, key: str):
+def _setting(ctx: CheckContext, key: str) -> Setting | None:
     return next((s for s in ctx.facts.editor.settings if s.key == key), None)
 
 
@@ -350,7 +371,7 @@ def not_installed(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
-def path_entry_origin(ctx: CheckContext, cid: str, entry: str):
+def path_entry_origin(ctx: CheckContext, cid: str, entry: str) -> Location | None:
     """Where the PATH entry `entry` was added in a context (the first assignment that added it)."""
     for s in ctx.graph.chain("PATH", cid):
         before = (s.assignment.before or "").split(":") if s.assignment.before is not None else []
@@ -360,7 +381,7 @@ def path_entry_origin(ctx: CheckContext, cid: str, entry: str):
     return None
 
 
-def newer_go(ctx: CheckContext, than: str | None, minimum: str | None = None):
+def newer_go(ctx: CheckContext, than: str | None, minimum: str | None = None) -> GoInstall | None:
     """The newest Go installed on this machine that is newer than `than` (and at least `minimum`)."""
     from goenv_tui.collect.goinstalls import newer_go as find
 
@@ -375,7 +396,7 @@ def go_too_old(ctx: CheckContext) -> Iterator[Finding]:
     """dlv refuses to debug with a Go older than it supports ("Go version go1.19.8 is too old for
     this version of Delve"), gopls warns that it no longer supports it; the editor shows it as a
     broken tool or a GOROOT problem, while the cause is the PATH entry that picks the old Go."""
-    groups: dict[tuple[str, str | None, str | None], list] = {}
+    groups: dict[tuple[str, str | None, str | None], list[ProbeResult]] = {}
     for p in ctx.facts.probes:
         if p.classification != "go-too-old" or p.tool not in ("gopls", "dlv"):
             continue

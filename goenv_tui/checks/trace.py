@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from goenv_tui.checks.base import CheckContext, check, finding
 from goenv_tui.graph import ctx_node
-from goenv_tui.model import Finding, Location, Severity, TraceStatus
+from goenv_tui.model import ContextTrace, Finding, Location, Severity, TraceStatus
 
 
 @check("GOENV-TRACE-001", Severity.ERROR, "Shell startup hangs", also=(Severity.WARNING,))
@@ -14,13 +14,13 @@ def startup_hangs(ctx: CheckContext) -> Iterator[Finding]:
     """A startup file that waits for input (`read`), sleeps, or `exec`s tmux never finishes when
     no one is typing: VS Code gives up resolving the shell environment ("Unable to resolve your
     shell environment in a reasonable time") and `ssh host cmd` hangs."""
-    runaway: dict[str, list] = {}
+    runaway: dict[str, list[ContextTrace]] = {}
     for t in ctx.graph.contexts.values():
         if t.runaway is not None:
             runaway.setdefault(t.runaway, []).append(t)
     yield from _runaways(ctx, runaway)
     hung = [t for t in ctx.graph.contexts.values() if t.status is TraceStatus.TIMEOUT and t.runaway is None]
-    by_place: dict[str, list] = {}
+    by_place: dict[str, list[ContextTrace]] = {}
     blocked: dict[str, tuple[str, str]] = {}
     for t in hung:
         stuck = _blocked_on(ctx, t)
@@ -62,7 +62,7 @@ def startup_hangs(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
-def _runaways(ctx: CheckContext, by_headline: dict[str, list]) -> Iterator[Finding]:
+def _runaways(ctx: CheckContext, by_headline: dict[str, list[ContextTrace]]) -> Iterator[Finding]:
     """Startups that repeat themselves without end (checked against the untraced shell): a file
     that sources itself, a function that calls itself, an endless loop."""
     home = ctx.facts.home.rstrip("/") + "/"
@@ -86,7 +86,7 @@ def _runaways(ctx: CheckContext, by_headline: dict[str, list]) -> Iterator[Findi
 
 
 # The user startup files each shell reads, by mode, in order (shell-startup.md).
-def _user_files(t) -> list[str]:
+def _user_files(t: ContextTrace) -> list[str]:
     spec = t.spec
     if spec.shell == "bash":
         if spec.login:
@@ -98,7 +98,7 @@ def _user_files(t) -> list[str]:
     return []
 
 
-def _blocked_on(ctx: CheckContext, t) -> tuple[str, str] | None:
+def _blocked_on(ctx: CheckContext, t: ContextTrace) -> tuple[str, str] | None:
     """The user startup file a hung context was opening, when that file is a FIFO or a device."""
     read = {f.path for f in t.files}
     home = ctx.facts.home.rstrip("/")
@@ -162,9 +162,7 @@ def bad_files(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
-def _loc(path: str):
-    from goenv_tui.model import Location
-
+def _loc(path: str) -> Location:
     return Location(path, None)
 
 

@@ -84,7 +84,7 @@ def _path_value(ctx: CheckContext, s: Setting, t: ContextTrace | None) -> str | 
 
 def _stat(ctx: CheckContext, path: str) -> FileInfo | None:
     """stat through the host; None when there is no host to ask (then nothing is claimed)."""
-    host = getattr(ctx, "host", None)
+    host = ctx.host
     if host is None:
         return None
     try:
@@ -99,7 +99,7 @@ def _absent(info: FileInfo | None) -> bool:
 
 
 def _real(ctx: CheckContext, path: str) -> str:
-    host = getattr(ctx, "host", None)
+    host = ctx.host
     try:
         return host.realpath(path) if host is not None else posixpath.normpath(path)
     except Exception:
@@ -108,7 +108,7 @@ def _real(ctx: CheckContext, path: str) -> str:
 
 def _install_version(ctx: CheckContext, root: str) -> str | None:
     """First line of `<root>/VERSION` ("go1.19.13"), as the go command reports its version."""
-    host = getattr(ctx, "host", None)
+    host = ctx.host
     if host is None:
         return None
     try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import posixpath
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -58,7 +59,7 @@ class FixContext:
                 self._texts[path] = None
         return self._texts[path]
 
-    def edit_fix(self, finding: Finding, fix_id: str, title: str, changes: list[FileEdit], contexts=(),
+    def edit_fix(self, finding: Finding, fix_id: str, title: str, changes: list[FileEdit], contexts: Sequence[str] = (),
                  safe: bool = True) -> PlannedFix | None:
         changes = [c for c in changes if c.changes]
         if not changes:

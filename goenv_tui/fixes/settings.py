@@ -9,7 +9,7 @@ file changed since the diagnosis and nothing is planned), and edits the text wit
 
 from __future__ import annotations
 
-from goenv_tui.collect.jsonc import JsoncError, parse_with_lines
+from goenv_tui.collect.jsonc import JsoncError, KeyPath, parse_with_lines
 from goenv_tui.collect.jsonc_edit import remove_key
 from goenv_tui.fixes.builders import FixContext
 from goenv_tui.fixes.plan import FileEdit, PlannedFix, unified_diff
@@ -31,7 +31,7 @@ def settings_text(fc: FixContext, path: str) -> str | None:
     return text
 
 
-def parsed_settings(fc: FixContext, loc: Location) -> tuple[str, object, dict] | None:
+def parsed_settings(fc: FixContext, loc: Location) -> tuple[str, object, dict[KeyPath, int]] | None:
     text = settings_text(fc, loc.path)
     if text is None:
         return None
