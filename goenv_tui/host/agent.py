@@ -245,13 +245,30 @@ def sweep() -> list[int]:
     return killed
 
 
+# Runs the caller may stop early (op "cancel" with the key it gave the run): key -> stop event.
+_CANCELS: dict[str, threading.Event] = {}
+
+
+def cancel(key: str) -> bool:
+    """Stop the run started with this key, as at its deadline (the caller knows waiting is pointless)."""
+    with _RUNNING_LOCK:
+        event = _CANCELS.get(key)
+    if event is not None:
+        event.set()
+    return event is not None
+
+
 def run(argv: list[str], env: dict[str, str] | None, cwd: str | None, timeout: float, stdin: bytes | None,
-        hold: bool, idle: float | None = None) -> dict[str, Any]:
+        hold: bool, idle: float | None = None, key: str | None = None) -> dict[str, Any]:
     """Run argv in its own session; at the deadline (or after `idle` seconds without stderr)
     SIGHUP, then SIGKILL, its whole process group, and whatever it orphaned (see `sweep`).
     stdout/stderr come back compressed."""
     start = time.monotonic()
     become_subreaper()
+    stop = threading.Event()
+    if key is not None:
+        with _RUNNING_LOCK:
+            _CANCELS[key] = stop
     try:
         with _RUNNING_LOCK:  # registered before a sweep can see it as an orphan
             proc = subprocess.Popen(argv, env=env, cwd=cwd, start_new_session=True, stdout=subprocess.PIPE,
@@ -262,17 +279,19 @@ def run(argv: list[str], env: dict[str, str] | None, cwd: str | None, timeout: f
         return {"returncode": None, "stdout": "", "stderr": "", "timed_out": False, "duration_ms": 0.0,
                 "error": "cannot start " + argv[0] + ": " + (e.strerror or str(e))}
     try:
-        return _supervise(proc, start, timeout, stdin, idle)
+        return _supervise(proc, start, timeout, stdin, idle, stop)
     finally:
         with _RUNNING_LOCK:
             _RUNNING.discard(proc.pid)
+            if key is not None:
+                _CANCELS.pop(key, None)
             idle_now = not _RUNNING
         if idle_now and _SUBREAPER[0]:
             sweep()
 
 
 def _supervise(proc: subprocess.Popen[bytes], start: float, timeout: float, stdin: bytes | None,
-               idle: float | None) -> dict[str, Any]:
+               idle: float | None, stop: threading.Event) -> dict[str, Any]:
     bufs: dict[str, list[bytes]] = {"out": [], "err": []}
     last = [start]  # when stderr last said something (a traced shell that prints is progressing)
 
@@ -298,6 +317,7 @@ def _supervise(proc: subprocess.Popen[bytes], start: float, timeout: float, stdi
     waiter.start()
     timed_out = False
     stalled = False
+    cancelled = False
     while True:
         now = time.monotonic()
         left = start + timeout - now
@@ -306,10 +326,12 @@ def _supervise(proc: subprocess.Popen[bytes], start: float, timeout: float, stdi
         waiter.join(timeout=max(0.0, min(left, 0.1)))
         if not waiter.is_alive():
             break
-        if left > 0:
+        if left > 0 and not stop.is_set():
             continue
+        if not timed_out:
+            cancelled = left > 0
+            stalled = not cancelled and idle is not None and time.monotonic() < start + timeout
         timed_out = True
-        stalled = idle is not None and time.monotonic() < start + timeout
         with contextlib.suppress(OSError):
             os.killpg(proc.pid, signal.SIGHUP)
         time.sleep(0.3)
@@ -325,8 +347,10 @@ def _supervise(proc: subprocess.Popen[bytes], start: float, timeout: float, stdi
     code = proc.wait()
     error = None
     if timed_out:
-        error = (f"no progress for {idle:g}s") if stalled else (f"timed out after {timeout:g}s")
+        error = "stopped early" if cancelled else (f"no progress for {idle:g}s") if stalled \
+            else (f"timed out after {timeout:g}s")
     return {"returncode": None if timed_out else code, "timed_out": timed_out, "stalled": stalled, "z": True,
+            "cancelled": cancelled,
             "stdout": _packed(b"".join(bufs["out"])), "stderr": _packed(b"".join(bufs["err"])),
             "duration_ms": (time.monotonic() - start) * 1000, "error": error}
 
@@ -362,7 +386,9 @@ def handle(req: dict[str, Any]) -> Any:
     if op == "run":
         stdin = base64.b64decode(req["stdin"]) if req.get("stdin") is not None else None
         return run(req["argv"], req.get("env"), req.get("cwd"), req["timeout_s"], stdin, req.get("hold", False),
-                   req.get("idle_s"))
+                   req.get("idle_s"), req.get("key"))
+    if op == "cancel":
+        return {"found": cancel(req["key"])}
     if op == "stat":
         return info(req["path"], True)
     if op == "lstat":

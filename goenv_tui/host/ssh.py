@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import uuid
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -299,14 +300,21 @@ class SSHHost(Host):
         if self.lost:
             return RunResult(tuple(argv), None, b"", b"", 0.0, error=self.lost)
         env2 = {k: v for k, v in env.items() if k != "GOENV_TUI_RUN_ID"} if env is not None else None
+        key = uuid.uuid4().hex if cancel is not None else None
+        done = threading.Event()
+        if cancel is not None:
+            threading.Thread(target=self._cancel_when, args=(cancel, done, key), daemon=True,
+                             name="ssh-run-cancel").start()
         try:
             res = self._call("run", timeout=timeout + 30, argv=list(argv), env=env2, cwd=cwd, timeout_s=timeout,
                              stdin=base64.b64encode(stdin).decode() if stdin is not None else None, hold=hold_stdin,
-                             idle_s=idle_timeout)
+                             idle_s=idle_timeout, key=key)
         except ConnectionLost as exc:
             return RunResult(tuple(argv), None, b"", b"", 0.0, error=str(exc))
         except HostError as exc:
             return RunResult(tuple(argv), None, b"", b"", 0.0, error=str(exc))
+        finally:
+            done.set()
         error = res.get("error")
         if error and res.get("timed_out"):
             error = f"{error} (on {self.name})"
@@ -316,7 +324,16 @@ class SSHHost(Host):
 
         return RunResult(tuple(argv), res.get("returncode"), data("stdout"), data("stderr"),
                          float(res.get("duration_ms") or 0), bool(res.get("timed_out")), (), error,
-                         stalled=bool(res.get("stalled")))
+                         stalled=bool(res.get("stalled")), cancelled=bool(res.get("cancelled")))
+
+    def _cancel_when(self, cancel: threading.Event, done: threading.Event, key: str | None) -> None:
+        """Tell the agent to stop the run `key` if `cancel` is set before the run's answer came."""
+        while not done.is_set():
+            if cancel.wait(0.1):
+                if not done.is_set():
+                    with contextlib.suppress(HostError):
+                        self._call("cancel", timeout=10, key=key)
+                return
 
     def login_command_env(self) -> dict[str, str] | None:
         """The environment sshd really gives `ssh host cmd`: the login shell run with -c, its own

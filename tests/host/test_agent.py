@@ -169,3 +169,49 @@ def test_local_host_shares_the_agents_write_and_refusals(tmp_path: Path) -> None
     LocalHost().write_atomic(str(tmp_path / "f"), b"x", 0o600)
     assert (tmp_path / "f").stat().st_mode & 0o777 == 0o600 and sorted(os.listdir(tmp_path)) == ["f", "pipe"]
     assert sys.modules["goenv_tui.host.local"].write_atomic is agent.write_atomic
+
+
+def _send(agent: Agent, op: str, rid: int, **args: Any) -> None:
+    assert agent.proc.stdin is not None
+    agent.proc.stdin.write((json.dumps({"op": op, "id": rid, **args}) + "\n").encode())
+    agent.proc.stdin.flush()
+
+
+def _sleeps(mark: str) -> list[int]:
+    import psutil
+
+    out = []
+    for p in psutil.process_iter(["cmdline"]):
+        try:
+            if (p.info["cmdline"] or [])[-1:] == [mark] and p.status() != psutil.STATUS_ZOMBIE:
+                out.append(p.pid)
+        except (psutil.Error, IndexError):
+            continue
+    return out
+
+
+def test_a_run_can_be_cancelled_and_its_setsid_orphans_are_swept(remote_agent: Agent) -> None:
+    """`cancel` stops a run before its deadline; what it started with `setsid` (out of its group,
+    reparented to the agent, a subreaper) is killed as soon as no run is left."""
+    import uuid
+
+    mark = f"{6000 + uuid.uuid4().int % 10**6}.5"
+    script = f"setsid /bin/sleep {mark} </dev/null >/dev/null 2>&1 & while :; do echo x >&2; sleep 0.05; done"
+    t = time.monotonic()
+    _send(remote_agent, "run", 1, argv=["/bin/sh", "-c", script], env={"PATH": "/usr/bin:/bin"}, cwd=None,
+          timeout_s=60, idle_s=30, key="k1")
+    deadline = time.monotonic() + 10
+    while not _sleeps(mark) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _sleeps(mark), "the daemon never started"
+    _send(remote_agent, "cancel", 2, key="k1")
+    assert remote_agent.proc.stdout is not None
+    answers = {a["id"]: a for a in (json.loads(remote_agent.proc.stdout.readline()) for _ in range(2))}
+    assert time.monotonic() - t < 20
+    assert answers[2]["result"] == {"found": True}
+    run = answers[1]["result"]
+    assert run["timed_out"] and run["cancelled"] and not run["stalled"] and run["error"] == "stopped early"
+    left = _sleeps(mark)
+    for pid in left:  # never leave a stray, even when failing
+        os.kill(pid, 9)
+    assert left == []

@@ -97,3 +97,19 @@ def test_remote_fifo_bashrc_hangs_every_ssh_command_and_the_error_says_so(sshd) 
     with pytest.raises(subprocess.TimeoutExpired):
         subprocess.run(["ssh", *sshd.options(), sshd.target(), "true"], stdin=subprocess.DEVNULL,
                        capture_output=True, timeout=5)
+
+
+def test_remote_self_sourcing_bashrc_is_stopped_early_and_named(sshd) -> None:
+    """The untraced check and the early stop work over SSH too (the agent's `cancel`)."""
+    # Interactive shells only: bash sources ~/.bashrc for `ssh host cmd` too, the agent's own start.
+    fill(sshd, {".bashrc": "export GOFLAGS=-v\ncase $- in *i*) . ~/.bashrc;; esac\n"})
+    t0 = time.monotonic()
+    res = _report(sshd, "--json", "--shell", "bash", "--login-shell", "/bin/bash", "--timeout", "5")
+    elapsed = time.monotonic() - t0
+    assert res.returncode == 1, res.stderr
+    assert elapsed < 45, elapsed  # the issue's bound; without the early stop it is the 60 s ceiling
+    doc = json.loads(res.stdout)
+    c = {c["id"]: c for c in doc["contexts"]}["bash-nologin-interactive"]
+    assert c["status"] == "error" and "untraced, the shell crashes with a segmentation fault" in c["error"], c
+    titles = [f["title"] for f in doc["findings"] if f["check"] == "GOENV-TRACE-001"]
+    assert titles == ["~/.bashrc:2 sources ~/.bashrc again and again: startup never finishes"], titles
