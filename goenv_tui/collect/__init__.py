@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from goenv_tui.collect.goenv import GoEnvPipeline, collect_goenvs
 from goenv_tui.collect.resolve import resolve_all, through_shims
@@ -25,7 +26,10 @@ from goenv_tui.model import (
 from goenv_tui.probes import ProbeResult
 from goenv_tui.shells.contexts import is_primary
 from goenv_tui.shells.dormant import UnreadFile, find_dormant
-from goenv_tui.shells.tracer import SEED_PATH, FileText, TraceOptions, trace_all
+from goenv_tui.shells.tracer import SEED_PATH, FileText, TraceOptions, Tracer, trace_all
+
+if TYPE_CHECKING:
+    from goenv_tui.collect.modules import ModuleState
 
 DIR_VARS = ("GOROOT", "GOPATH", "GOBIN", "GOMODCACHE", "GOCACHE")
 GO_TOOLS = ("go", "gofmt", "gopls", "dlv", "staticcheck", "golangci-lint")
@@ -55,7 +59,7 @@ class Facts:
     editor: EditorFacts = field(default_factory=EditorFacts)
     workspace_facts: WorkspaceFacts | None = None
     # The workspace's required modules per context: downloaded yet, or blocked (collect/modules.py).
-    modules: list = field(default_factory=list)
+    modules: list[ModuleState] = field(default_factory=list)
     probes: list[ProbeResult] = field(default_factory=list)
     probes_ran: bool = False
     lost: str | None = None  # the remote connection dropped mid-run: later stages are missing
@@ -96,7 +100,7 @@ def collect(host: Host, opts: TraceOptions, workspace: str | None = None,
     t0 = time.monotonic()
     stage("tracing shells")
     # On a remote host, ask the real sshd for its environment meanwhile (one more round trip).
-    sshd_env: dict = {}
+    sshd_env: dict[str, dict[str, str] | None] = {}
     asker = None
     if host.remote:
         asker = threading.Thread(target=lambda: sshd_env.update(env=host.login_command_env()), daemon=True)
@@ -119,7 +123,7 @@ def collect(host: Host, opts: TraceOptions, workspace: str | None = None,
 
 
 def _collect(host: Host, opts: TraceOptions, workspace: str | None, stage: Callable[[str], None], t0: float,
-             asker: threading.Thread | None, sshd_env: dict, traced: Callable[[ContextTrace], None],
+             asker: threading.Thread | None, sshd_env: dict[str, dict[str, str] | None], traced: Callable[[ContextTrace], None],
              pipeline: GoEnvPipeline | None) -> Facts:
     traces, tracer = trace_all(host, opts, on_result=traced)
     login_shell = tracer.login_shell
@@ -146,7 +150,8 @@ def _collect(host: Host, opts: TraceOptions, workspace: str | None, stage: Calla
     return facts
 
 
-def _rest(host: Host, opts: TraceOptions, workspace: str | None, facts: Facts, tracer, stage,
+def _rest(host: Host, opts: TraceOptions, workspace: str | None, facts: Facts, tracer: Tracer,
+          stage: Callable[[str], None],
           pipeline: GoEnvPipeline | None = None) -> None:
     traces = facts.contexts
     t1 = time.monotonic()

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from goenv_tui.collect.jsonc import MAX_DEPTH, JsoncError, _Parser, parse
+from goenv_tui.collect.jsonc import MAX_DEPTH, JsoncError, _Parser, _Shape, parse
 
 __all__ = ["JsoncError", "remove_key", "set_value"]
 
@@ -64,7 +64,7 @@ class _Spans(_Parser):
         super().__init__(text, MAX_DEPTH)
         self.objects: dict[int, _Object] = {}  # by the position of `{`
 
-    def obj(self, depth: int) -> tuple[dict[str, object], dict]:
+    def obj(self, depth: int) -> tuple[dict[str, object], _Shape]:
         text = self.text
         opened = self.pos
         self.pos += 1
