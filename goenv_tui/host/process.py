@@ -355,14 +355,14 @@ def run_process(
         kill_leftovers(proc.pid, token, born)
     try:
         return _supervise(proc, argv, token, born, start, timeout, stdin, hold_stdin, idle_timeout, cancel,
-                          namespaced=kind == "pidns")
+                          contained=kind in ("pidns", "reaper"))
     finally:
         unregister(proc.pid)
 
 
 def _supervise(proc: subprocess.Popen[bytes], argv: Sequence[str], token: str, born: float, start: float,
                timeout: float, stdin: bytes | None, hold_stdin: bool, idle_timeout: float | None,
-               cancel: threading.Event | None = None, namespaced: bool = False) -> RunResult:
+               cancel: threading.Event | None = None, contained: bool = False) -> RunResult:
     out: dict[str, list[bytes]] = {"stdout": [], "stderr": []}
     sizes = {"stdout": 0, "stderr": 0}
     sel = selectors.DefaultSelector()
@@ -444,12 +444,13 @@ def _supervise(proc: subprocess.Popen[bytes], argv: Sequence[str], token: str, b
 
     killed: list[int] = []
     described: list[str] = []
-    if not (namespaced and not timed_out and proc.poll() is not None):
+    if not (contained and not timed_out and proc.poll() is not None):
         killed, described = kill_leftovers(proc.pid, token, born)
-    # else: the program ran in its own PID namespace and `unshare` has exited, so the namespace's
-    # init did too, and the kernel killed and reaped everything left in it before that: nothing
-    # can be left (a scan of every process on the machine per traced shell was most of a fast
-    # context's cost).
+    # else: nothing can be left. In its own PID namespace: `unshare` exits only after the
+    # namespace's init, whose exit kills and reaps everything left in the namespace. Below the
+    # reaper: it exits only once it has killed every process below it, orphans included (they
+    # are reparented to it). A scan of every process on the machine per traced shell was most of
+    # a fast context's cost.
     if proc.stdin is not None:
         with contextlib.suppress(OSError):
             proc.stdin.close()
