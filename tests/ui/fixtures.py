@@ -15,9 +15,10 @@ import shlex
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from goenv_tui.host import FileInfo, LocalHost, RunResult
 from goenv_tui.shells.tracer import TraceOptions
@@ -78,10 +79,9 @@ class FixedEtcHost(LocalHost):
         self.prefix = [self.unshare, "--mount", "--propagation", "private", "--",
                        "/bin/sh", "-c", f'{binds or ":"} && exec "$@"', "sh"]
 
-    def run(self, argv: Sequence[str], env: Mapping[str, str] | None = None, cwd: str | None = None,
-            timeout: float = 10.0, stdin: bytes | None = None, hold_stdin: bool = False,
-            idle_timeout: float | None = None) -> RunResult:
-        return super().run([*self.prefix, *argv], env, cwd, timeout, stdin, hold_stdin, idle_timeout)
+    def run(self, argv: Sequence[str], *args: Any, **kwargs: Any) -> RunResult:
+        # Every argument but argv passed on as given: Host.run grows options (cancel, …).
+        return super().run([*self.prefix, *argv], *args, **kwargs)
 
     def read_bytes(self, path: str, limit: int | None = None) -> bytes:
         return super().read_bytes(self.copies.get(path, path), limit)
