@@ -23,7 +23,6 @@ from goenv_tui.charset import detect as detect_charset
 from goenv_tui.charset import to_ascii
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-KNOWN_SHELLS = ("bash", "zsh", "fish")
 
 
 class UsageError(Exception):
@@ -216,6 +215,7 @@ def enclosing_workspace(host, cwd: str) -> str | None:
 
 
 def _options(args: argparse.Namespace, host=None):
+    from goenv_tui.shells.registry import DRIVERS
     from goenv_tui.shells.tracer import TraceOptions
 
     if host is None:
@@ -246,13 +246,14 @@ def _options(args: argparse.Namespace, host=None):
     if not host.stat(home).is_dir:
         raise UsageError(f"--home {home}: not a directory" + (f" on {host.name}" if host.remote else ""))
     _run_as_owner(host, home)
-    default = "bash,zsh"
-    if (login_shell or host.login_shell() or "").rsplit("/", 1)[-1] == "fish":
-        default = "bash,zsh,fish"  # the login shell is always traced
-    shells = tuple(s.strip() for s in (args.shell or default).split(",") if s.strip())
-    unknown = [s for s in shells if s not in KNOWN_SHELLS]
+    default = ["bash", "zsh"]
+    login = (login_shell or host.login_shell() or "").rsplit("/", 1)[-1]
+    if login in DRIVERS and login not in default:
+        default.append(login)  # the login shell is always traced
+    shells = tuple(s.strip() for s in (args.shell or ",".join(default)).split(",") if s.strip())
+    unknown = [s for s in shells if s not in DRIVERS]
     if unknown or not shells:
-        raise UsageError(f"--shell: unknown shell {', '.join(unknown) or '(none)'}; choose from {', '.join(KNOWN_SHELLS)}")
+        raise UsageError(f"--shell: unknown shell {', '.join(unknown) or '(none)'}; choose from {', '.join(DRIVERS)}")
     workspace = args.workspace
     if workspace is not None:
         # A relative remote path starts where `ssh host cmd` starts: the remote user's home.

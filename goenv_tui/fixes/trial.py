@@ -36,6 +36,7 @@ from goenv_tui.display import tilde
 from goenv_tui.fixes.plan import PlannedFix, sha, shown, to_bytes
 from goenv_tui.host import FileInfo, Host, HostError
 from goenv_tui.model import ContextSpec, ContextTrace, Finding, TraceStatus
+from goenv_tui.shells.registry import make_driver
 
 if TYPE_CHECKING:
     from goenv_tui.shells.tracer import TraceOptions
@@ -268,10 +269,6 @@ def shell_of(path: str) -> str | None:
     return "bash"
 
 
-def syntax_argv(shell_path: str, shell: str, path: str) -> list[str]:
-    return [shell_path, "--no-execute", path] if shell == "fish" else [shell_path, "-n", path]
-
-
 def syntax_error(host: Host, path: str, shell: str | None = None) -> str | None:
     """The shell's own verdict on a file (None: fine, not a shell file, or the shell is not installed)."""
     shell = shell or shell_of(path)
@@ -280,7 +277,7 @@ def syntax_error(host: Host, path: str, shell: str | None = None) -> str | None:
     exe = host.which(shell)
     if exe is None:
         return None
-    res = host.run(syntax_argv(exe, shell, path), env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "LANG": "C.UTF-8"},
+    res = host.run(make_driver(shell, host).syntax_argv(exe, path), env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "LANG": "C.UTF-8"},
                    timeout=10.0)
     if res.timed_out:
         return f"`{shell} -n` did not finish"
@@ -579,16 +576,15 @@ def _starts(host: Host, opts: TraceOptions, specs: list[ContextSpec], before: Di
     befores = {t.id: t for t in before.facts.contexts}
 
     def one(spec: ContextSpec) -> str | None:
-        if spec.shell == "fish":
-            return None  # fish writes its universal variables at start; its trace says if it ends
+        driver = make_driver(spec.shell, host)
+        if driver.writes_state_at_start:
+            return None  # its trace (on a private copy of that state) says whether it ends
         exe = host.which(spec.shell)
         b = befores.get(spec.id)
         if exe is None or b is None or b.status is not TraceStatus.OK:
             return None
-        argv = [exe] + (["-l"] if spec.login else []) + (["-i"] if spec.interactive else []) + ["-c", "exit 0"]
-        env = hermetic_env(host, opts, exe)
-        if spec.sshd_command:
-            env["SSH_CLIENT"] = "127.0.0.1 50000 22"
+        argv = driver.argv(spec, exe, "exit 0")
+        env = driver.context_env(spec, hermetic_env(host, opts, exe))
         limit = min(max(3.0, 3 * b.duration_ms / 1000), max(3.0, opts.timeout))
         res = host.run(argv, env=env, cwd=opts.home, timeout=limit)
         if res.timed_out:

@@ -14,11 +14,23 @@ from __future__ import annotations
 import functools
 import re
 import shlex
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from goenv_tui.model import ContextSpec, Location
-from goenv_tui.shells.trace import Frame, Record, VarState, defined_functions
+from goenv_tui.host import Host, HostError, RunResult
+from goenv_tui.model import ContextSpec, ContextTrace, Location
+from goenv_tui.shells.driver import (
+    Launch,
+    Reading,
+    ShellDriver,
+    TraceJob,
+    env_dump,
+    fold_records,
+    mode_flags,
+    sshd_env,
+)
+from goenv_tui.shells.trace import END_MARK, Frame, Record, VarState, defined_functions
 
 NAME = "bash"
 _FS, _RS, _END, _SET = "\x1f", "\x1e", "\x1d", "\x1a"
@@ -44,25 +56,6 @@ def ps4(watched: list[str], modern: bool = True) -> str:
     else:
         fields = [f"${{{v}+{_SET}${{{v}}}}}" for v in watched]
     return head + _FS + _FS.join(fields) + _END
-
-
-def argv(spec: ContextSpec, shell_path: str, command: str) -> list[str]:
-    args = [shell_path]
-    if spec.login:
-        args.append("-l")
-    if spec.interactive:
-        args.append("-i")
-    return [*args, "-x", "-c", command]
-
-
-def context_env(spec: ContextSpec, base: dict[str, str]) -> dict[str, str]:
-    env = dict(base)
-    if spec.sshd_command:
-        # What sshd sets for `ssh host cmd`; SHLVL unset so bash counts itself as level 1.
-        env["SSH_CLIENT"] = "127.0.0.1 50022 22"
-        env["SSH_CONNECTION"] = "127.0.0.1 50022 127.0.0.1 22"
-        env.pop("SHLVL", None)
-    return env
 
 
 _QUOTED_RE = re.compile(r"'([^']*)'(?: |$)")
@@ -93,12 +86,7 @@ def driver_argv(spec: ContextSpec, shell_path: str, ps4_value: str, files: list[
     sources the startup files in bash's documented order (shell.c run_startup_files)."""
     steps = [f"PS4={shlex.quote(ps4_value)}", "set -x"]
     steps += [f"if [ -r {shlex.quote(f)} ]; then . {shlex.quote(f)}; fi" for f in files]
-    args = [shell_path, "--noprofile", "--norc"]
-    if spec.login:
-        args.append("-l")
-    if spec.interactive:
-        args.append("-i")
-    return [*args, "-c", "; ".join(steps) + "; " + command]
+    return [shell_path, "--noprofile", "--norc", *mode_flags(spec), "-c", "; ".join(steps) + "; " + command]
 
 
 def parse(stderr: str, watched: list[str], modern: bool = True, level_offset: int = 0) -> list[Record]:
@@ -251,3 +239,151 @@ def version_is_modern(version_output: str) -> bool:
     if not m:
         return True
     return (int(m.group(1)), int(m.group(2))) >= (4, 4)
+
+
+def end_command(env_bin: str, true_bin: str) -> str:
+    """The command run after the startup files: mark the end, print the environment, end.
+
+    `env -0` runs as a child, not exec'd: with a huge exported value (over 128 KiB) exec fails
+    with E2BIG and the shell would exit without printing anything; then the shell's own
+    builtins print it. `exec -c true` ends the shell without running logout files (as exec'ing
+    env did) and without passing the huge environment on. `command` skips functions (a startup
+    file may redefine `builtin` or `printf`).
+    """
+    mark = "\\036GOENV_TUI_ENV\\036"
+    dump = ("IFS=$'\\n'; for __goenv_v in $(compgen -e); do "
+            "command printf '%s=%s\\0' \"$__goenv_v\" \"${!__goenv_v}\"; done")
+    return f": {END_MARK}; command printf '{mark}'; command {env_bin} -0 || {{ {dump}; }}; exec -c {true_bin}"
+
+
+LOGOUT_FILES = (".bash_logout", "bash.bash_logout")
+_NAMESPACE_ERROR = "could not start bash in a user namespace"
+_SOURCED_NOTE = ("traced by sourcing the startup files in bash's own order (bash ignores PS4 as root, and "
+                 "no user namespace was available to trace it as the home's owner)")
+
+
+@dataclass(frozen=True)
+class _Setup:
+    modern: bool  # bash ≥ 4.4
+    sys_bashrc: str | None  # the system bashrc compiled into this bash, if any
+
+
+class BashDriver(ShellDriver):
+    name = NAME
+
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        self._setup: _Setup | None = None
+        # The first context asks bash once while the others wait (all five bash contexts used to
+        # run `bash --version` at the same moment).
+        self._lock = threading.Lock()
+
+    def context_env(self, spec: ContextSpec, base: dict[str, str]) -> dict[str, str]:
+        # SHLVL unset under sshd, so bash counts itself as level 1.
+        return sshd_env(base, drop_shlvl=True) if spec.sshd_command else dict(base)
+
+    def candidate_files(self, home: str, env: Mapping[str, str]) -> list[str]:
+        return candidate_files(home)
+
+    def dormant_candidates(self, home: str, traces: list[ContextTrace]) -> list[str]:
+        return [p for p in candidate_files(home) if not p.endswith(LOGOUT_FILES)]
+
+    def why_not_read(self, path: str, home: str, existing: set[str], traces: list[ContextTrace]) -> str:
+        h = home.rstrip("/")
+        name = path.rsplit("/", 1)[-1]
+        if name in (".profile", ".bash_login"):
+            order = [".bash_profile", ".bash_login", ".profile"]
+            shadow = next((n for n in order[: order.index(name)] if f"{h}/{n}" in existing), None)
+            if shadow:
+                return (f"bash login shells read only the first of ~/.bash_profile, ~/.bash_login, "
+                        f"~/.profile; ~/{shadow} exists and does not source ~/{name}")
+            return "no context that was traced reads it"
+        if name == ".bashrc":
+            return ("bash reads ~/.bashrc only in interactive non-login shells (and under sshd); "
+                    "the login files do not source it")
+        if name == ".bash_profile":
+            return "read only by bash login shells"
+        return "no context that was traced reads it"
+
+    def unreported_files(self, spec: ContextSpec, home: str) -> list[str]:
+        # Startup files bash opened itself but that ran no command: from bash's own rules.
+        sys_bashrc = self._setup.sys_bashrc if self._setup is not None else None
+        return toplevel_files(spec, home, sys_bashrc, lambda p: self.host.stat(p).is_file)
+
+    def setup(self, shell_path: str) -> _Setup:
+        """bash's version and compiled-in system bashrc, asked once."""
+        with self._lock:
+            if self._setup is None:
+                res = self.host.run([shell_path, "--version"], env={"PATH": "/usr/bin:/bin"}, timeout=5)
+                modern = version_is_modern(res.stdout.decode(errors="replace"))
+                names = ("/etc/bash.bashrc\0", "/etc/bash/bashrc\0")  # SYS_BASHRC compiled into bash, if any
+                try:
+                    found = self.host.file_contains(self.host.realpath(shell_path), list(names))
+                except (HostError, OSError):
+                    found = set()
+                self._setup = _Setup(modern, next((p.rstrip("\0") for p in names if p in found), None))
+            return self._setup
+
+    def _root_prefix(self, home: str) -> tuple[list[str], str | None]:
+        """bash resets PS4 when euid is 0; run it as the home's owner in a user namespace."""
+        if self.host.euid() != 0:
+            return [], None
+        unshare = self.host.which("unshare", "/usr/bin:/bin:/usr/sbin:/sbin")
+        if not unshare:
+            return [], "bash ignores PS4 when run as root and `unshare` is not available to trace it as another user"
+        owner = self.host.stat(home).uid
+        uid = owner if owner > 0 else 65534
+        keep: list[str] = []
+        if owner <= 0:
+            # Root's own home: root reads its files whatever their mode (a `chmod 000 ~/.bashrc`
+            # included). Keeping the namespace's capabilities keeps that for every file root owns
+            # (root is the one id mapped into it), so the traced shell reads what root's reads.
+            keep = ["--keep-caps"]
+        note = (f"traced as uid {uid} in a user namespace (bash ignores PS4 for root)"
+                + (", with root's access to root's files" if keep else "")
+                + "; branches that test for root may differ from a real root session")
+        return [unshare, "--user", f"--map-user={uid}", f"--map-group={uid}", *keep, "--"], note
+
+    def prepare(self, job: TraceJob) -> Launch:
+        setup = self.setup(job.shell_path)
+        command = end_command(job.env_bin, job.true_bin)
+        env = dict(job.env)
+        env["PS4"] = ps4(job.watched, setup.modern)
+        env = self.context_env(job.spec, env)
+        notes: list[str] = []
+        prefix, note = self._root_prefix(job.home)
+        if self.host.euid() == 0 and (job.fallback or job.force_fallback or not prefix):
+            files = toplevel_files(job.spec, job.home, setup.sys_bashrc, lambda p: self.host.stat(p).is_file)
+            args = driver_argv(job.spec, job.shell_path, env.pop("PS4"), files, command)
+            note = _SOURCED_NOTE
+        else:
+            args = prefix + [job.shell_path, *mode_flags(job.spec), "-x", "-c", command]
+        sourced = note == _SOURCED_NOTE
+        if note:
+            notes.append(note)
+        if not setup.modern:
+            notes.append("bash older than 4.4: exported and unexported values are not told apart")
+        # Untraced: the same command line without -x (as the user's bash starts; not when the
+        # files are sourced by a driver command, which is not how bash starts).
+        untraced = None if sourced else ([a for a in args if a != "-x"], {k: v for k, v in env.items() if k != "PS4"})
+        return _BashLaunch(args, env, notes, untraced=untraced, sourced=sourced, in_namespace=bool(prefix) and not sourced)
+
+    def read(self, job: TraceJob, launch: Launch, res: RunResult) -> Reading:
+        assert isinstance(launch, _BashLaunch)
+        stderr = res.stderr.decode("utf-8", errors="replace")
+        records = parse(stderr, job.watched, self.setup(job.shell_path).modern, level_offset=1 if launch.sourced else 0)
+        reading = fold_records(records, job, LOGOUT_FILES)
+        reading.env = env_dump(res.stdout)
+        if launch.in_namespace and not reading.records:
+            reading.start_error = f"{_NAMESPACE_ERROR}: {stderr.strip()[:300] or 'no output'}"
+        return reading
+
+    def wants_fallback(self, trace: ContextTrace) -> bool:
+        # A root container without user namespaces: source the startup files from a driver.
+        return (trace.error or "").startswith(_NAMESPACE_ERROR)
+
+
+@dataclass
+class _BashLaunch(Launch):
+    sourced: bool = False  # the startup files are sourced by a driver command (bash as root)
+    in_namespace: bool = False  # started by unshare as the home's owner

@@ -8,8 +8,9 @@ taken from the program's source or manual; the reference is in the comment besid
 from __future__ import annotations
 
 from goenv_tui.model import ContextSpec
+from goenv_tui.shells.registry import DRIVERS
 
-SHELLS = ("bash", "zsh", "fish")
+SHELLS = tuple(DRIVERS)
 
 
 def all_specs(shells: tuple[str, ...] | list[str] = ("bash", "zsh")) -> list[ContextSpec]:
@@ -57,7 +58,7 @@ def all_specs(shells: tuple[str, ...] | list[str] = ("bash", "zsh")) -> list[Con
 
 def used_by(spec: ContextSpec, os_name: str, login_shell: str | None) -> list[str]:
     """Programs that start processes in this context, on this OS with this login shell."""
-    is_login_shell = bool(login_shell) and login_shell.rsplit("/", 1)[-1] == spec.shell
+    is_login_shell = bool(login_shell) and (login_shell or "").rsplit("/", 1)[-1] == spec.shell
     mac = os_name == "darwin"
     out: list[str] = []
     if spec.sshd_command:
@@ -94,7 +95,7 @@ def is_primary(spec: ContextSpec, os_name: str, login_shell: str | None) -> bool
     Differences between primary contexts are what users trip over ("works in my terminal, not in
     VS Code"); a bare `bash -c` reads no startup file at all and differs by design.
     """
-    is_login_shell = bool(login_shell) and login_shell.rsplit("/", 1)[-1] == spec.shell
+    is_login_shell = bool(login_shell) and (login_shell or "").rsplit("/", 1)[-1] == spec.shell
     if not is_login_shell:
         return False
     if spec.sshd_command:

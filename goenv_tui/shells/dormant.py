@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from goenv_tui.host import Host, HostError
 from goenv_tui.model import ContextTrace, DormantAssignment, Location, TraceStatus
-from goenv_tui.shells import bash, zsh
+from goenv_tui.shells.registry import DRIVERS, make_driver
 from goenv_tui.shells.tracer import FileCache
 
 
@@ -22,28 +22,6 @@ class UnreadFile:
     shell: str
 
 
-def _why_not_read(path: str, home: str, exists: set[str], zdotdir: str | None) -> tuple[str, str]:
-    h = home.rstrip("/")
-    name = path.rsplit("/", 1)[-1]
-    if name in (".profile", ".bash_login"):
-        order = [".bash_profile", ".bash_login", ".profile"]
-        shadow = next((n for n in order[: order.index(name)] if f"{h}/{n}" in exists), None)
-        if shadow:
-            return "bash", (f"bash login shells read only the first of ~/.bash_profile, ~/.bash_login, "
-                            f"~/.profile; ~/{shadow} exists and does not source ~/{name}")
-        return "bash", "no context that was traced reads it"
-    if name in (".bashrc",):
-        return "bash", ("bash reads ~/.bashrc only in interactive non-login shells (and under sshd); "
-                        "the login files do not source it")
-    if name in (".bash_profile",):
-        return "bash", "read only by bash login shells"
-    if name.startswith(".z"):
-        if zdotdir and not path.startswith(zdotdir.rstrip("/") + "/") and name != ".zshenv":
-            return "zsh", f"ZDOTDIR is {zdotdir}, so zsh reads its startup files there instead"
-        return "zsh", "no zsh context that was traced reads it"
-    return "", "no context that was traced reads it"
-
-
 def find_dormant(host: Host, home: str, traces: list[ContextTrace], files: FileCache,
                  watched: set[str]) -> tuple[list[DormantAssignment], list[UnreadFile]]:
     ok = [t for t in traces if t.status is TraceStatus.OK]
@@ -51,15 +29,14 @@ def find_dormant(host: Host, home: str, traces: list[ContextTrace], files: FileC
     for t in traces:
         for f in t.files:
             read_by.setdefault(f.path, []).append(t.id)
-    traced_shells = {t.spec.shell for t in ok}
-    zdotdir = next((t.watched.get("ZDOTDIR") for t in ok if t.spec.shell == "zsh" and t.watched.get("ZDOTDIR")), None)
-
-    candidates: list[str] = []
-    if "bash" in traced_shells:
-        candidates += bash.candidate_files(home)
-    if "zsh" in traced_shells:
-        candidates += zsh.candidate_files(home, zdotdir)
-    candidates = [c for c in dict.fromkeys(candidates) if not c.endswith(("_logout", ".zlogout"))]
+    # In the order the shells are listed; each driver says which of its files could have been read.
+    traced_shells = [name for name in DRIVERS if name in {t.spec.shell for t in ok}]
+    drivers = {name: make_driver(name, host) for name in traced_shells}
+    owner: dict[str, str] = {}
+    for name, driver in drivers.items():
+        for path in driver.dormant_candidates(home, traces):
+            owner.setdefault(path, name)
+    candidates = list(owner)
     existing = {c for c in candidates if host.stat(c).is_file}
 
     dormant: list[DormantAssignment] = []
@@ -67,8 +44,8 @@ def find_dormant(host: Host, home: str, traces: list[ContextTrace], files: FileC
     for path in candidates:
         if path not in existing or path in read_by:
             continue
-        shell, reason = _why_not_read(path, home, existing, zdotdir)
-        unread.append(UnreadFile(path, reason, shell))
+        shell = owner[path]
+        unread.append(UnreadFile(path, drivers[shell].why_not_read(path, home, existing, traces), shell))
         entry = files.get(path)
         if entry.index is None:
             continue

@@ -7,7 +7,6 @@ parallel threads; each child is a separate process, so the threads mostly wait.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import signal
 import threading
@@ -18,17 +17,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from goenv_tui.host import Host, HostError, RunResult
+from goenv_tui.host import FileInfo, Host, HostError, RunResult
 from goenv_tui.host.process import RUN_TOKEN_VAR
 from goenv_tui.model import ContextSpec, ContextTrace, Location, Op, SourcedFile, TraceStatus
-from goenv_tui.shells import bash, fish, static, zsh
+from goenv_tui.shells import static
 from goenv_tui.shells.contexts import all_specs, used_by
+from goenv_tui.shells.driver import ENV_MARK, ShellDriver, StartError, TraceJob
+from goenv_tui.shells.registry import DRIVERS, make_driver
 from goenv_tui.shells.trace import (
-    END_MARK,
     Record,
     TraceResult,
     VarState,
-    attribute,
     fold,
     is_stream,
     text_matches,
@@ -42,7 +41,6 @@ BASE_WATCHED = [
     "GOSUMDB", "GOPRIVATE", "GONOSUMDB", "GONOPROXY", "GOINSECURE", "GOENV", "GOWORK",
     "GOMODCACHE", "GOCACHE", "GOOS", "GOARCH", "GOTELEMETRY", "GOEXPERIMENT", "CGO_ENABLED",
 ]
-ENV_MARK = "\x1eGOENV_TUI_ENV\x1e"
 MAX_STATIC_BYTES = 2 * 1024 * 1024
 
 # The PATH a fresh login session starts from, before any startup file: login(1)'s ENV_PATH
@@ -112,23 +110,6 @@ class Untraced:
     env: dict[str, str] = field(default_factory=dict)
 
 
-def _untraced_argv(shell: str, argv: list[str]) -> list[str]:
-    """The traced command line without its tracing options: the shell as the user starts it."""
-    if shell == "bash":
-        return [a for a in argv if a != "-x"]
-    out: list[str] = []
-    skip = False
-    for i, a in enumerate(argv):
-        if skip:
-            skip = False
-            continue
-        if a == "-o" and i + 1 < len(argv) and argv[i + 1] in ("xtrace", "sourcetrace", "promptsubst"):
-            skip = True
-            continue
-        out.append(a)
-    return out
-
-
 def _runaway_site(records: list[Record]) -> tuple[str, Location] | None:
     """The call that repeats itself ever deeper, from the deepest call stack the trace reached:
     ("sources FILE" | "calls FUNCTION", where that call is made)."""
@@ -166,7 +147,7 @@ class FileText:
     realpath: str | None = None
 
 
-def _unreadable_by_shell(host: Host, info) -> str | None:
+def _unreadable_by_shell(host: Host, info: FileInfo) -> str | None:
     """Why the user the shells run as cannot read this file (goenv-tui may be root, or reading
     it as another user), from its mode and owner; None when it can."""
     uid = host.euid()
@@ -298,16 +279,8 @@ class Tracer:
         self.opts = opts
         self.files = FileCache(host)
         self._shell_paths: dict[str, str | None] = {}
-        self._bash_modern: bool | None = None
-        self._sys_bashrc: str | None | bool = False
-        self._fish_info: dict[str, fish.FishInfo | None] = {}
-        self._fish_lock = threading.Lock()
-        # One lock per shell's setup: the first context of a shell asks it once while the others
-        # wait (all five bash contexts used to run `bash --version` at the same moment), and a
-        # zsh context does not wait for fish's.
-        self._bash_lock = threading.Lock()
-        self._zsh_lock = threading.Lock()
-        self._zsh_lib: dict[str, tuple[str, ...]] = {}
+        self._drivers: dict[str, ShellDriver] = {}
+        self._drivers_lock = threading.Lock()
         self.watched = list(BASE_WATCHED)
         self._discover_names(self._home_candidates())
         self.os_name = host.os_name()
@@ -320,10 +293,18 @@ class Tracer:
         return self.deadline - time.monotonic()
 
     # setup ---------------------------------------------------------------------------
+    def driver(self, shell: str) -> ShellDriver:
+        """This tracer's driver of `shell` (it caches what it learns about the shell's binary)."""
+        with self._drivers_lock:
+            if shell not in self._drivers:
+                self._drivers[shell] = make_driver(shell, self.host)
+            return self._drivers[shell]
+
     def _home_candidates(self) -> list[str]:
-        found = bash.candidate_files(self.opts.home) + zsh.candidate_files(self.opts.home)
-        if "fish" in self.opts.shells:
-            found += fish.candidate_files(self.opts.home, self.host.listdir, self.opts.extra_env.get("XDG_CONFIG_HOME"))
+        found: list[str] = []
+        for shell in self.opts.shells:
+            if shell in DRIVERS:
+                found += self.driver(shell).candidate_files(self.opts.home, self.opts.extra_env)
         return list(dict.fromkeys(found))
 
     def _discover_names(self, paths: Iterable[str]) -> None:
@@ -348,65 +329,8 @@ class Tracer:
             self._shell_paths[shell] = found or self.host.which(shell)
         return self._shell_paths[shell]
 
-    def _bash_setup(self, path: str) -> tuple[bool, str | None]:
-        with self._bash_lock:
-            if self._bash_modern is None:
-                res = self.host.run([path, "--version"], env={"PATH": "/usr/bin:/bin"}, timeout=5)
-                self._bash_modern = bash.version_is_modern(res.stdout.decode(errors="replace"))
-            if self._sys_bashrc is False:
-                names = ("/etc/bash.bashrc\0", "/etc/bash/bashrc\0")  # SYS_BASHRC compiled into bash, if any
-                try:
-                    found = self.host.file_contains(self.host.realpath(path), list(names))
-                except (HostError, OSError):
-                    found = set()
-                self._sys_bashrc = next((p.rstrip("\0") for p in names if p in found), None)
-            return self._bash_modern, self._sys_bashrc  # type: ignore[return-value]
-
-    def _fish_setup(self, path: str) -> fish.FishInfo | None:
-        """fish's data directory and version (`fish -N`, with a scratch HOME: fish creates its
-        config directories in HOME)."""
-        with self._fish_lock:
-            if path not in self._fish_info:
-                scratch = self.host.make_temp_dir("goenv-tui-fish-")
-                try:
-                    res = self.host.run([path, "-N", "-c", "echo $__fish_data_dir; echo $version"],
-                                        env={"PATH": "/usr/bin:/bin", "HOME": scratch}, cwd=scratch, timeout=5)
-                    self._fish_info[path] = fish.parse_info(res.stdout.decode(errors="replace"))
-                finally:
-                    self.host.remove_tree(scratch)
-            return self._fish_info[path]
-
-    def _zsh_library(self, path: str) -> tuple[str, ...]:
-        """zsh's own function directories (from its default $fpath, `zsh -f`: no startup file)."""
-        with self._zsh_lock:
-            if path not in self._zsh_lib:
-                res = self.host.run([path, "-f", "-c", "print -rl -- $fpath"], env={"PATH": "/usr/bin:/bin"}, timeout=5)
-                fpath = res.stdout.decode(errors="replace").splitlines() if res.ok else []
-                self._zsh_lib[path] = zsh.library_dirs(fpath)
-            return self._zsh_lib[path]
-
     def _text(self, path: str) -> str | None:
         return self.files.get(path).text
-
-    def _root_prefix(self) -> tuple[list[str], str | None]:
-        """bash resets PS4 when euid is 0; run it as the home's owner in a user namespace."""
-        if self.host.euid() != 0:
-            return [], None
-        unshare = self.host.which("unshare", "/usr/bin:/bin:/usr/sbin:/sbin")
-        if not unshare:
-            return [], "bash ignores PS4 when run as root and `unshare` is not available to trace it as another user"
-        owner = self.host.stat(self.opts.home).uid
-        uid = owner if owner > 0 else 65534
-        keep: list[str] = []
-        if owner <= 0:
-            # Root's own home: root reads its files whatever their mode (a `chmod 000 ~/.bashrc`
-            # included). Keeping the namespace's capabilities keeps that for every file root owns
-            # (root is the one id mapped into it), so the traced shell reads what root's reads.
-            keep = ["--keep-caps"]
-        note = (f"traced as uid {uid} in a user namespace (bash ignores PS4 for root)"
-                + (", with root's access to root's files" if keep else "")
-                + "; branches that test for root may differ from a real root session")
-        return [unshare, "--user", f"--map-user={uid}", f"--map-group={uid}", *keep, "--"], note
 
     # tracing -------------------------------------------------------------------------
     def trace(self, spec: ContextSpec) -> ContextTrace:
@@ -414,23 +338,24 @@ class Tracer:
         shell_path = self.shell_path(spec.shell)
         if shell_path is None:
             return ContextTrace(spec, None, TraceStatus.UNAVAILABLE, ub, error=f"{spec.shell} is not installed")
+        driver = self.driver(spec.shell)
+        fallback = False
         trace = self._trace_once(spec, shell_path, ub, list(self.watched))
-        if trace.status is TraceStatus.ERROR and (trace.error or "").startswith("could not start bash in a user namespace"):
-            # A root container without user namespaces: source the startup files from a driver.
-            trace = self._trace_once(spec, shell_path, ub, list(self.watched), driver_mode=True)
+        if trace.status is TraceStatus.ERROR and driver.wants_fallback(trace):
+            fallback = True
+            trace = self._trace_once(spec, shell_path, ub, list(self.watched), fallback=True)
         if trace.status is TraceStatus.OK and trace.runaway is None:
             extra = [n for n in self._unwatched_names(self.watched, trace.env, trace.files, trace.assigned_on)
                      if n not in trace.watched]
-            percent = spec.shell == "zsh" and any("%" in v for v in trace.watched.values())
-            if (extra or percent) and self._left() < self.opts.timeout:
+            escape = driver.retrace_escaped(trace.watched)
+            if (extra or escape) and self._left() < self.opts.timeout:
                 # The budget is spent (a slow home): the first trace stands, its values are exact.
                 trace = replace(trace, notes=(*trace.notes, "not traced again for the variables "
                                               f"{', '.join(extra) or 'with %'} (the tracing time budget was spent): "
                                               "their final values are exact, where they were set is not shown"))
-            elif extra or percent:
-                driven = any(n.startswith("traced by sourcing") for n in trace.notes)
-                trace = self._trace_once(spec, shell_path, ub, list(self.watched) + extra, escape=percent,
-                                         driver_mode=driven)
+            elif extra or escape:
+                trace = self._trace_once(spec, shell_path, ub, list(self.watched) + extra, escape=escape,
+                                         fallback=fallback)
         return trace
 
     def _unwatched_names(self, watched: list[str], env: dict[str, str], files: Iterable[SourcedFile],
@@ -447,109 +372,38 @@ class Tracer:
         return sorted(n for n in names if n not in watched and n != RUN_TOKEN_VAR)
 
     def _trace_once(self, spec: ContextSpec, shell_path: str, ub: tuple[str, ...], watched: list[str],
-                    escape: bool = False, driver_mode: bool = False, quiet: bool = True) -> ContextTrace:
-        driver = {"bash": bash, "zsh": zsh, "fish": fish}[spec.shell]
-        env_bin = self.host.which("env", "/usr/bin:/bin") or "/usr/bin/env"
-        command = _dump_command(spec.shell, env_bin, self.host.which("true", "/usr/bin:/bin") or "/bin/true")
+                    escape: bool = False, fallback: bool = False, plain: bool = False) -> ContextTrace:
+        driver = self.driver(spec.shell)
         env = hermetic_env(self.host, self.opts, shell_path)
-        notes: list[str] = []
-        prefix: list[str] = []
-        modern = True
-        hook_dir: str | None = None
-        fish_info: fish.FishInfo | None = None
-        driven: list[str] | None = None  # bash as root without a user namespace: files to source
         if spec.sshd_command:
             user, root = SSHD_PATH.get(self.os_name, SSHD_PATH["other"])
             env["PATH"] = root if self.host.euid() == 0 and self.host.stat(self.opts.home).uid == 0 else user
-        base_env = env
-        if spec.shell == "fish":
-            fish_info = self._fish_setup(shell_path)
-            if fish_info is None:
-                return ContextTrace(spec, shell_path, TraceStatus.ERROR, ub,
-                                    error=f"could not ask {shell_path} for its data directory and version")
-            base_env = env = fish.context_env(spec, env)
-            hook_dir = self.host.make_temp_dir("goenv-tui-fish-")
-            # fish's own state (universal variables, its folders) in a private mirror: see fish.py.
-            mirrored = self.host.run(fish.mirror_argv(hook_dir, self.opts.home, env), env={"PATH": "/usr/bin:/bin"},
-                                     timeout=10)
-            if not mirrored.ok:
-                self.host.remove_tree(hook_dir)
-                return ContextTrace(spec, shell_path, TraceStatus.ERROR, ub, error="could not prepare a private copy "
-                                    f"of fish's state: {mirrored.error or mirrored.stderr.decode(errors='replace')[:200]}")
-            hook = fish.hook_path(hook_dir)
-            self.host.makedirs(hook.rsplit("/", 1)[0])
-            self.host.write_atomic(hook, fish.hook_script(watched, hook_dir, env, fish_info).encode())
-            env = fish.trace_env(env, hook_dir, fish_info)
-            command = fish.command(env_bin)
-        elif spec.shell == "bash":
-            modern, sys_bashrc = self._bash_setup(shell_path)
-            env["PS4"] = bash.ps4(watched, modern)
-            env = bash.context_env(spec, env)
-            prefix, note = self._root_prefix()
-            if self.host.euid() == 0 and (driver_mode or self.opts.force_driver or not prefix):
-                prefix = []
-                driven = bash.toplevel_files(spec, self.opts.home, sys_bashrc, lambda p: self.host.stat(p).is_file)
-                note = ("traced by sourcing the startup files in bash's own order (bash ignores PS4 as root, and "
-                        "no user namespace was available to trace it as the home's owner)")
-            if note:
-                notes.append(note)
-            if not modern:
-                notes.append("bash older than 4.4: exported and unexported values are not told apart")
-        else:
-            env.update(zsh.ps4(watched, escape, self._zsh_library(shell_path), quiet=quiet))
-            env = zsh.context_env(spec, env)
-        if driven is not None:
-            argv = bash.driver_argv(spec, shell_path, env.pop("PS4"), driven, command)
-        else:
-            argv = prefix + driver.argv(spec, shell_path, command)
-        untraced: tuple[list[str], dict[str, str]] | None = None
-        if fish_info is None and driven is None:
-            untraced = (_untraced_argv(spec.shell, argv), {k: v for k, v in env.items() if k not in ("PS4", zsh.BODY_VAR)})
+        job = TraceJob(spec, shell_path, self.opts.home, watched, env,
+                       env_bin=self.host.which("env", "/usr/bin:/bin") or "/usr/bin/env",
+                       true_bin=self.host.which("true", "/usr/bin:/bin") or "/bin/true",
+                       escape=escape, fallback=fallback, force_fallback=self.opts.force_driver, plain=plain,
+                       extra_env=self.opts.extra_env, text=self._text, start_map=self._start_map)
         try:
-            res, verdict = self._run_watched(argv, env, untraced)
+            launch = driver.prepare(job)
+        except StartError as exc:
+            return ContextTrace(spec, shell_path, TraceStatus.ERROR, ub, error=str(exc))
+        try:
+            res, verdict = self._run_watched(launch.argv, launch.env, launch.untraced, driver)
         finally:
-            if hook_dir is not None:
-                self.host.remove_tree(hook_dir)
-        raw = res.stderr
+            if launch.cleanup is not None:
+                launch.cleanup()
         if verdict is not None:
             # A runaway's trace grows without end, and a call stack as deep as it got costs time to
             # read on every line; its first part already shows the repeating call (or loop).
-            raw = raw[:_RUNAWAY_READ]
-        stderr = raw.decode("utf-8", errors="replace")
+            res = replace(res, stderr=res.stderr[:_RUNAWAY_READ])
+        reading = driver.read(job, launch, res)
+        if reading.again and not plain:
+            return self._trace_once(spec, shell_path, ub, watched, escape, fallback, plain=True)
+        notes = [*launch.notes, *reading.notes]
+        folded, records, start_of = reading.folded, reading.records, reading.start_of
         stdout = res.stdout
-        if hook_dir is not None:
-            stderr = fish.unmirror(stderr, hook_dir, self.opts.home, base_env)
-            stdout = fish.unmirror(stdout.decode("utf-8", errors="surrogateescape"), hook_dir, self.opts.home,
-                                   base_env).encode("utf-8", errors="surrogateescape")
-        fish_stop: Location | None = None
-        if fish_info is not None and hook_dir is not None:
-            records: list[Record] = []
-            start_of: dict[str, dict[int, int]] = {}
-            initial = {v: VarState(True, True, base_env[v]) for v in watched if v in base_env}
-            traced = fish.fold(stderr, watched, initial, self.opts.home, self._text, hook_dir,
-                               fish_info.data_dir, fish.variables_path(self.opts.home, base_env),
-                               exited=not res.timed_out)
-            folded, fish_stop = traced.result, traced.stopped_at
-            if not traced.hooked and (folded.finished or not res.timed_out):
-                notes.append(f"fish {'.'.join(map(str, fish_info.version))}: the tracing hook did not run before "
-                             "the config files, so no change is attributed to a line (the final environment is exact)")
-        else:
-            if spec.shell == "bash":
-                records = bash.parse(stderr, watched, modern, level_offset=1 if driven is not None else 0)
-            else:
-                records = zsh.parse(stderr, watched, {k for k in env if k in watched})
-                if quiet and zsh.quiet_misfired(stderr, records):
-                    return self._trace_once(spec, shell_path, ub, watched, escape, driver_mode, quiet=False)
-            # Logout files run only because the shell was ending (an `exit` in a startup file, the
-            # SIGHUP at the deadline): the line that ended it is the last one before them.
-            records = [r for r in records if not is_logout_file(r.file)]
-            start_of = self._start_map(records)
-            initial = records[0].values if records else {}
-            folded = fold(records, watched, dict(initial), start_of)
-        files = self._files_read(spec, folded, records)
-        env_out = self._final_env(stdout)
-        if fish_info is not None:
-            env_out = fish.clean_env(env_out, env, base_env)
+        files = self._files_read(spec, folded)
+        env_out = reading.env
         watched_env = {k: v for k, v in env_out.items() if k in watched or k.startswith("GO") or k.startswith("CGO_")}
         watched_env.pop(RUN_TOKEN_VAR, None)
         final_values = {k: v.value for k, v in folded.final.items() if v.set}
@@ -559,13 +413,14 @@ class Tracer:
                 # GO* names that only a framework's file mentions (learnt now): their changes are
                 # read from the traced commands rather than by tracing the context again, when
                 # that ends where the shell really ended (else `trace` traces it again).
+                env = launch.env
                 by_text = {n: VarState(True, True, env[n]) if n in env else VarState(False) for n in late}
                 again = fold(records, watched, dict(records[0].values), start_of, by_text)
                 if again.by_text is not None and text_matches(again.by_text, env_out):
                     folded = again
                     final_values.update({k: v.value for k, v in again.by_text.items() if v.set})
         _settle_exports(folded, env_out)
-        common = dict(
+        common: dict[str, Any] = dict(
             used_by=ub, files=tuple(files), assignments=tuple(folded.assignments),
             duration_ms=res.duration_ms, notes=tuple(notes),
             executed=frozenset(folded.executed), watched=final_values,
@@ -573,8 +428,8 @@ class Tracer:
             early_returns=tuple(folded.early_returns),
         )
         if res.error and not res.timed_out:
-            return ContextTrace(spec, shell_path, TraceStatus.ERROR, error=res.error, **common)  # type: ignore[arg-type]
-        stopped = fish_stop if spec.shell == "fish" else self._stopped_at(folded.last, start_of)
+            return ContextTrace(spec, shell_path, TraceStatus.ERROR, error=res.error, **common)
+        stopped = reading.stopped_at
         last_cmd = _first_line(folded.last.command) if folded.last else ""
         if folded.last is not None and folded.last.is_sourcetrace:
             last_cmd = ""
@@ -598,7 +453,7 @@ class Tracer:
                     msg += f"; stopped at {_short(stopped)}" + (f" (`{last_cmd[:80]}`)" if last_cmd else "")
                 if children:
                     msg += f"; waiting for: {', '.join(c[:80] for c in children[:3])}"
-            return ContextTrace(spec, shell_path, TraceStatus.TIMEOUT, error=msg, stopped_at=stopped, slow=slow,  # type: ignore[arg-type]
+            return ContextTrace(spec, shell_path, TraceStatus.TIMEOUT, error=msg, stopped_at=stopped, slow=slow,
                                 **common)
         if res.duration_ms > self.opts.timeout * 1000 and costly:
             notes.append(f"slow start: {res.duration_ms / 1000:.1f}s traced; most of the time in {costly}")
@@ -614,23 +469,23 @@ class Tracer:
                          "attributed to a file and line (partial)")
             full_env = {k: v for k, v in env_out.items() if k != RUN_TOKEN_VAR}
             common["notes"] = tuple(notes)
-            return ContextTrace(spec, shell_path, TraceStatus.OK, env=watched_env, full_env=full_env,  # type: ignore[arg-type]
+            return ContextTrace(spec, shell_path, TraceStatus.OK, env=watched_env, full_env=full_env,
                                 stopped_at=stopped, **common)
         if not folded.finished or ENV_MARK.encode() not in stdout:
-            if prefix and not records:
-                msg = f"could not start bash in a user namespace: {stderr.strip()[:300] or 'no output'}"
-                return ContextTrace(spec, shell_path, TraceStatus.ERROR, error=msg, **common)  # type: ignore[arg-type]
+            if reading.start_error:
+                return ContextTrace(spec, shell_path, TraceStatus.ERROR, error=reading.start_error,
+                                    **common)
             msg = f"{spec.shell} exited with status {res.returncode} before its startup files finished"
             if stopped:
                 msg += f"; last ran {_short(stopped)}" + (f" (`{last_cmd[:80]}`)" if last_cmd else "")
             if printed:
                 msg += f"; it printed: {printed}"
-            return ContextTrace(spec, shell_path, TraceStatus.ERROR, error=msg, stopped_at=stopped, **common)  # type: ignore[arg-type]
+            return ContextTrace(spec, shell_path, TraceStatus.ERROR, error=msg, stopped_at=stopped, **common)
         full_env = {k: v for k, v in env_out.items() if k != RUN_TOKEN_VAR}
-        return ContextTrace(spec, shell_path, TraceStatus.OK, env=watched_env, full_env=full_env, **common)  # type: ignore[arg-type]
+        return ContextTrace(spec, shell_path, TraceStatus.OK, env=watched_env, full_env=full_env, **common)
 
-    def _run_watched(self, argv: list[str], env: dict[str, str],
-                     untraced: tuple[list[str], dict[str, str]] | None) -> tuple[RunResult, Untraced | None]:
+    def _run_watched(self, argv: list[str], env: dict[str, str], untraced: tuple[list[str], dict[str, str]] | None,
+                     driver: ShellDriver) -> tuple[RunResult, Untraced | None]:
         """Run the traced shell. One that still runs new lines after the deadline may be slow (a
         first start's compinit) or may never finish (a file sourcing itself, an endless loop):
         then the same shell is started untraced, and if that one crashes, stops a runaway
@@ -648,7 +503,7 @@ class Tracer:
         def watch() -> None:
             if done.wait(self.opts.timeout + 0.25):
                 return  # it finished, or stalled (stuck, not slow), within the deadline
-            found = self._untraced(untraced[0], untraced[1], done)
+            found = self._untraced(untraced[0], untraced[1], done, driver)
             if found is not None and not done.is_set():
                 verdict.append(found)
                 stop.set()
@@ -662,7 +517,8 @@ class Tracer:
             watcher.join()
         return res, (verdict[0] if verdict and res.cancelled else None)
 
-    def _untraced(self, argv: list[str], env: dict[str, str], done: threading.Event) -> Untraced | None:
+    def _untraced(self, argv: list[str], env: dict[str, str], done: threading.Event, driver: ShellDriver
+                  ) -> Untraced | None:
         """Start the context's shell untraced; None when it finishes normally (or the traced one
         finished first)."""
         # Ten seconds at least: what VS Code waits for a shell's environment before it gives up, so
@@ -683,7 +539,7 @@ class Tracer:
         hit = next((ln.strip() for ln in said.splitlines() if any(w in ln for w in _LIMIT_WORDS)), None)
         if hit is not None:
             return Untraced("limit", f"untraced, the shell stops it at its recursion limit (`{hit[:160]}`) and "
-                            f"goes on, after {seconds:.1f}s", seconds, self._final_env(res.stdout))
+                            f"goes on, after {seconds:.1f}s", seconds, driver.final_env(res.stdout))
         return None
 
     def _runaway(self, spec: ContextSpec, shell_path: str, verdict: Untraced, records: list[Record],
@@ -737,106 +593,27 @@ class Tracer:
                 out[path] = entry.index._start_of
         return out
 
-    def _stopped_at(self, last: Record | None, start_of: dict[str, dict[int, int]]) -> Location | None:
-        if last is None:
-            return None
-        return attribute(last, start_of).location
-
-    def _files_read(self, spec: ContextSpec, folded: TraceResult, records: list[Record]) -> list[SourcedFile]:
+    def _files_read(self, spec: ContextSpec, folded: TraceResult) -> list[SourcedFile]:
         files = list(folded.files)
         # `source X` of a file that traced nothing (empty, comments only).
         for target, site, before in reversed(folded.quiet_sources):
             path = target if target.startswith("/") or is_stream(target) else f"{self.opts.home.rstrip('/')}/{target}"
             if (is_stream(path) or self.host.stat(path).is_file) and all(f.path != path for f in files):
                 files.insert(min(before, len(files)), SourcedFile(path, 0, site))
-        if spec.shell == "bash":
-            # Startup files bash opened itself but that ran no command: from bash's own rules.
-            shell_path = self.shell_path("bash") or "bash"
-            _, sys_bashrc = self._bash_setup(shell_path)
-            top = bash.toplevel_files(spec, self.opts.home, sys_bashrc, lambda p: self.host.stat(p).is_file)
-            seen = {f.path for f in files}
-            for pos, path in enumerate(top):
-                if path in seen or not self.host.stat(path).is_file:
-                    continue
-                later = [i for i, f in enumerate(files) if f.path in top[pos + 1 :] and f.sourced_from is None]
-                files.insert(later[0] if later else len(files), SourcedFile(path, 0, None))
-                seen.add(path)
+        # Startup files the shell opened itself but that ran no command (so the trace cannot show them).
+        top = self.driver(spec.shell).unreported_files(spec, self.opts.home)
+        seen = {f.path for f in files}
+        for pos, path in enumerate(top):
+            if path in seen or not self.host.stat(path).is_file:
+                continue
+            later = [i for i, f in enumerate(files) if f.path in top[pos + 1 :] and f.sourced_from is None]
+            files.insert(later[0] if later else len(files), SourcedFile(path, 0, None))
+            seen.add(path)
         out: list[SourcedFile] = []
         for i, f in enumerate(files, start=1):
             entry = self.files.get(f.path) if f.path.startswith("/") else None
             out.append(replace(f, order=i, realpath=entry.realpath if entry else None))
         return out
-
-    @staticmethod
-    def _final_env(stdout: bytes) -> dict[str, str]:
-        env = Tracer._env_dump(stdout)
-        for name in zsh.OURS:
-            env.pop(name, None)  # ours, not the user's
-        return env
-
-    @staticmethod
-    def _env_dump(stdout: bytes) -> dict[str, str]:
-        at = stdout.rfind(ENV_MARK.encode())
-        if at < 0:
-            return {}
-        env: dict[str, str] = {}
-        for item in stdout[at + len(ENV_MARK) :].split(b"\0"):
-            if b"=" in item:
-                k, _, v = item.partition(b"=")
-                env[k.decode(errors="replace")] = v.decode(errors="replace")
-        return env
-
-
-class CompinitSweep:
-    """Removes what the traced zsh's `compinit` wrote into the analysed home: its completion dump
-    (~/.zcompdump, oh-my-zsh's ~/.zcompdump-HOST-VERSION, prezto's ~/.cache/prezto/zcompdump), the
-    `.HOST.PID` temp files a start killed mid-dump leaves, .zwc compilations and lock
-    directories, and the cache directories it created for them. A diagnosis writes nothing into
-    the home; entries that existed before the run are left alone.
-
-    Only names containing "zcompdump" are candidates, in the home, ~/.cache and its
-    subdirectories, and any ZDOTDIR the traced shells ended with."""
-
-    def __init__(self, host: Host, home: str) -> None:
-        self.host = host
-        self.home = home.rstrip("/") or "/"
-        self.cache = f"{self.home}/.cache"
-        self.before: dict[str, set[str]] = {}
-        for d in [self.home, self.cache, *self._subdirs(self.cache)]:
-            names = self._list(d)
-            if names is not None:
-                self.before[d] = set(names)
-
-    def _list(self, path: str) -> list[str] | None:
-        try:
-            return self.host.listdir(path)
-        except (HostError, OSError):
-            return None
-
-    def _subdirs(self, path: str) -> list[str]:
-        return [f"{path}/{n}" for n in self._list(path) or [] if self.host.lstat(f"{path}/{n}").is_dir]
-
-    def clean(self, zdotdirs: Iterable[str | None] = ()) -> None:
-        dirs = [self.home, *self._subdirs(self.cache)] + [d.rstrip("/") for d in zdotdirs if d]
-        for d in dict.fromkeys(dirs):
-            known = self.before.get(d)
-            if known is None and not (d == self.home or d.startswith(self.home + "/")):
-                continue  # a ZDOTDIR outside the home is not ours to tidy
-            for name in self._list(d) or []:
-                if "zcompdump" not in name or (known is not None and name in known):
-                    continue
-                path = f"{d}/{name}"
-                if self.host.lstat(path).is_dir:
-                    self.host.remove_tree(path)
-                else:
-                    with contextlib.suppress(HostError, OSError):
-                        self.host.remove_file(path)
-        # Cache directories the traced shell created (prezto: mkdir -p ~/.cache/prezto), if empty now.
-        for d in self._subdirs(self.cache):
-            if d not in self.before and self._list(d) == []:
-                self.host.remove_tree(d)
-        if self.cache not in self.before and self._list(self.cache) == []:
-            self.host.remove_tree(self.cache)
 
 
 def _settle_exports(folded: TraceResult, env_out: dict[str, str]) -> None:
@@ -851,29 +628,6 @@ def _settle_exports(folded: TraceResult, env_out: dict[str, str]) -> None:
         a = folded.assignments[i]
         if var in env_out and a.value is not None and not a.exported:
             folded.assignments[i] = replace(a, exported=True, op=Op.EXPORT if a.op is Op.SET else a.op)
-
-
-def _dump_command(shell: str, env_bin: str, true_bin: str) -> str:
-    """The command run after the startup files: mark the end, print the environment, end.
-
-    `env -0` runs as a child, not exec'd: with a huge exported value (over 128 KiB) exec fails
-    with E2BIG and the shell would exit without printing anything; then the shell's own
-    builtins print it. `exec -c true` ends the shell without running logout files (as exec'ing
-    env did) and without passing the huge environment on. In bash `command` skips functions
-    (a startup file may redefine `builtin` or `printf`); in zsh `builtin` is a reserved word.
-    """
-    mark = "\\036GOENV_TUI_ENV\\036"
-    if shell == "zsh":
-        dump = ("for __goenv_v in ${(k)parameters[(R)*export*]}; do "
-                "builtin printf '%s=%s\\0' $__goenv_v ${(P)__goenv_v}; done")
-        return f": {END_MARK}; builtin printf '{mark}'; command {env_bin} -0 || {{ {dump}; }}; exec -c {true_bin}"
-    dump = ("IFS=$'\\n'; for __goenv_v in $(compgen -e); do "
-            "command printf '%s=%s\\0' \"$__goenv_v\" \"${!__goenv_v}\"; done")
-    return f": {END_MARK}; command printf '{mark}'; command {env_bin} -0 || {{ {dump}; }}; exec -c {true_bin}"
-
-
-def is_logout_file(path: str) -> bool:
-    return path.rsplit("/", 1)[-1] in (".zlogout", "zlogout", ".bash_logout", "bash.bash_logout")
 
 
 def _first_line(command: str) -> str:
@@ -901,7 +655,9 @@ def trace_all(
     """Trace every context in parallel; results come back in the order of `specs`."""
     tracer = Tracer(host, opts)
     specs = specs if specs is not None else all_specs(opts.shells)
-    sweep = CompinitSweep(host, opts.home) if "zsh" in {s.shell for s in specs} else None
+    # What the traced shells write into the home, removed once every context has run.
+    sweeps = [sweep for shell in dict.fromkeys(s.shell for s in specs) if shell in DRIVERS
+              for sweep in [tracer.driver(shell).sweeper(opts.home)] if sweep is not None]
     results: dict[str, ContextTrace] = {}
     start = time.monotonic()
 
@@ -919,7 +675,7 @@ def trace_all(
             for spec, res in zip(specs, pool.map(one, specs), strict=True):
                 results[spec.id] = res
     finally:
-        if sweep is not None:
-            sweep.clean([r.env.get("ZDOTDIR") or r.full_env.get("ZDOTDIR") for r in results.values()])
+        for sweep in sweeps:
+            sweep(list(results.values()))
     _ = time.monotonic() - start
     return [results[s.id] for s in specs], tracer

@@ -17,10 +17,23 @@ has one, the context is traced again with `%` escaped (`escape=True`).
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
+from collections.abc import Callable, Iterable, Mapping
 
-from goenv_tui.model import ContextSpec, Location
-from goenv_tui.shells.trace import Frame, Record, VarState, defined_functions
+from goenv_tui.host import Host, HostError, RunResult
+from goenv_tui.model import ContextTrace, Location, TraceStatus
+from goenv_tui.shells.driver import (
+    Launch,
+    Reading,
+    ShellDriver,
+    TraceJob,
+    env_dump,
+    fold_records,
+    mode_flags,
+)
+from goenv_tui.shells.trace import END_MARK, Frame, Record, TraceResult, VarState, defined_functions
 
 NAME = "zsh"
 _FS, _RS, _END, _JS = "\x1f", "\x1e", "\x1d", "\x1c"
@@ -126,23 +139,6 @@ def library_dirs(fpath: list[str]) -> tuple[str, ...]:
             if root not in roots:
                 roots.append(root)
     return tuple(roots)
-
-
-def argv(spec: ContextSpec, shell_path: str, command: str) -> list[str]:
-    args = [shell_path]
-    if spec.login:
-        args.append("-l")
-    if spec.interactive:
-        args.append("-i")
-    return [*args, "-o", "xtrace", "-o", "promptsubst", "-o", "sourcetrace", "-c", command]
-
-
-def context_env(spec: ContextSpec, base: dict[str, str]) -> dict[str, str]:
-    env = dict(base)
-    if spec.sshd_command:
-        env["SSH_CLIENT"] = "127.0.0.1 50022 22"
-        env["SSH_CONNECTION"] = "127.0.0.1 50022 127.0.0.1 22"
-    return env
 
 
 _VIA_HELPER = HELPER + " "
@@ -334,3 +330,144 @@ def candidate_files(home: str, zdotdir: str | None = None) -> list[str]:
     for d in dirs:
         out += [f"{d}/{n}" for n in (".zshenv", ".zprofile", ".zshrc", ".zlogin", ".zlogout")]
     return list(dict.fromkeys(out))
+
+
+def end_command(env_bin: str, true_bin: str) -> str:
+    """The command run after the startup files: mark the end, print the environment, end.
+
+    `env -0` runs as a child, not exec'd: with a huge exported value (over 128 KiB) exec fails
+    with E2BIG and the shell would exit without printing anything; then the shell's own
+    builtins print it. `exec -c true` ends the shell without running logout files (as exec'ing
+    env did) and without passing the huge environment on. In zsh `builtin` is a reserved word
+    (a startup file cannot redefine it).
+    """
+    mark = "\\036GOENV_TUI_ENV\\036"
+    dump = ("for __goenv_v in ${(k)parameters[(R)*export*]}; do "
+            "builtin printf '%s=%s\\0' $__goenv_v ${(P)__goenv_v}; done")
+    return f": {END_MARK}; builtin printf '{mark}'; command {env_bin} -0 || {{ {dump}; }}; exec -c {true_bin}"
+
+
+LOGOUT_FILES = (".zlogout", "zlogout")
+
+
+class ZshDriver(ShellDriver):
+    name = NAME
+
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        self._library: dict[str, tuple[str, ...]] = {}
+        self._lock = threading.Lock()
+
+    def candidate_files(self, home: str, env: Mapping[str, str]) -> list[str]:
+        return candidate_files(home)
+
+    def dormant_candidates(self, home: str, traces: list[ContextTrace]) -> list[str]:
+        return [p for p in candidate_files(home, _zdotdir(traces)) if not p.endswith(LOGOUT_FILES)]
+
+    def why_not_read(self, path: str, home: str, existing: set[str], traces: list[ContextTrace]) -> str:
+        zdotdir = _zdotdir(traces)
+        name = path.rsplit("/", 1)[-1]
+        if zdotdir and not path.startswith(zdotdir.rstrip("/") + "/") and name != ".zshenv":
+            return f"ZDOTDIR is {zdotdir}, so zsh reads its startup files there instead"
+        return "no zsh context that was traced reads it"
+
+    def library(self, shell_path: str) -> tuple[str, ...]:
+        """zsh's own function directories (from its default $fpath, `zsh -f`: no startup file)."""
+        with self._lock:
+            if shell_path not in self._library:
+                res = self.host.run([shell_path, "-f", "-c", "print -rl -- $fpath"], env={"PATH": "/usr/bin:/bin"},
+                                    timeout=5)
+                fpath = res.stdout.decode(errors="replace").splitlines() if res.ok else []
+                self._library[shell_path] = library_dirs(fpath)
+            return self._library[shell_path]
+
+    def prepare(self, job: TraceJob) -> Launch:
+        env = dict(job.env)
+        env.update(ps4(job.watched, job.escape, self.library(job.shell_path), quiet=not job.plain))
+        env = self.context_env(job.spec, env)
+        command = end_command(job.env_bin, job.true_bin)
+        args = [job.shell_path, *mode_flags(job.spec), "-o", "xtrace", "-o", "promptsubst", "-o", "sourcetrace",
+                "-c", command]
+        untraced = {k: v for k, v in env.items() if k not in ("PS4", BODY_VAR)}
+        return Launch(args, env, untraced=(self.argv(job.spec, job.shell_path, command), untraced))
+
+    def read(self, job: TraceJob, launch: Launch, res: RunResult) -> Reading:
+        stderr = res.stderr.decode("utf-8", errors="replace")
+        records = parse(stderr, job.watched, {k for k in launch.env if k in job.watched})
+        if not job.plain and quiet_misfired(stderr, records):
+            return Reading(TraceResult(), {}, again=True)
+        reading = fold_records(records, job, LOGOUT_FILES)
+        reading.env = self.final_env(res.stdout)
+        return reading
+
+    def final_env(self, stdout: bytes) -> dict[str, str]:
+        env = env_dump(stdout)
+        for name in OURS:
+            env.pop(name, None)  # ours, not the user's
+        return env
+
+    def retrace_escaped(self, watched: Mapping[str, str]) -> bool:
+        # PS4 is prompt-expanded: a `%` in a value comes out mangled unless escaped.
+        return any("%" in v for v in watched.values())
+
+    def sweeper(self, home: str) -> Callable[[list[ContextTrace]], None]:
+        sweep = CompinitSweep(self.host, home)
+        return lambda traces: sweep.clean([t.env.get("ZDOTDIR") or t.full_env.get("ZDOTDIR") for t in traces])
+
+
+def _zdotdir(traces: list[ContextTrace]) -> str | None:
+    """The ZDOTDIR a traced zsh ended with, if any."""
+    return next((t.watched.get("ZDOTDIR") for t in traces
+                 if t.status is TraceStatus.OK and t.spec.shell == NAME and t.watched.get("ZDOTDIR")), None)
+
+
+class CompinitSweep:
+    """Removes what the traced zsh's `compinit` wrote into the analysed home: its completion dump
+    (~/.zcompdump, oh-my-zsh's ~/.zcompdump-HOST-VERSION, prezto's ~/.cache/prezto/zcompdump), the
+    `.HOST.PID` temp files a start killed mid-dump leaves, .zwc compilations and lock
+    directories, and the cache directories it created for them. A diagnosis writes nothing into
+    the home; entries that existed before the run are left alone.
+
+    Only names containing "zcompdump" are candidates, in the home, ~/.cache and its
+    subdirectories, and any ZDOTDIR the traced shells ended with."""
+
+    def __init__(self, host: Host, home: str) -> None:
+        self.host = host
+        self.home = home.rstrip("/") or "/"
+        self.cache = f"{self.home}/.cache"
+        self.before: dict[str, set[str]] = {}
+        for d in [self.home, self.cache, *self._subdirs(self.cache)]:
+            names = self._list(d)
+            if names is not None:
+                self.before[d] = set(names)
+
+    def _list(self, path: str) -> list[str] | None:
+        try:
+            return self.host.listdir(path)
+        except (HostError, OSError):
+            return None
+
+    def _subdirs(self, path: str) -> list[str]:
+        return [f"{path}/{n}" for n in self._list(path) or [] if self.host.lstat(f"{path}/{n}").is_dir]
+
+    def clean(self, zdotdirs: Iterable[str | None] = ()) -> None:
+        dirs = [self.home, *self._subdirs(self.cache)] + [d.rstrip("/") for d in zdotdirs if d]
+        for d in dict.fromkeys(dirs):
+            known = self.before.get(d)
+            if known is None and not (d == self.home or d.startswith(self.home + "/")):
+                continue  # a ZDOTDIR outside the home is not ours to tidy
+            for name in self._list(d) or []:
+                if "zcompdump" not in name or (known is not None and name in known):
+                    continue
+                path = f"{d}/{name}"
+                if self.host.lstat(path).is_dir:
+                    self.host.remove_tree(path)
+                else:
+                    with contextlib.suppress(HostError, OSError):
+                        self.host.remove_file(path)
+        # Cache directories the traced shell created (prezto: mkdir -p ~/.cache/prezto), if empty now.
+        for d in self._subdirs(self.cache):
+            if d not in self.before and self._list(d) == []:
+                self.host.remove_tree(d)
+        if self.cache not in self.before and self._list(self.cache) == []:
+            self.host.remove_tree(self.cache)

@@ -12,10 +12,11 @@ import jsonschema
 import psutil
 import pytest
 
+from goenv_tui.host import LocalHost
 from goenv_tui.model import ContextSpec, Location, Op, TraceStatus
 from goenv_tui.report import to_json
-from goenv_tui.shells import fish
 from goenv_tui.shells.contexts import all_specs, is_primary, used_by
+from goenv_tui.shells.registry import make_driver
 from tests.homes import Home, changes, only_change, snapshot
 from tests.test_report import SCHEMA
 
@@ -51,7 +52,8 @@ def test_contexts_and_who_uses_them() -> None:
     assert not is_primary(spec["fish-nologin-noninteractive"], "linux", LOGIN)
     assert not is_primary(spec["fish-login-noninteractive"], "linux", LOGIN)
     assert not is_primary(spec["fish-login-interactive"], "linux", "/bin/bash")
-    assert fish.argv(ContextSpec("x", "fish", True, True), "/usr/bin/fish", "true") == ["/usr/bin/fish", "-l", "-i", "-c", "true"]
+    driver = make_driver("fish", LocalHost())
+    assert driver.argv(ContextSpec("x", "fish", True, True), "/usr/bin/fish", "true") == ["/usr/bin/fish", "-l", "-i", "-c", "true"]
 
 
 def test_every_context_reads_every_file_conf_d_first_in_name_order(home: Home) -> None:
