@@ -2,6 +2,9 @@
 """Regenerate screenshots/*.svg (shown in the README) from the bundled demo home.
 
     python scripts/screenshots.py
+
+As root, the shells read the UI fixtures' own /etc startup files (tests/ui/fixtures.py:
+FixedEtcHost), so the pictures do not depend on this machine's /etc/profile or /etc/zsh.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 from goenv_tui.demo import build_demo_home  # noqa: E402
 from goenv_tui.shells.tracer import TraceOptions  # noqa: E402
 from goenv_tui.ui.app import GoenvApp  # noqa: E402
+from tests.ui.fixtures import FixedEtcHost  # noqa: E402
 
 SHOTS = [("findings", "1"), ("init-chain", "2"), ("variables", "3"), ("resolution", "4")]
 SIZE = (110, 32)
@@ -27,7 +31,8 @@ async def shoot(home: str) -> None:
     out = ROOT / "screenshots"
     out.mkdir(exist_ok=True)
     for name, key in SHOTS:
-        app = GoenvApp(TraceOptions(home=home, shells=("bash", "zsh"), login_shell="/bin/bash"), stable=True)
+        host = FixedEtcHost() if os.geteuid() == 0 else None
+        app = GoenvApp(TraceOptions(home=home, shells=("bash", "zsh"), login_shell="/bin/bash"), host=host, stable=True)
         async with app.run_test(size=SIZE) as pilot:
             while app.diagnosis is None:  # it starts after the first paint
                 await pilot.pause(0.05)
