@@ -141,6 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--text", action="store_true", help="human-readable (default)")
     rep.add_argument("-v", "--verbose", action="store_true", help="every finding, detail and context")
     rep.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    rep.add_argument("--list-checks", action="store_true",
+                     help="list the checks (id, severities, tool, whether it has fixes, title) and exit; "
+                          "with --json as JSON")
+    rep.add_argument("--check", action="append", metavar="ID",
+                     help="run only this check (repeatable, or a comma-separated list of ids)")
     _common(rep, sub=True)
     fix = sub.add_parser("fix", help="preview and apply a finding's fix (with backup and undo)")
     fix.add_argument("finding", metavar="FINDING_ID", help="a finding id from the report (a unique prefix is enough)")
@@ -301,17 +306,39 @@ def _check_login_shell(host, path: str) -> None:
         raise UsageError(f"--login-shell {path}: not executable{where}")
 
 
+def _check_ids(given: list[str] | None) -> list[str] | None:
+    """The ids of `--check` (repeated, or comma-separated); None when it was not given. An id that
+    names no check is a usage error, before anything runs."""
+    if given is None:
+        return None
+    from goenv_tui.checks.catalog import unknown_ids
+
+    ids = list(dict.fromkeys(i.strip().upper() for g in given for i in g.split(",") if i.strip()))
+    if not ids:
+        raise UsageError("--check: no check id given (goenv-tui report --list-checks lists them)")
+    unknown = unknown_ids(ids)
+    if unknown:
+        raise UsageError(f"--check: unknown check {', '.join(unknown)} (goenv-tui report --list-checks lists them)")
+    return ids
+
+
 def _report(args: argparse.Namespace, host) -> int:
     from goenv_tui.diagnose import diagnose
     from goenv_tui.progress import Progress
     from goenv_tui.report import exit_code, render_json, render_text
     from goenv_tui.shells.contexts import all_specs
 
+    only = _check_ids(args.check)
+    if args.list_checks:
+        from goenv_tui.checks import catalog
+
+        sys.stdout.write(catalog.to_json(only) if args.json else catalog.to_text(only))
+        return EXIT_OK
     opts, workspace = _options(args, host)
     progress = Progress(sys.stderr, len(all_specs(opts.shells)))  # silent unless stderr is a terminal
     try:
         d = diagnose(host, opts, workspace, probes=not args.no_probes, on_context=progress.on_context,
-                     on_stage=progress.on_stage, on_probe_line=progress.on_probe_line)
+                     on_stage=progress.on_stage, on_probe_line=progress.on_probe_line, checks=only)
     finally:
         progress.done()
     if args.json:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 
 from goenv_tui.checks import CheckContext, run_checks
@@ -50,7 +50,9 @@ def diagnose(host: Host, opts: TraceOptions, workspace: str | None = None,
              on_context: Callable[[ContextTrace], None] | None = None,
              on_stage: Callable[[str], None] | None = None,
              probes: bool = False, probe_timeout: float = 90.0,
-             on_probe_line: Callable[[str, str], None] | None = None, today: str | None = None) -> Diagnosis:
+             on_probe_line: Callable[[str, str], None] | None = None, today: str | None = None,
+             checks: Collection[str] | None = None) -> Diagnosis:
+    """`checks`: run only the checks with these ids (`report --check`); all of them by default."""
     t0 = time.monotonic()
     host.invalidate()  # a remote host caches lookups per diagnosis
     facts = collect(host, opts, workspace, on_context, on_stage)
@@ -66,7 +68,7 @@ def diagnose(host: Host, opts: TraceOptions, workspace: str | None = None,
         on_stage("checking")
     graph = EnvGraph.from_facts(facts)
     t2 = time.monotonic()
-    findings = run_checks(CheckContext(facts, graph, host))
+    findings = run_checks(CheckContext(facts, graph, host), only=checks)
     t3 = time.monotonic()
     timings = dict(facts.timings)
     timings.update(graph_ms=(t2 - t1) * 1000, checks_ms=(t3 - t2) * 1000, total_ms=(t3 - t0) * 1000)

@@ -7,6 +7,7 @@ instead of taking the report down with it (as flutter doctor's validators do).
 from __future__ import annotations
 
 import traceback
+from collections.abc import Collection
 
 from goenv_tui.checks import (  # noqa: F401  (importing a topic module registers its checks)
     contexts,
@@ -46,17 +47,20 @@ __all__ = ["REGISTRY", "CheckContext", "CheckInfo", "add_to_graph", "builder_cra
            "sort_key", "tool_of"]
 
 
-def run_checks(ctx: CheckContext) -> list[Finding]:
+def run_checks(ctx: CheckContext, only: Collection[str] | None = None) -> list[Finding]:
+    """Every check's findings (only those of the checks named in `only`, when given)."""
     token = ID_HOME.set(ctx.facts.home)
     try:
-        return _run_checks(ctx)
+        return _run_checks(ctx, only)
     finally:
         ID_HOME.reset(token)
 
 
-def _run_checks(ctx: CheckContext) -> list[Finding]:
+def _run_checks(ctx: CheckContext, only: Collection[str] | None) -> list[Finding]:
     found: list[Finding] = []
     for info in REGISTRY:
+        if only is not None and info.id not in only:
+            continue
         try:
             found.extend(info.findings(ctx))
         except UndeclaredSeverity:
