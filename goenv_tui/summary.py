@@ -12,16 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from goenv_tui.checks import tool_of
 from goenv_tui.diagnose import Diagnosis
 from goenv_tui.model import Finding, Severity
 
 SUMMARY_TOOLS = ("go", "gopls", "dlv")
 MARK = {"ok": "✓", "error": "✗", "warning": "!"}
-
-# Checks about `go` itself (findings of the tool checks say which tool in data["tool"]).
-_GO_CHECKS = ("GOENV-GO-", "GOENV-CRLF-", "GOENV-GOROOT-001", "GOENV-GODIR-001", "GOENV-PROBE-003", "GOENV-TOOLCHAIN-",
-              "GOENV-WORKSPACE-003")
-_PROBE_TOOL = {"GOENV-PROBE-001": "gopls", "GOENV-PROBE-002": "dlv", "GOENV-PROBE-003": "go"}
 
 
 @dataclass(frozen=True)
@@ -44,11 +40,8 @@ class ToolLine:
 
 
 def _about(f: Finding, tool: str) -> bool:
-    if f.data.get("tool"):
-        return f.data["tool"] == tool
-    if f.check in _PROBE_TOOL:
-        return _PROBE_TOOL[f.check] == tool
-    return tool == "go" and f.check.startswith(_GO_CHECKS)
+    """Whether a finding is about `tool`, as its check declares (`@check(tools=…)`)."""
+    return tool_of(f) == tool
 
 
 def _versions(d: Diagnosis, tool: str, ids: list[str]) -> dict[str, list[str]]:

@@ -100,6 +100,8 @@ class CheckInfo:
     run: CheckFn
     severities: tuple[Severity, ...] = ()  # every severity its findings may have (severity first)
     tools: tuple[str, ...] = ()  # the tools it is about (a finding of several says which in data["tool"])
+    # Its findings are about which binary of that tool runs (the app links them to how it resolves).
+    resolution: bool = False
     module: str = ""
     fixes: list[FixBuilder] = field(default_factory=list, compare=False)
 
@@ -131,11 +133,13 @@ _CURRENT: contextvars.ContextVar[CheckInfo | None] = contextvars.ContextVar("goe
 
 
 def check(check_id: str, severity: Severity, title: str, *, also: Iterable[Severity] = (),
-          tools: Iterable[str] = ()) -> Callable[[CheckFn], CheckInfo]:
+          tools: Iterable[str] = (), resolution: bool = False) -> Callable[[CheckFn], CheckInfo]:
     """Register a check. Its docstring explains the real-world failure it catches.
 
     `also`: the other severities its findings may have (an INFO when the context is not one
-    the user works in …); `tools`: which of go / gopls / dlv … it is about."""
+    the user works in …); `tools`: which of go / gopls / dlv … it is about (the per-tool summary
+    counts its findings there); `resolution`: its findings are about which binary of that tool
+    PATH picks."""
 
     def deco(fn: CheckFn) -> CheckInfo:
         if check_id in _BY_ID:
@@ -145,7 +149,7 @@ def check(check_id: str, severity: Severity, title: str, *, also: Iterable[Sever
         if unknown:
             raise ValueError(f"check {check_id}: unknown tools {unknown}")
         info = CheckInfo(check_id, check_id.split("-")[1].lower(), severity, title, (fn.__doc__ or "").strip(), fn,
-                         declared, tuple(tools), fn.__module__)
+                         declared, tuple(tools), resolution, fn.__module__)
         REGISTRY.append(info)
         _BY_ID[check_id] = info
         return info

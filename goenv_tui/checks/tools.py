@@ -65,7 +65,7 @@ def _go_split(ctx: CheckContext) -> tuple[list[str], list[str]]:
     return have, [c for c in ids if c not in have]
 
 
-@check("GOENV-GO-001", Severity.ERROR, "go not found anywhere", tools=("go",))
+@check("GOENV-GO-001", Severity.ERROR, "go not found anywhere", tools=("go",), resolution=True)
 def go_missing(ctx: CheckContext) -> Iterator[Finding]:
     """No `go` on PATH in any context that matters: nothing Go-related can work, in the terminal
     or in the editor."""
@@ -92,7 +92,7 @@ def go_missing(ctx: CheckContext) -> Iterator[Finding]:
     )
 
 
-@check("GOENV-GO-002", Severity.ERROR, "go missing in some contexts", tools=("go",))
+@check("GOENV-GO-002", Severity.ERROR, "go missing in some contexts", tools=("go",), resolution=True)
 def go_missing_some(ctx: CheckContext) -> Iterator[Finding]:
     """`go` on PATH in the terminal but not where VS Code (GUI), `ssh host cmd` or Remote-SSH look:
     "go: command not found", "Failed to find the go binary" — only in the editor."""
@@ -113,7 +113,7 @@ def go_missing_some(ctx: CheckContext) -> Iterator[Finding]:
     )
 
 
-@check("GOENV-GO-003", Severity.WARNING, "Several go on PATH with different versions", also=(Severity.INFO,), tools=("go",))
+@check("GOENV-GO-003", Severity.WARNING, "Several go on PATH with different versions", also=(Severity.INFO,), tools=("go",), resolution=True)
 def several_go(ctx: CheckContext) -> Iterator[Finding]:
     """A newer Go installed (brew, the .pkg, golang.org/dl) while an older one earlier on PATH
     keeps running: `go version` disagrees with what you installed."""
@@ -188,7 +188,7 @@ def gobin_list(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
-@check("GOENV-TOOLS-001", Severity.WARNING, "Tool installed but not on PATH", tools=(*EDITOR_TOOLS, "go"))
+@check("GOENV-TOOLS-001", Severity.WARNING, "Tool installed but not on PATH", tools=(*EDITOR_TOOLS, "go"), resolution=True)
 def installed_not_found(ctx: CheckContext) -> Iterator[Finding]:
     """gopls or dlv sitting in ~/go/bin (or GOBIN) while PATH does not include it: VS Code
     prompts to install tools that are already installed."""
@@ -225,7 +225,7 @@ def _version_of(c: Candidate) -> str | None:
     return c.info.module_version if c.info else None
 
 
-@check("GOENV-TOOLS-002", Severity.WARNING, "A stale tool shadows a newer one", tools=EDITOR_TOOLS)
+@check("GOENV-TOOLS-002", Severity.WARNING, "A stale tool shadows a newer one", tools=EDITOR_TOOLS, resolution=True)
 def stale_shadow(ctx: CheckContext) -> Iterator[Finding]:
     """An old gopls in ~/go/bin ahead of a new one (or the reverse order after an upgrade via a
     package manager): you upgrade and nothing changes."""
@@ -258,7 +258,7 @@ def stale_shadow(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
-@check("GOENV-TOOLS-003", Severity.WARNING, "gopls or dlv built with an older Go than the toolchain", tools=("gopls", "dlv"))
+@check("GOENV-TOOLS-003", Severity.WARNING, "gopls or dlv built with an older Go than the toolchain", tools=("gopls", "dlv"), resolution=True)
 def built_with_old_go(ctx: CheckContext) -> Iterator[Finding]:
     """gopls built with Go 1.19 cannot type-check code for Go 1.26 ("gopls was not built with a
     recent enough Go"); dlv built for an old Go rejects new binaries ("Go version … is too new
@@ -287,7 +287,8 @@ def built_with_old_go(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
-@check("GOENV-TOOLS-004", Severity.ERROR, "Tool built for another CPU", also=(Severity.WARNING,))
+@check("GOENV-TOOLS-004", Severity.ERROR, "Tool built for another CPU", also=(Severity.WARNING,),
+       tools=("go", "gofmt", *EDITOR_TOOLS), resolution=True)
 def wrong_arch(ctx: CheckContext) -> Iterator[Finding]:
     """An amd64 gopls on an arm64 Mac runs under Rosetta (slow, and dlv cannot debug native
     binaries); on Linux a foreign-arch binary fails with "exec format error"."""
@@ -308,7 +309,7 @@ def wrong_arch(ctx: CheckContext) -> Iterator[Finding]:
             (f"{ctx.tilde(path)} runs under Rosetta translation: slower, and a debugger of the wrong arch cannot "
              "debug native programs." if mac else f"{ctx.tilde(path)} cannot run here (\"exec format error\").")
             + f" Reinstall it with a Go for {host_arch}.",
-            contexts=ids,
+            contexts=ids, data={"tool": tool},
         )
 
 
@@ -341,7 +342,7 @@ def _installed_somewhere(ctx: CheckContext, tool: str) -> bool:
     return any(ctx.is_file(posixpath.join(d, tool)) for d in dirs if d.startswith("/"))
 
 
-@check("GOENV-TOOLS-005", Severity.ERROR, "gopls or dlv is not installed", tools=REQUIRED_TOOLS)
+@check("GOENV-TOOLS-005", Severity.ERROR, "gopls or dlv is not installed", tools=REQUIRED_TOOLS, resolution=True)
 def not_installed(ctx: CheckContext) -> Iterator[Finding]:
     """The Go extension's "Install/Update Tools" fails silently (a proxy, an old Go, GOBIN not
     writable) and nothing says so: no gopls means no completion, no go-to-definition, no
@@ -391,7 +392,7 @@ def newer_go(ctx: CheckContext, than: str | None, minimum: str | None = None) ->
 _MINIMUM = re.compile(r"minimum supported version (\d+\.\d+)|upgrade to Go (\d+\.\d+)", re.I)
 
 
-@check("GOENV-TOOLS-006", Severity.ERROR, "The Go on PATH is too old for gopls or dlv", also=(Severity.WARNING,), tools=REQUIRED_TOOLS)
+@check("GOENV-TOOLS-006", Severity.ERROR, "The Go on PATH is too old for gopls or dlv", also=(Severity.WARNING,), tools=REQUIRED_TOOLS, resolution=True)
 def go_too_old(ctx: CheckContext) -> Iterator[Finding]:
     """dlv refuses to debug with a Go older than it supports ("Go version go1.19.8 is too old for
     this version of Delve"), gopls warns that it no longer supports it; the editor shows it as a

@@ -196,13 +196,11 @@ def _with_node(d: Diagnosis, link: Link) -> Link:
 
 
 def _tool_of(f: Finding) -> str | None:
-    if f.check.startswith(("GOENV-GO-", "GOENV-GOROOT-001")):
-        return "go"
-    if f.check.startswith("GOENV-TOOLS-"):
-        for tool in ("gopls", "dlv", "staticcheck", "golangci-lint", "gofmt", "go"):
-            if f.title.startswith(tool + " ") or f" {tool} " in f" {f.title} ":
-                return tool
-    return None
+    """The tool whose resolution a finding is about, as its check declares it."""
+    from goenv_tui.checks import check_info, tool_of
+
+    info = check_info(f.check)
+    return tool_of(f) if info is not None and info.resolution else None
 
 
 def _context_reading(d: Diagnosis, f: Finding, path: str | None = None) -> str | None:
