@@ -95,3 +95,27 @@ def test_demo_home_findings_have_declared_severities(tmp_path) -> None:
         info = check_info(f.check)
         assert info is not None, f.check
         assert f.severity in info.severities, (f.id, f.severity)
+
+
+def test_the_app_and_the_summary_read_the_declared_tool() -> None:
+    """No guessing from ids or titles: the resolution link and the per-tool summary follow
+    `@check(tools=…, resolution=…)`."""
+    from goenv_tui.summary import _about
+    from goenv_tui.ui.present import _tool_of
+
+    def made(check_id: str, **data: str) -> Finding:
+        return make_finding(check_id, "k", Severity.ERROR, "a title that names no tool", "d", data=data)
+
+    # A check about one tool's resolution: go, whatever its title says.
+    assert _tool_of(made("GOENV-GO-002")) == "go" and _about(made("GOENV-GO-002"), "go")
+    # About several tools: the one the finding names (a title guess used to find it).
+    arch = made("GOENV-TOOLS-004", tool="dlv")
+    assert _tool_of(arch) == "dlv" and _about(arch, "dlv") and not _about(arch, "gopls")
+    # About go, not about which go runs: in go's summary line, no resolution link.
+    crlf = made("GOENV-CRLF-001")
+    assert _about(crlf, "go") and _tool_of(crlf) is None
+    # A probe failure: its tool's summary line.
+    assert _about(made("GOENV-PROBE-002"), "dlv") and _tool_of(made("GOENV-PROBE-002")) is None
+    # About no tool at all, and goenv-tui's own findings.
+    assert _tool_of(made("GOENV-PATH-004")) is None and not any(_about(made("GOENV-PATH-004"), t) for t in TOOLS)
+    assert tool_of(made("GOENV-INTERNAL-002")) is None
