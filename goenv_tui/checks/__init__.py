@@ -1,34 +1,18 @@
-"""The checks: one module per topic, each check registered with its id and severity.
+"""The checks: one module per topic, each holding its checks and their fix builders.
 
+Every module of this package except `base` and `catalog` is a topic: importing it registers its
+checks (`@check`) and their fixes (`@<check>.fix`), so a new topic is one new file here.
 `run_checks` runs every check in isolation — a check that crashes becomes a finding of its own
 instead of taking the report down with it (as flutter doctor's validators do).
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import traceback
 from collections.abc import Collection
 
-from goenv_tui.checks import (  # noqa: F401  (importing a topic module registers its checks)
-    contexts,
-    dormant,
-    editor_tools,
-    godirs,
-    goenv,
-    goroot,
-    lineendings,
-    loginshell,
-    managers,
-    modules,
-    network,
-    path,
-    probes,
-    ssh,
-    tools,
-    trace,
-    vscode,
-    workspace,
-)
 from goenv_tui.checks.base import (
     ID_HOME,
     REGISTRY,
@@ -43,7 +27,13 @@ from goenv_tui.frameworks import Ownership, describe, owner_of, user_call_site
 from goenv_tui.graph import EnvGraph
 from goenv_tui.model import Finding, Severity
 
-__all__ = ["REGISTRY", "CheckContext", "CheckInfo", "add_to_graph", "builder_crashed", "check_info", "run_checks",
+# The modules of this package that hold no checks.
+_NOT_TOPICS = {"base", "catalog"}
+TOPICS = sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name not in _NOT_TOPICS)
+for _topic in TOPICS:
+    importlib.import_module(f"{__name__}.{_topic}")
+
+__all__ = ["REGISTRY", "TOPICS", "CheckContext", "CheckInfo", "add_to_graph", "builder_crashed", "check_info", "run_checks",
            "sort_key", "tool_of"]
 
 
