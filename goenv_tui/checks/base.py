@@ -102,6 +102,9 @@ class CheckInfo:
     tools: tuple[str, ...] = ()  # the tools it is about (a finding of several says which in data["tool"])
     # Its findings are about which binary of that tool runs (the app links them to how it resolves).
     resolution: bool = False
+    # Its findings say the value set at their locations is itself wrong (GOFLAGS=-mod=vendor, a
+    # GOROOT that is not there): a fix must not spread that line to more contexts.
+    wrong_value: bool = False
     module: str = ""
     fixes: list[FixBuilder] = field(default_factory=list, compare=False)
 
@@ -133,13 +136,14 @@ _CURRENT: contextvars.ContextVar[CheckInfo | None] = contextvars.ContextVar("goe
 
 
 def check(check_id: str, severity: Severity, title: str, *, also: Iterable[Severity] = (),
-          tools: Iterable[str] = (), resolution: bool = False) -> Callable[[CheckFn], CheckInfo]:
+          tools: Iterable[str] = (), resolution: bool = False,
+          wrong_value: bool = False) -> Callable[[CheckFn], CheckInfo]:
     """Register a check. Its docstring explains the real-world failure it catches.
 
     `also`: the other severities its findings may have (an INFO when the context is not one
     the user works in …); `tools`: which of go / gopls / dlv … it is about (the per-tool summary
     counts its findings there); `resolution`: its findings are about which binary of that tool
-    PATH picks."""
+    PATH picks; `wrong_value`: the value set where its findings point is wrong in itself."""
 
     def deco(fn: CheckFn) -> CheckInfo:
         if check_id in _BY_ID:
@@ -149,7 +153,7 @@ def check(check_id: str, severity: Severity, title: str, *, also: Iterable[Sever
         if unknown:
             raise ValueError(f"check {check_id}: unknown tools {unknown}")
         info = CheckInfo(check_id, check_id.split("-")[1].lower(), severity, title, (fn.__doc__ or "").strip(), fn,
-                         declared, tuple(tools), resolution, fn.__module__)
+                         declared, tuple(tools), resolution, wrong_value, fn.__module__)
         REGISTRY.append(info)
         _BY_ID[check_id] = info
         return info

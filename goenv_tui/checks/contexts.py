@@ -7,7 +7,7 @@ import posixpath
 from collections.abc import Iterator
 
 from goenv_tui import display
-from goenv_tui.checks.base import CheckContext, check, finding
+from goenv_tui.checks.base import CheckContext, check, check_info, finding
 from goenv_tui.display import tilde
 from goenv_tui.fixes import edits
 from goenv_tui.fixes.builders import FixContext, borrow, disable, is_fish, loc_of
@@ -237,15 +237,17 @@ def after_guard(ctx: CheckContext) -> Iterator[Finding]:
 
 # --- fixes ---------------------------------------------------------------------------------------
 
-# Checks that say a variable's value is itself wrong: a context that lacks it is the healthy one.
-HARMFUL_VALUE = ("GOENV-MOD-001", "GOENV-MOD-002", "GOENV-PROXY-001", "GOENV-GOROOT-001", "GOENV-GODIR-001",
-                 "GOENV-NET-001", "GOENV-NET-002")
+def _harmful(x: Finding) -> bool:
+    """Whether the finding's check says a variable's value is itself wrong (`@check(wrong_value=True)`):
+    a context that lacks it is the healthy one."""
+    info = check_info(x.check)
+    return info is not None and info.wrong_value
 
 
 def _wrong_here(fc: FixContext, loc: Location) -> bool:
     """Whether a check says the value set at this line is itself wrong (then it must not be
     moved where more contexts read it)."""
-    return any(x.check in HARMFUL_VALUE and (loc.path, loc.line) in {(y.path, y.line) for y in x.locations}
+    return any(_harmful(x) and (loc.path, loc.line) in {(y.path, y.line) for y in x.locations}
                for x in fc.d.findings)
 
 
@@ -306,7 +308,7 @@ def _move_to_profile(fc: FixContext, f: Finding, loc: Location,
 
 @go_var_differs.fix
 def ctxdiff(fc: FixContext, f: Finding) -> list[PlannedFix]:
-    harmful = [x for x in fc.d.findings if x.check in HARMFUL_VALUE and x.variable == f.variable]
+    harmful = [x for x in fc.d.findings if _harmful(x) and x.variable == f.variable]
     if harmful:
         # Spreading GOFLAGS=-mod=vendor (or GOPROXY=off, a wrong GOROOT) to every context would
         # make them agree on the wrong value: remove it where it is set instead.

@@ -72,7 +72,7 @@ def _check(ctx: CheckContext, var: str) -> Iterator[Finding]:
         )
 
 
-@check("GOENV-GODIR-001", Severity.ERROR, "GOROOT does not exist", tools=("go",))
+@check("GOENV-GODIR-001", Severity.ERROR, "GOROOT does not exist", tools=("go",), wrong_value=True)
 def goroot_missing(ctx: CheckContext) -> Iterator[Finding]:
     """A GOROOT left over from an uninstalled or moved Go makes every go command fail."""
     yield from _check(ctx, "GOROOT")

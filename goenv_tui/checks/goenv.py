@@ -40,7 +40,7 @@ def _loc(ctx: CheckContext, cid: str, name: str) -> list[Location]:
     return [v.location] if v and v.location else []
 
 
-@check("GOENV-MOD-001", Severity.ERROR, "Module mode off", also=(Severity.INFO,))
+@check("GOENV-MOD-001", Severity.ERROR, "Module mode off", also=(Severity.INFO,), wrong_value=True)
 def module_mode(ctx: CheckContext) -> Iterator[Finding]:
     """GO111MODULE=off (a GOPATH-era leftover) makes gopls and `go build` ignore go.mod: "go:
     modules disabled by GO111MODULE=off", "cannot find package"."""
@@ -58,7 +58,7 @@ def module_mode(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
-@check("GOENV-MOD-002", Severity.WARNING, "GOFLAGS forces -mod=vendor")
+@check("GOENV-MOD-002", Severity.WARNING, "GOFLAGS forces -mod=vendor", wrong_value=True)
 def mod_vendor(ctx: CheckContext) -> Iterator[Finding]:
     """GOFLAGS=-mod=vendor set globally breaks every module without a vendor directory:
     "inconsistent vendoring" or "cannot find module providing package"."""
@@ -73,7 +73,7 @@ def mod_vendor(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
-@check("GOENV-PROXY-001", Severity.WARNING, "GOPROXY=off")
+@check("GOENV-PROXY-001", Severity.WARNING, "GOPROXY=off", wrong_value=True)
 def proxy_off(ctx: CheckContext) -> Iterator[Finding]:
     """GOPROXY=off blocks every module download: "module lookup disabled by GOPROXY=off", and
     `go install gopls@latest` cannot work."""

@@ -42,7 +42,7 @@ def _version_at(ctx: CheckContext, root: str) -> str | None:
     return ctx.read_first_line(posixpath.join(root, "VERSION"))
 
 
-@check("GOENV-GOROOT-001", Severity.ERROR, "GOROOT is another Go than the go that runs", tools=("go",), resolution=True)
+@check("GOENV-GOROOT-001", Severity.ERROR, "GOROOT is another Go than the go that runs", tools=("go",), resolution=True, wrong_value=True)
 def goroot_mismatch(ctx: CheckContext) -> Iterator[Finding]:
     """GOROOT left pointing at an old install while PATH runs a newer go: builds fail with
     `compile: version "go1.19" does not match go tool version "go1.26"`, gopls reports broken

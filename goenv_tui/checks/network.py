@@ -119,7 +119,7 @@ def _goproxy_hosts(ctx: CheckContext, cid: str) -> list[str]:
     return out
 
 
-@check("GOENV-NET-001", Severity.WARNING, "GOSUMDB=off")
+@check("GOENV-NET-001", Severity.WARNING, "GOSUMDB=off", wrong_value=True)
 def sumdb_off(ctx: CheckContext) -> Iterator[Finding]:
     """GOSUMDB=off (a common "fix" for "verifying module: … dial tcp sum.golang.org") turns off the
     check that the code you download is the code everyone else got: a tampered module or a
@@ -141,7 +141,7 @@ def sumdb_off(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
-@check("GOENV-NET-002", Severity.ERROR, "HTTP(S) proxy set but unreachable", also=(Severity.WARNING,))
+@check("GOENV-NET-002", Severity.ERROR, "HTTP(S) proxy set but unreachable", also=(Severity.WARNING,), wrong_value=True)
 def proxy_unreachable(ctx: CheckContext) -> Iterator[Finding]:
     """HTTPS_PROXY left over from another network (the office proxy at home, a VPN that is off):
     every download — `go mod download`, the tools installer, gopls's — fails with "proxyconnect
