@@ -334,7 +334,9 @@ def _supervise(proc: subprocess.Popen[bytes], start: float, timeout: float, stdi
         timed_out = True
         with contextlib.suppress(OSError):
             os.killpg(proc.pid, signal.SIGHUP)
-        time.sleep(0.3)
+        # A moment to exit on the hangup; a child that ignores it is killed below (SIGKILL).
+        waiter.join(timeout=0.3)
+        break
     for r in readers:
         r.join(timeout=0.15)
     with contextlib.suppress(OSError):

@@ -134,6 +134,11 @@ def test_run_returns_output_and_kills_the_group_at_the_deadline(remote_agent: Ag
     while time.monotonic() < deadline and _alive(pid):
         time.sleep(0.05)
     assert not _alive(pid), "the forked sleeper outlived the deadline"
+    # One that ignores the hangup is killed all the same.
+    t = time.monotonic()
+    res = remote_agent.ask("run", argv=["/bin/sh", "-c", "trap '' HUP; sleep 60"], env={"PATH": "/usr/bin:/bin"},
+                           cwd=None, timeout_s=0.5, stdin=None)["result"]
+    assert res["timed_out"] and time.monotonic() - t < 5
     res = remote_agent.ask("run", argv=["/nonexistent/prog"], env=None, cwd=None, timeout_s=5, stdin=None)["result"]
     assert res["returncode"] is None and res["error"].startswith("cannot start /nonexistent/prog")
 
