@@ -15,12 +15,17 @@ import shlex
 import shutil
 import signal
 import sys
+import threading
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from goenv_tui import __version__
 from goenv_tui.charset import detect as detect_charset
 from goenv_tui.charset import to_ascii
+
+if TYPE_CHECKING:
+    from goenv_tui.host import Host
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -183,8 +188,44 @@ def _ask(prompt: str, secret: bool) -> str:
     return getpass.getpass(prompt + " ") if secret else input(prompt + " ")
 
 
-def _host(args: argparse.Namespace):
-    """This machine, or the --ssh target through the user's own OpenSSH client."""
+def _import_core() -> None:
+    """What `report` and `fix` import before they diagnose (the checks, networkx, the fix builders)."""
+    import goenv_tui.diagnose  # noqa: F401
+    import goenv_tui.fixes.builders  # noqa: F401
+    import goenv_tui.report  # noqa: F401
+
+
+def _connect_while(connect: Callable[[], Host], meanwhile: Callable[[], None]) -> Host:
+    """Connecting (ssh's handshake, sshd running the login shell, the agent's start) and importing
+    the diagnosis core take about as long each (0.3–1 s): both at once. The connection is made in
+    a thread; if `meanwhile` fails or is interrupted, a connection that was made is closed."""
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["host"] = connect()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller below
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, name="ssh-connect", daemon=True)
+    thread.start()
+    try:
+        meanwhile()
+    except BaseException:
+        thread.join()
+        if box.get("host") is not None:
+            box["host"].close()
+        raise
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    host: Host = box["host"]
+    return host
+
+
+def _host(args: argparse.Namespace, meanwhile: Callable[[], None] | None = None):
+    """This machine, or the --ssh target through the user's own OpenSSH client (connected while
+    `meanwhile` runs)."""
     from goenv_tui.host import HostError, LocalHost
 
     if not getattr(args, "ssh", None):
@@ -199,6 +240,8 @@ def _host(args: argparse.Namespace):
     for opt in args.ssh_option or []:
         options += ["-o", opt]
     try:
+        if meanwhile is not None:
+            return _connect_while(lambda: SSHHost(args.ssh, options, ask=_ask), meanwhile)
         return SSHHost(args.ssh, options, ask=_ask)
     except HostError as exc:
         raise UsageError(str(exc)) from exc
@@ -607,7 +650,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             signal.signal(sig, _on_signal)
     try:
         args = _merge_common(build_parser().parse_args(argv))
-        host = _host(args)
+        host = _host(args, _import_core if args.command in ("report", "fix") else None)
         try:
             return COMMANDS[args.command](args, host)
         finally:

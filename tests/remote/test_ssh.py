@@ -215,3 +215,26 @@ def test_prompts_go_to_the_callers_ask_and_unanswered_ones_are_clear(sshd, tmp_p
         assert "asks" in str(err.value) and "passphrase" in str(err.value).lower()
     finally:
         auth.write_text(original)
+
+
+def test_cli_connects_while_importing_and_closes_if_interrupted(sshd) -> None:
+    """`report --ssh` connects while it imports the diagnosis core; interrupted meanwhile (Ctrl-C),
+    the connection that was made is closed: no ssh master is left running."""
+    from goenv_tui.cli import _connect_while
+
+    made: list[SSHHost] = []
+
+    def connect() -> SSHHost:
+        made.append(SSHHost(sshd.target(), sshd.options()))
+        return made[-1]
+
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _connect_while(connect, interrupted)
+    [host] = made
+    assert host._agent is None and not os.path.exists(host.control)
+    imported: list[bool] = []
+    with _connect_while(connect, lambda: imported.append(True)) as host2:
+        assert imported == [True] and host2.home() == str(sshd.home)
