@@ -17,8 +17,12 @@ state as the traced run (the dump removed again before each start on the first-s
 Ratios: the report's own time for tracing + graph + checks (as `timings.total_ms` says) and the
 whole command (Python start-up and `go env` per context included), over the floor.
 
-    python benchmarks/bench_frameworks.py [--runs 5] [--home NAME]
+    python benchmarks/bench_frameworks.py [--runs 5] [--home NAME] [--cpu]
 Target (issue 10): median ≤ 1.5×, none above 2×, and no context ends in a timeout.
+
+`--cpu` also prints, per context, the CPU time of the traced shell against the same shell started
+untraced (the shells alone, without goenv-tui's own work): a figure that a loaded machine does not
+distort the way it distorts wall times.
 """
 
 from __future__ import annotations
@@ -276,10 +280,54 @@ def report_once(home: str, keep: set[str]) -> tuple[float, float, float, list[st
     return wall, data["timings"]["total_ms"] / 1000, r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime, bad
 
 
+def shells_cpu(home: str, keep: set[str], runs: int) -> tuple[float, float]:
+    """CPU ms of every context's traced shell (exactly as the tracer starts it, namespace wrappers
+    included) and of the same shell untraced, medians over `runs`; printed per context."""
+    from goenv_tui.host.local import LocalHost
+    from goenv_tui.shells.tracer import TraceOptions, Tracer
+
+    class Recording(LocalHost):
+        launched: list[tuple[list[str], dict[str, str]]] = []
+
+        def run(self, argv, *args, **kw):  # type: ignore[no-untyped-def]
+            if kw.get("hold_stdin"):
+                self.launched.append((list(argv), dict(kw.get("env") or {})))
+            return super().run(argv, *args, **kw)
+
+    def cpu(argv: list[str], env: dict[str, str]) -> float:
+        spent = []
+        for _ in range(runs):
+            _reset(home, keep)
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            subprocess.run(argv, env=env, cwd=home, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, timeout=60, start_new_session=True)
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            spent.append((r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime) * 1000)
+        _reset(home, keep)
+        return statistics.median(spent)
+
+    total_u = total_t = 0.0
+    for spec in all_specs(("bash", "zsh")):
+        host = Recording()
+        host.launched = []
+        Tracer(host, TraceOptions(home=home)).trace(spec)
+        _reset(home, keep)
+        argv, env = host.launched[-1]
+        shell = f"/bin/{spec.shell}"
+        plain = [shell] + (["-l"] if spec.login else []) + (["-i"] if spec.interactive else []) + ["-c", "exec /usr/bin/env -0"]
+        u = cpu(plain, {k: v for k, v in env.items() if k != "PS4" and not k.startswith("_GOENV_TUI_")})
+        t = cpu(argv, env)
+        total_u += u
+        total_t += t
+        print(f"    {spec.id:28s} shell cpu untraced {u:6.1f} ms, traced {t:6.1f} ms ({t / max(u, 0.1):.1f}x)")
+    return total_u, total_t
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--home", choices=sorted(HOMES), action="append")
+    ap.add_argument("--cpu", action="store_true", help="also the shells' own CPU, traced vs untraced, per context")
     args = ap.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     ratios, whole = [], []
@@ -307,6 +355,9 @@ def main() -> None:
               f"report {r_total * 1000:6.0f} ms = {r_total / f_wall:4.2f}x  "
               f"whole command {r_wall * 1000:6.0f} ms = {r_wall / f_wall:4.2f}x (cpu {r_cpu * 1000:5.0f})"
               + (f"  NOT OK: {'; '.join(bad)}" if bad else "  all contexts ok"))
+        if args.cpu:
+            u, t = shells_cpu(home, keep, args.runs)
+            print(f"    all shells: cpu untraced {u:.0f} ms, traced {t:.0f} ms ({t / max(u, 0.1):.2f}x)")
     print(f"median {statistics.median(ratios):.2f}x, max {max(ratios):.2f}x (report's own time over the floor); "
           f"whole command median {statistics.median(whole):.2f}x, max {max(whole):.2f}x")
     print(f"load average at end: {os.getloadavg()[0]:.1f}")

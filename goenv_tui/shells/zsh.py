@@ -388,7 +388,7 @@ class ZshDriver(ShellDriver):
         command = end_command(job.env_bin, job.true_bin)
         args = [job.shell_path, *mode_flags(job.spec), "-o", "xtrace", "-o", "promptsubst", "-o", "sourcetrace",
                 "-c", command]
-        untraced = {k: v for k, v in env.items() if k not in ("PS4", BODY_VAR)}
+        untraced = {k: v for k, v in env.items() if k not in ("PS4", *OURS)}
         return Launch(args, env, untraced=(self.argv(job.spec, job.shell_path, command), untraced))
 
     def read(self, job: TraceJob, launch: Launch, res: RunResult) -> Reading:

@@ -162,7 +162,8 @@ def _runs_as(home: str, pids_seen: dict[str, set[tuple[tuple[int, ...], str]]]) 
                 continue
             with open(f"/proc/{p.pid}/status") as fh:
                 caps = next(ln.split()[1] for ln in fh if ln.startswith("CapEff"))
-            pids_seen.setdefault(os.path.basename(cmd[0]), set()).add((tuple(p.uids()), caps))
+            how = (tuple(p.uids()), caps)  # before setdefault: a process gone meanwhile adds nothing
+            pids_seen.setdefault(os.path.basename(cmd[0]), set()).add(how)
         except (psutil.Error, OSError, StopIteration):
             continue
 
