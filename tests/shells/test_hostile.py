@@ -355,10 +355,20 @@ def test_endless_recursion_or_loop_is_stopped_early_and_named(home: Home, body: 
     elapsed = time.monotonic() - t0
     assert elapsed < 45, elapsed  # not the 60 s ceiling: a hang guard, figures in benchmarks
     t = {c.id: c for c in d.facts.contexts}["bash-nologin-interactive"]
-    assert t.status is TraceStatus.TIMEOUT and not t.slow, t.error
-    assert "untraced, the shell had not finished after 10s either" in (t.error or ""), t.error
     assert [f.title for f in _findings(d, "GOENV-TRACE-001")] == [title]
-    assert _untraced("bash", home, 6) is None  # the real shell does not finish either
+    # What the real shell does, and the report says: it never finishes. A recursing function
+    # grows bash's stack until it crashes, after a few seconds or more depending on the machine.
+    real = _untraced("bash", home, 6)
+    if body.startswith("while"):
+        assert real is None
+    else:
+        assert real is None or real.returncode == -signal.SIGSEGV, real
+    if t.status is TraceStatus.ERROR:
+        assert "untraced, the shell crashes with a segmentation fault" in (t.error or ""), t.error
+    else:
+        assert t.status is TraceStatus.TIMEOUT and not t.slow, t.error
+        assert "untraced, the shell had not finished after 10s either" in (t.error or ""), t.error
+    assert t.status is TraceStatus.TIMEOUT or not body.startswith("while")
 
 
 @pytest.mark.slow
@@ -378,11 +388,12 @@ def test_tracing_as_a_whole_ends_within_its_budget(home: Home) -> None:
     from goenv_tui.shells.contexts import all_specs
     from goenv_tui.shells.tracer import TraceOptions, trace_all
 
-    # Untraced it finishes in well under a second (so it is slow, not endless); traced, it would take ~15 s.
+    # Traced, it would take ~15 s; the budget (no more than the deadline here, so no untraced
+    # check runs beside it) stops it at 2 s, still running lines: slow.
     home.file(".bashrc", "i=0\nwhile [ $i -lt 100000 ]; do\n  i=$((i+1))\ndone\n")
-    opts = TraceOptions(home=home.path, shells=("bash",), login_shell="/bin/bash", timeout=1, ceiling=60, total=3)
+    opts = TraceOptions(home=home.path, shells=("bash",), login_shell="/bin/bash", timeout=2, ceiling=60, total=2)
     specs = [s for s in all_specs(("bash",)) if s.id == "bash-nologin-interactive"]
     t0 = time.monotonic()
     (t,), _ = trace_all(LocalHost(), opts, specs)
     assert time.monotonic() - t0 < 20
-    assert t.status is TraceStatus.TIMEOUT and t.slow and t.duration_ms < 5000, (t.status, t.duration_ms, t.error)
+    assert t.status is TraceStatus.TIMEOUT and t.slow and t.duration_ms < 4000, (t.status, t.duration_ms, t.error)
