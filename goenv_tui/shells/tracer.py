@@ -561,7 +561,7 @@ class Tracer:
             else:
                 head = f"{_short(stopped)} runs on and on" if stopped else "the startup files run on and on"
         depth = max((len(r.frames) for r in records), default=0)
-        traced = f"traced, it was over {depth} calls deep when stopped" if site is not None else "traced, it kept running lines"
+        traced = f"traced, it was over {depth} calls deep when stopped" if site is not None else "traced, it kept running lines until stopped"
         if verdict.kind == "limit":
             msg = f"{head}: {verdict.detail}; {traced}"
             notes = [*common["notes"], f"{msg}. The environment is the untraced shell's (exact); the trace is partial"]
@@ -575,7 +575,7 @@ class Tracer:
         end = ("startup does not finish" if verdict.kind == "endless" and site is None
                else "startup never finishes")
         crash = " (the shell crashes)" if verdict.kind == "crash" else ""
-        msg = f"{head}: {end}{crash}; {verdict.detail}; {traced}, and was stopped"
+        msg = f"{head}: {end}{crash}; {verdict.detail}; {traced}"
         status = TraceStatus.TIMEOUT if verdict.kind == "endless" else TraceStatus.ERROR
         return ContextTrace(spec, shell_path, status, error=msg, stopped_at=stopped,
                             runaway=f"{head}: {end}", **common)
