@@ -171,9 +171,10 @@ def tool_of(f: Finding) -> str | None:
     return info.tool_of(f) if info is not None else None
 
 
-def _strict() -> bool:
-    # The test suite sets it: a severity a check did not declare fails the run instead of
-    # slipping through (in use, the finding is kept as it is).
+def strict() -> bool:
+    """Strict mode, which the test suite sets: a severity a check did not declare, a check or a
+    fix builder that crashes, fails the run instead of slipping through (in use, the finding is
+    kept as it is and a crash becomes a finding of its own)."""
     return os.environ.get("GOENV_TUI_STRICT_CHECKS") == "1"
 
 
@@ -209,7 +210,7 @@ def finding(
     info = _CURRENT.get()
     if info is None:
         raise RuntimeError("finding() outside a check: run checks with CheckInfo.findings(ctx)")
-    if severity not in info.severities and _strict():
+    if severity not in info.severities and strict():
         raise UndeclaredSeverity(f"{info.id} reported {severity.value}, but declares only "
                                  f"{', '.join(s.value for s in info.severities)} (add it to `also=` in @check)")
     return make_finding(info.id, key, severity, title, detail, variable=variable, contexts=contexts,

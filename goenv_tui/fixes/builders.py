@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from goenv_tui.checks.base import check_info
+from goenv_tui.checks.base import check_info, strict
 from goenv_tui.display import tilde
 from goenv_tui.fixes import edits
 from goenv_tui.fixes.edits import EditRefused
@@ -300,6 +300,8 @@ def plan_for(d: Diagnosis, host: Host, today: str) -> dict[str, list[PlannedFix]
             try:
                 plans += [p for p in build(fc, f) if p is not None]
             except Exception as exc:  # a builder bug must not hide the finding, nor itself
+                if strict():
+                    raise  # the tests: a crashing builder is a bug to see
                 crashed.append(builder_crashed(info, f, build, exc))
         if plans:
             out[f.id] = plans

@@ -119,3 +119,24 @@ def test_the_app_and_the_summary_read_the_declared_tool() -> None:
     # About no tool at all, and goenv-tui's own findings.
     assert _tool_of(made("GOENV-PATH-004")) is None and not any(_about(made("GOENV-PATH-004"), t) for t in TOOLS)
     assert tool_of(made("GOENV-INTERNAL-002")) is None
+
+
+def test_a_crashing_check_is_a_finding_in_use_and_fails_the_tests(registry_snapshot: None, home,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """flutter doctor's validators: a check that raises becomes a finding that says so, and the
+    other checks' findings are unaffected. In strict mode (the suite) it raises instead."""
+    def broken(ctx: CheckContext) -> Iterator[Finding]:
+        """A test check that always crashes, to show how a crash is reported."""
+        raise ZeroDivisionError("the check's own bug")
+        yield  # pragma: no cover  (a generator, like every check)
+
+    check("GOENV-TEST-003", Severity.ERROR, "A crashing test check")(broken)
+    home.file(".bashrc", "export PATH=/usr/local/go/bin:$PATH\n# again\nexport PATH=/usr/local/go/bin:$PATH\n")
+    with pytest.raises(ZeroDivisionError):
+        home.diagnose(shells=("bash",))
+    monkeypatch.delenv("GOENV_TUI_STRICT_CHECKS")
+    d = home.diagnose(shells=("bash",))
+    [crash] = [f for f in d.findings if f.check == "GOENV-INTERNAL-001"]
+    assert crash.title == "Check GOENV-TEST-003 crashed" and crash.severity is Severity.WARNING
+    assert "ZeroDivisionError" in crash.detail
+    assert any(f.check == "GOENV-PATH-004" for f in d.findings)  # the others ran

@@ -5,6 +5,7 @@ builders), and nothing else changes."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -25,7 +26,9 @@ def _broken(fc: FixContext, f: Finding) -> list[PlannedFix]:
 
 
 @pytest.fixture
-def broken_builder() -> Iterator[None]:
+def broken_builder(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # As in use: the suite's strict mode would raise the crash instead (tested below).
+    monkeypatch.delenv("GOENV_TUI_STRICT_CHECKS")
     info = check_info("GOENV-PATH-004")
     assert info is not None
     info.fixes.insert(0, _broken)
@@ -56,6 +59,13 @@ def test_a_crashing_builder_is_a_finding_not_silence(home: Home, broken_builder:
     assert f"finding:{crash.id}" in d.graph.g
 
 
+def test_in_strict_mode_a_crashing_builder_fails(home: Home, broken_builder: None,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GOENV_TUI_STRICT_CHECKS", "1")
+    with pytest.raises(KeyError, match="no such context"):
+        _duplicate_path(home).diagnose(shells=("bash",))
+
+
 def test_without_a_crash_there_is_no_internal_finding(home: Home) -> None:
     d = _duplicate_path(home).diagnose(shells=("bash",))
     assert [f for f in d.findings if f.check.startswith("GOENV-INTERNAL")] == []
@@ -76,8 +86,9 @@ def test_the_report_shows_the_crashed_builder(home: Home, tmp_path) -> None:
         "check_info('GOENV-PATH-004').fixes.insert(0, exploding)\n"
         "from goenv_tui.cli import main\n"
         "sys.exit(main(sys.argv[1:]))\n")
+    env = {k: v for k, v in os.environ.items() if k != "GOENV_TUI_STRICT_CHECKS"}
     out = subprocess.run([sys.executable, str(runner), "report", "--json", "--home", home.path, "--shell", "bash"],
-                         capture_output=True, text=True, timeout=300)
+                         capture_output=True, text=True, timeout=300, env=env)
     report = json.loads(out.stdout)
     [crash] = [f for f in report["findings"] if f["check"] == "GOENV-INTERNAL-002"]
     assert crash["title"] == "Fix builder exploding of GOENV-PATH-004 crashed"
