@@ -146,6 +146,8 @@ class LocalHost(Host):
             if drop is None:
                 raise HostError(f"cannot start {argv[0]} as {self.run_as.name}: setpriv (util-linux) is missing")
             prefix = drop
+        if self.run_as is not None:
+            cwd = self.run_as.start_dir(cwd)
         return [*prefix, *argv], (dict(env) if env is not None else None), cwd
 
     # machine facts -----------------------------------------------------------------------

@@ -100,6 +100,14 @@ class RunAs:
         groups = tuple(sorted(set(os.getgrouplist(pw.pw_name, pw.pw_gid))))
         return RunAs(uid, pw.pw_gid, groups, pw.pw_name, pw.pw_dir, pw.pw_shell)
 
+    def start_dir(self, cwd: str | None) -> str | None:
+        """Where a child of this account starts when the caller names no folder: goenv-tui's own
+        (often /root, mode 0700) is one the account cannot enter, and `go` then fails with
+        "cannot determine current directory". The account's home, as its own shells start, or /."""
+        if cwd is not None:
+            return cwd
+        return self.home if self.home and os.path.isdir(self.home) else "/"
+
     def setpriv(self) -> tuple[str, ...] | None:
         tool = shutil.which("setpriv", path="/usr/bin:/bin:/usr/sbin:/sbin")
         if tool is None:
@@ -335,6 +343,8 @@ def run_process(
     if why is not None:
         return RunResult(tuple(argv), None, b"", b"", 0.0, error=f"cannot start {argv[0] if argv else ''}: {why}")
     kind, prefix = containment(user=user)
+    if user is not None:
+        cwd = user.start_dir(cwd)
     try:
         proc = subprocess.Popen(
             [*prefix, *argv],

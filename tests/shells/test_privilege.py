@@ -169,9 +169,11 @@ def _runs_as(home: str, pids_seen: dict[str, set[tuple[tuple[int, ...], str]]]) 
 
 
 @pytest.mark.slow
-def test_probes_of_another_users_home_run_as_that_user(user_home: Home) -> None:
+def test_probes_of_another_users_home_run_as_that_user(user_home: Home, tmp_path: Path) -> None:
     """gopls, dlv and go build, driven live with pexpect, run as the home's owner with no
-    capabilities, like its shells; they work, and leave nothing of root's in the home."""
+    capabilities, like its shells; they work, and leave nothing of root's in the home.
+    goenv-tui is started from a folder only root may enter (root's usual /root, mode 0700): the
+    user's go must not start there ("cannot determine current directory")."""
     import threading
 
     from tests import gotools
@@ -186,9 +188,12 @@ def test_probes_of_another_users_home_run_as_that_user(user_home: Home) -> None:
     _give(user_home, pw)
     seen: dict[str, set[tuple[tuple[int, ...], str]]] = {}
     env = dict(os.environ, NO_COLOR="1")
+    root_only = tmp_path / "root-only"
+    root_only.mkdir()
+    root_only.chmod(0o700)
     proc = subprocess.Popen([sys.executable, "-m", "goenv_tui", "report", "--json", "--home", user_home.path,
                              "--shell", "bash", "--login-shell", "/bin/bash"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+                            stderr=subprocess.PIPE, text=True, env=env, cwd=root_only)
     done = threading.Event()
 
     def sample() -> None:
