@@ -1,5 +1,5 @@
-"""The whole pipeline in one call: collect → graph → checks. Used by the report, the TUI and the
-wizard alike, so they always show the same findings."""
+"""The whole pipeline in one place: collect → probes → graph → checks → fix planning. Used by the
+report, the TUI, the wizard and a fix's re-check alike, so they always show the same findings."""
 
 from __future__ import annotations
 
@@ -8,13 +8,21 @@ import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 
-from goenv_tui.checks import CheckContext, run_checks
+from goenv_tui.checks import (
+    CheckContext,
+    add_to_graph,
+    builder_crashed,
+    check_info,
+    run_checks,
+    sort_key,
+)
+from goenv_tui.checks.base import strict
 from goenv_tui.collect import Facts, collect
+from goenv_tui.fixes.builders import FixContext
 from goenv_tui.fixes.plan import PlannedFix
 from goenv_tui.graph import EnvGraph
 from goenv_tui.host import Host
-from goenv_tui.model import ContextTrace, Finding
-from goenv_tui.probes import ProbeResult
+from goenv_tui.model import ContextTrace, Finding, ProbeResult
 from goenv_tui.probes.runner import run_probes
 from goenv_tui.shells.tracer import TraceOptions
 
@@ -77,8 +85,6 @@ def diagnose(host: Host, opts: TraceOptions, workspace: str | None = None,
 
 def attach_fixes(d: Diagnosis, host: Host) -> Diagnosis:
     """Plan every finding's fixes against the files as they are now; findings carry their previews."""
-    from goenv_tui.fixes.builders import plan_for
-
     d.plans = plan_for(d, host, d.today or datetime.date.today().isoformat())
     out = []
     for f in d.findings:
@@ -87,3 +93,36 @@ def attach_fixes(d: Diagnosis, host: Host) -> Diagnosis:
         out.append(replace(f, fixes=tuple(planned) + tuple(x for x in f.fixes if x.id not in ids)))
     d.findings = out
     return d
+
+
+def plan_for(d: Diagnosis, host: Host, today: str) -> dict[str, list[PlannedFix]]:
+    """Every finding's planned fixes, from the builders registered with its check (findings
+    without one get none). A builder that crashes adds a finding that names it (the finding it
+    was planning for stays, without that builder's fixes)."""
+    fc = FixContext(d, host, today)
+    out: dict[str, list[PlannedFix]] = {}
+    crashed: list[Finding] = []
+    for f in d.findings:
+        info = check_info(f.check)
+        if info is None:
+            continue  # goenv-tui's own findings (a check that crashed) have no fixes
+        plans: list[PlannedFix] = []
+        for build in info.fixes:
+            try:
+                plans += [p for p in build(fc, f) if p is not None]
+            except Exception as exc:  # a builder bug must not hide the finding, nor itself
+                if strict():
+                    raise  # the tests: a crashing builder is a bug to see
+                crashed.append(builder_crashed(info, f, build, exc))
+        if plans:
+            out[f.id] = plans
+    if crashed:
+        known = {f.id for f in d.findings}
+        for c in crashed:
+            if c.id not in known:
+                known.add(c.id)
+                d.findings.append(c)
+                add_to_graph(d.graph, c)
+        d.findings.sort(key=sort_key)
+    d.refused = fc.refused
+    return out

@@ -60,7 +60,7 @@ from goenv_tui.model import (
 if TYPE_CHECKING:  # the graph needs only the shapes of these facts
     from goenv_tui.collect import Facts
     from goenv_tui.collect.workspace import WorkspaceFacts
-    from goenv_tui.probes import ProbeResult
+    from goenv_tui.model import ProbeResult
 
 PATH_VARS = ("PATH", "MANPATH")
 # Node attributes that hold the Python facts themselves: never exported.

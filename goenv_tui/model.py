@@ -282,3 +282,21 @@ class EditorFacts:
 # rebuild with the context's go cures (used by the checks that declare the fix and by its builder).
 TOOL_MODULES = {"gopls": "golang.org/x/tools/gopls@latest", "dlv": "github.com/go-delve/delve/cmd/dlv@latest"}
 REINSTALL_CURES = frozenset({"go-version", "go-too-old", "go-too-new", "crash", "arch-mismatch"})
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """What one live probe (gopls, dlv, go build) did in one context's environment."""
+
+    tool: str  # gopls | dlv | go
+    context: str
+    status: str  # ok | fail | timeout | skipped
+    duration_ms: float | None = None
+    version: str | None = None
+    detail: str | None = None
+    classification: str | None = None  # e.g. go-not-found, goroot-mismatch, no-module, …
+    timings: dict[str, float] = field(default_factory=dict)
+    messages: tuple[str, ...] = ()  # the tool's own error text, verbatim
+    transcript: tuple[str, ...] = ()
+    contexts: tuple[str, ...] = ()  # every context that shares this probe's environment
+    leftover: tuple[int, ...] = ()  # pids that had to be killed when the probe ended

@@ -12,13 +12,13 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
-from goenv_tui.fixes.journal import state_dir
+from goenv_tui.fixes.state import state_dir
 from goenv_tui.host import Host, HostError
 from goenv_tui.model import TOOL_MODULES, Finding, Severity
 
 if TYPE_CHECKING:
     from goenv_tui.diagnose import Diagnosis
-    from goenv_tui.probes import ProbeResult
+    from goenv_tui.model import ProbeResult
 
 EDITORS = [
     ("vscode-gui", "VS Code, opened from the Dock, the app menu or a launcher"),

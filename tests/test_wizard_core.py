@@ -3,8 +3,7 @@ words, why the count changed, and what still blocks the editor at the end (issue
 
 from __future__ import annotations
 
-from goenv_tui.model import Severity
-from goenv_tui.probes import ProbeResult
+from goenv_tui.model import ProbeResult, Severity
 from goenv_tui.wizard import (
     contexts_for,
     count_change,

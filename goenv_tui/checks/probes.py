@@ -8,8 +8,15 @@ from collections.abc import Iterator
 from goenv_tui.checks.base import CheckContext, check, finding, goenv_value, source_phrase
 from goenv_tui.fixes.builders import FixContext, cause_fixes, install_tool
 from goenv_tui.fixes.plan import PlannedFix
-from goenv_tui.model import REINSTALL_CURES, TOOL_MODULES, Finding, Fix, Location, Severity
-from goenv_tui.probes import ProbeResult
+from goenv_tui.model import (
+    REINSTALL_CURES,
+    TOOL_MODULES,
+    Finding,
+    Fix,
+    Location,
+    ProbeResult,
+    Severity,
+)
 
 WHAT = {"gopls": "gopls does not work", "dlv": "dlv cannot debug", "go": "go cannot build"}
 

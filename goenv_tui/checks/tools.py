@@ -37,7 +37,7 @@ from goenv_tui.model import (
 
 if TYPE_CHECKING:
     from goenv_tui.collect.goinstalls import GoInstall
-    from goenv_tui.probes import ProbeResult
+    from goenv_tui.model import ProbeResult
 
 EDITOR_TOOLS = ("gopls", "dlv", "staticcheck", "golangci-lint")
 

@@ -14,8 +14,6 @@ import re
 from collections.abc import Iterator
 
 from goenv_tui.checks.base import CheckContext, check, finding
-from goenv_tui.collect.jsonc import JsoncError
-from goenv_tui.collect.jsonc_edit import remove_key, set_value
 from goenv_tui.collect.vscode import error_line, expand
 from goenv_tui.display import tilde
 from goenv_tui.fixes.builders import FixContext
@@ -29,6 +27,8 @@ from goenv_tui.fixes.settings import (
 )
 from goenv_tui.graph import var_node
 from goenv_tui.host import FileInfo
+from goenv_tui.jsonc.edit import remove_key, set_value
+from goenv_tui.jsonc.parse import JsoncError
 from goenv_tui.model import Candidate, ContextTrace, Finding, Location, Setting, Severity
 
 GUI_USER = "VS Code started from the Dock/launcher"

@@ -20,10 +20,10 @@ from goenv_tui.model import (
     DormantAssignment,
     EditorFacts,
     GoEnv,
+    ProbeResult,
     Resolution,
     TraceStatus,
 )
-from goenv_tui.probes import ProbeResult
 from goenv_tui.shells.contexts import is_primary
 from goenv_tui.shells.dormant import UnreadFile, find_dormant
 from goenv_tui.shells.tracer import SEED_PATH, FileText, TraceOptions, Tracer, trace_all

@@ -13,8 +13,8 @@ import posixpath
 import re
 from collections.abc import Mapping
 
-from goenv_tui.collect.jsonc import JsoncError, parse_with_lines
 from goenv_tui.host import Host, HostError
+from goenv_tui.jsonc.parse import JsoncError, parse_with_lines
 from goenv_tui.model import EditorFacts, Extension, Setting, SettingsFile
 
 # (folder under the OS's config directory, scope). Each is a separate editor with its own settings.

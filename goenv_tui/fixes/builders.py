@@ -4,8 +4,8 @@ The fix builders live next to their checks (goenv_tui/checks/<topic>.py, registe
 `@<check>.fix`): each reads its finding's evidence (file:line, contexts, go env sources) and
 returns PlannedFix objects with exact edits or argv. A builder that cannot plan safely returns
 nothing — a finding without a fix is better than a wrong edit. This module holds what they share
-(FixContext, commenting a line out, `go env -u`, installing a tool, borrowing a cause's fixes) and
-`plan_for`, which runs them.
+(FixContext, commenting a line out, `go env -u`, installing a tool, borrowing a cause's fixes); `diagnose.plan_for` runs them, as a stage of
+the pipeline.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from goenv_tui.checks.base import check_info, strict
+from goenv_tui.checks.base import check_info
 from goenv_tui.display import tilde
 from goenv_tui.fixes import edits
 from goenv_tui.fixes.edits import EditRefused
@@ -280,38 +280,3 @@ def install_tool(fc: FixContext, f: Finding, tool: str, cid: str) -> list[Planne
                            f"the oldest checked needs Go {chosen.oldest_needs})",
                            [other.go, "install", alt.spec], env2, fc.home, [target],
                            env_changes={"GOTOOLCHAIN": "local"})]
-
-
-def plan_for(d: Diagnosis, host: Host, today: str) -> dict[str, list[PlannedFix]]:
-    """Every finding's planned fixes, from the builders registered with its check (findings
-    without one get none). A builder that crashes adds a finding that names it (the finding it
-    was planning for stays, without that builder's fixes)."""
-    from goenv_tui.checks import add_to_graph, builder_crashed, sort_key
-
-    fc = FixContext(d, host, today)
-    out: dict[str, list[PlannedFix]] = {}
-    crashed: list[Finding] = []
-    for f in d.findings:
-        info = check_info(f.check)
-        if info is None:
-            continue  # goenv-tui's own findings (a check that crashed) have no fixes
-        plans: list[PlannedFix] = []
-        for build in info.fixes:
-            try:
-                plans += [p for p in build(fc, f) if p is not None]
-            except Exception as exc:  # a builder bug must not hide the finding, nor itself
-                if strict():
-                    raise  # the tests: a crashing builder is a bug to see
-                crashed.append(builder_crashed(info, f, build, exc))
-        if plans:
-            out[f.id] = plans
-    if crashed:
-        known = {f.id for f in d.findings}
-        for c in crashed:
-            if c.id not in known:
-                known.add(c.id)
-                d.findings.append(c)
-                add_to_graph(d.graph, c)
-        d.findings.sort(key=sort_key)
-    d.refused = fc.refused
-    return out

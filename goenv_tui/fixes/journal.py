@@ -23,14 +23,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from goenv_tui.fixes.lock import journal_locked
+from goenv_tui.fixes.state import state_dir
 from goenv_tui.host import FileInfo, Host, HostError
 from goenv_tui.redact import PLAIN, Redactor
-
-
-def state_dir(home: str, env: dict[str, str] | None = None) -> str:
-    xdg = (env or {}).get("XDG_STATE_HOME")
-    base = xdg if xdg and xdg.startswith("/") else posixpath.join(home, ".local", "state")
-    return posixpath.join(base, "goenv-tui")
 
 
 class JournalError(HostError):
@@ -194,8 +190,6 @@ class Journal:
         Each file's device and inode are recorded as they are now (after the fix wrote it):
         they let a later undo recognise the very file the fix touched when it lies outside the
         home (a workspace's go.mod or go.work)."""
-        from goenv_tui.fixes.lock import journal_locked
-
         with journal_locked(self.host, self.home):
             self._save(entry)
 

@@ -18,7 +18,7 @@ import posixpath
 import time
 from collections.abc import Iterable, Iterator
 
-from goenv_tui.fixes.journal import state_dir
+from goenv_tui.fixes.state import state_dir
 from goenv_tui.host import Host
 
 WAIT_SECONDS = 180.0

@@ -4,15 +4,15 @@ the finding points at, keeping the file's comments, blank lines, indentation and
 The builders sit next to their checks (goenv_tui/checks/vscode.py, editor_tools.py). Each
 re-reads the settings file, checks that the key is still at the line the finding names (else the
 file changed since the diagnosis and nothing is planned), and edits the text with
-`collect.jsonc_edit`. The preview is the exact diff.
+`jsonc.edit`. The preview is the exact diff.
 """
 
 from __future__ import annotations
 
-from goenv_tui.collect.jsonc import JsoncError, KeyPath, parse_with_lines
-from goenv_tui.collect.jsonc_edit import remove_key
 from goenv_tui.fixes.builders import FixContext
 from goenv_tui.fixes.plan import FileEdit, PlannedFix, unified_diff
+from goenv_tui.jsonc.edit import remove_key
+from goenv_tui.jsonc.parse import JsoncError, KeyPath, parse_with_lines
 from goenv_tui.model import Finding, Fix, Location
 
 

@@ -8,20 +8,5 @@ words plus a classification the checks turn into findings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-
-@dataclass(frozen=True)
-class ProbeResult:
-    tool: str  # gopls | dlv | go
-    context: str
-    status: str  # ok | fail | timeout | skipped
-    duration_ms: float | None = None
-    version: str | None = None
-    detail: str | None = None
-    classification: str | None = None  # e.g. go-not-found, goroot-mismatch, no-module, …
-    timings: dict[str, float] = field(default_factory=dict)
-    messages: tuple[str, ...] = ()  # the tool's own error text, verbatim
-    transcript: tuple[str, ...] = ()
-    contexts: tuple[str, ...] = ()  # every context that shares this probe's environment
-    leftover: tuple[int, ...] = ()  # pids that had to be killed when the probe ended
+# What a probe found is a model type (goenv_tui.model.ProbeResult): collect, the checks and the
+# UI read it without depending on how probes run.

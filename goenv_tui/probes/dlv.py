@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import pexpect
 
 from goenv_tui.host import Host
-from goenv_tui.probes import ProbeResult
+from goenv_tui.model import ProbeResult
 from goenv_tui.probes.scratch import ANSWER_LINE, MAIN_GO, make_scratch
 from goenv_tui.probes.session import Cancelled, Session
 

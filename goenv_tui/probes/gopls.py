@@ -18,7 +18,7 @@ from urllib.parse import quote, unquote
 import pexpect
 
 from goenv_tui.host import Host
-from goenv_tui.probes import ProbeResult
+from goenv_tui.model import ProbeResult
 from goenv_tui.probes.lsp import LspClient, LspError
 from goenv_tui.probes.scratch import MAIN_GO, PRINTLN, make_scratch
 from goenv_tui.probes.session import Cancelled, Session

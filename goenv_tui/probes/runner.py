@@ -12,8 +12,7 @@ from dataclasses import dataclass, replace
 from goenv_tui.collect import Facts
 from goenv_tui.collect.gosandbox import go_sandbox
 from goenv_tui.host import Host
-from goenv_tui.model import ContextTrace, Resolution, TraceStatus
-from goenv_tui.probes import ProbeResult
+from goenv_tui.model import ContextTrace, ProbeResult, Resolution, TraceStatus
 
 PROBED_TOOLS = ("go", "gopls", "dlv")
 _ENV_KEYS = ("PATH", "HOME", "GOROOT", "GOPATH", "GOBIN", "GOFLAGS", "GOPROXY", "GOSUMDB", "GOPRIVATE",

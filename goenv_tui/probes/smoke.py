@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 
 from goenv_tui.host import Host, RunResult
-from goenv_tui.probes import ProbeResult
+from goenv_tui.model import ProbeResult
 from goenv_tui.probes.scratch import make_scratch
 
 CLASSES: list[tuple[str, re.Pattern[str]]] = [

@@ -49,7 +49,7 @@ from goenv_tui.ui.widgets.variables import VariablesView
 if TYPE_CHECKING:
     from goenv_tui.diagnose import Diagnosis
     from goenv_tui.fixes.engine import Outcome
-    from goenv_tui.probes import ProbeResult
+    from goenv_tui.model import ProbeResult
     from goenv_tui.shells.tracer import TraceOptions
 
 TABS = ("findings", "chain", "variables", "resolution", "probes")

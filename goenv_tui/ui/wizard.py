@@ -25,8 +25,7 @@ from goenv_tui.display import SEVERITY_MARK, tilde, tilde_in
 from goenv_tui.fixes.engine import Outcome, attempt_fix
 from goenv_tui.host import Host, LocalHost
 from goenv_tui.host.process import resume, stop_all
-from goenv_tui.model import Finding
-from goenv_tui.probes import ProbeResult
+from goenv_tui.model import Finding, ProbeResult
 from goenv_tui.probes.runner import run_probes
 from goenv_tui.redact import redactor_for
 from goenv_tui.shells.tracer import TraceOptions

@@ -7,12 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from goenv_tui.checks import check_info
-from goenv_tui.collect.jsonc import parse
-from goenv_tui.diagnose import Diagnosis, diagnose
-from goenv_tui.fixes.builders import plan_for
+from goenv_tui.diagnose import Diagnosis, diagnose, plan_for
 from goenv_tui.fixes.engine import apply_fix, undo
 from goenv_tui.fixes.plan import PlannedFix, unified_diff
 from goenv_tui.host import LocalHost
+from goenv_tui.jsonc.parse import parse
 from goenv_tui.model import Finding
 from goenv_tui.shells.tracer import TraceOptions
 from tests.homes import Home

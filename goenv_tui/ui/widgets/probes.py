@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import RichLog, Static
 
-from goenv_tui.probes import ProbeResult
+from goenv_tui.model import ProbeResult
 
 MARK = {"ok": ("✓", "green"), "fail": ("✗", "red"), "timeout": ("⧗", "red"), "skipped": ("–", "dim")}
 

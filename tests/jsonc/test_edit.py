@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from goenv_tui.collect.jsonc import JsoncError, parse
-from goenv_tui.collect.jsonc_edit import remove_key, set_value
+from goenv_tui.jsonc.edit import remove_key, set_value
+from goenv_tui.jsonc.parse import JsoncError, parse
 
 SETTINGS = """\
 // user settings

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from goenv_tui.collect.jsonc import MAX_DEPTH, JsoncError, parse, parse_with_lines
+from goenv_tui.jsonc.parse import MAX_DEPTH, JsoncError, parse, parse_with_lines
 
 SETTINGS = """\
 // user settings

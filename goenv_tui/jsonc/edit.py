@@ -3,7 +3,7 @@ lines, indentation, line endings (LF or CRLF) and the file's trailing-comma styl
 
 `set_value` replaces a value in place or inserts a key (at the top level or inside an existing
 object such as `go.toolsEnvVars`); `remove_key` removes a key with its comma. Values are
-serialized with `json.dumps`. The text is parsed first (`collect.jsonc`, so errors carry a line),
+serialized with `json.dumps`. The text is parsed first (`jsonc.parse`, so errors carry a line),
 then scanned once more for the position of every key, value and comma; strings and comments are
 skipped by the same scanner, so a `//` or `,` inside them is never taken for syntax.
 
@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from goenv_tui.collect.jsonc import MAX_DEPTH, JsoncError, _Parser, _Shape, parse
+from goenv_tui.jsonc.parse import MAX_DEPTH, JsoncError, _Parser, _Shape, parse
 
 __all__ = ["JsoncError", "remove_key", "set_value"]
 
@@ -31,7 +31,7 @@ KeyPath = tuple[str, ...]
 DEFAULT_INDENT = "    "  # VS Code's own settings.json indentation (editor.tabSize 4, spaces)
 
 _BREAK = re.compile(r"\r\n?|\n")
-# Whitespace other than line breaks, as `collect.jsonc` accepts it.
+# Whitespace other than line breaks, as `jsonc.parse` accepts it.
 _HSPACE = re.compile(r"[ \t\v\f\u00a0\u1680\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
 _INDENT = re.compile(r"[ \t]*")
 
@@ -58,7 +58,7 @@ class _Object:
 
 
 class _Spans(_Parser):
-    """The JSONC scanner of `collect.jsonc`, also recording where each object's members are."""
+    """The JSONC scanner of `jsonc.parse`, also recording where each object's members are."""
 
     def __init__(self, text: str) -> None:
         super().__init__(text, MAX_DEPTH)
