@@ -25,7 +25,11 @@ from goenv_tui.charset import detect as detect_charset
 from goenv_tui.charset import to_ascii
 
 if TYPE_CHECKING:
+    from textual.app import App
+
+    from goenv_tui.fixes.journal import Entry
     from goenv_tui.host import Host
+    from goenv_tui.shells.tracer import TraceOptions
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -86,7 +90,7 @@ _SUB = "sub_"
 
 
 def _common(p: argparse.ArgumentParser, sub: bool = False) -> None:
-    def add(*flags: str, **kw) -> None:
+    def add(*flags: str, **kw: Any) -> None:
         dest = flags[0].lstrip("-").replace("-", "_")
         if sub:
             # A subcommand's defaults must not overwrite what was given before the subcommand.
@@ -223,7 +227,7 @@ def _connect_while(connect: Callable[[], Host], meanwhile: Callable[[], None]) -
     return host
 
 
-def _host(args: argparse.Namespace, meanwhile: Callable[[], None] | None = None):
+def _host(args: argparse.Namespace, meanwhile: Callable[[], None] | None = None) -> Host:
     """This machine, or the --ssh target through the user's own OpenSSH client (connected while
     `meanwhile` runs)."""
     from goenv_tui.host import HostError, LocalHost
@@ -247,7 +251,7 @@ def _host(args: argparse.Namespace, meanwhile: Callable[[], None] | None = None)
         raise UsageError(str(exc)) from exc
 
 
-def enclosing_workspace(host, cwd: str) -> str | None:
+def enclosing_workspace(host: Host, cwd: str) -> str | None:
     """The folder an editor would open for work in `cwd`: the nearest go.work above it (the Go
     workspace), else the nearest go.mod (the module), the way the go command looks them up."""
     found: dict[str, str] = {}
@@ -262,7 +266,7 @@ def enclosing_workspace(host, cwd: str) -> str | None:
         d = parent
 
 
-def _options(args: argparse.Namespace, host=None):
+def _options(args: argparse.Namespace, host: Host | None = None) -> tuple[TraceOptions, str | None]:
     from goenv_tui.shells.registry import DRIVERS
     from goenv_tui.shells.tracer import TraceOptions
 
@@ -314,7 +318,7 @@ def _options(args: argparse.Namespace, host=None):
     return opts, workspace
 
 
-def _run_as_owner(host, home: str) -> None:
+def _run_as_owner(host: Host, home: str) -> None:
     """As root, another user's home is analysed as that user: its startup files, `go` and the
     probes never run with root's access (a startup file could otherwise write /etc or read
     /root). Refused when the owner has no account to run as."""
@@ -332,7 +336,7 @@ def _run_as_owner(host, home: str) -> None:
                          "files as root (create the account, or run goenv-tui as that uid)") from None
 
 
-def _check_login_shell(host, path: str) -> None:
+def _check_login_shell(host: Host, path: str) -> None:
     """--login-shell must name a program that exists and can run: it decides which contexts
     editors and terminals use, so a typo must not silently change the diagnosis."""
     if not path.strip():
@@ -365,7 +369,7 @@ def _check_ids(given: list[str] | None) -> list[str] | None:
     return ids
 
 
-def _report(args: argparse.Namespace, host) -> int:
+def _report(args: argparse.Namespace, host: Host) -> int:
     from goenv_tui.diagnose import diagnose
     from goenv_tui.progress import Progress
     from goenv_tui.report import exit_code, render_json, render_text
@@ -402,7 +406,7 @@ def _report(args: argparse.Namespace, host) -> int:
     return exit_code(d)
 
 
-def _fix(args: argparse.Namespace, host) -> int:
+def _fix(args: argparse.Namespace, host: Host) -> int:
     opts, workspace = _options(args, host)
     if args.dry_run or host.remote or host.run_as is not None:
         return _fix_in_session(args, host, opts, workspace)
@@ -414,7 +418,7 @@ def _fix(args: argparse.Namespace, host) -> int:
         raise UsageError(f"{exc}; nothing was written") from exc
 
 
-def _fix_in_session(args: argparse.Namespace, host, opts, workspace) -> int:
+def _fix_in_session(args: argparse.Namespace, host: Host, opts: TraceOptions, workspace: str | None) -> int:
     from goenv_tui.diagnose import diagnose
     from goenv_tui.fixes.engine import FixRefused, NotSafe, apply_fix
     from goenv_tui.fixes.trial import describe, run_trial
@@ -496,7 +500,7 @@ def _fix_in_session(args: argparse.Namespace, host, opts, workspace) -> int:
     return EXIT_OK if out.applied and out.cleared and not out.new else EXIT_FINDINGS
 
 
-def _graph(args: argparse.Namespace, host) -> int:
+def _graph(args: argparse.Namespace, host: Host) -> int:
     from goenv_tui.diagnose import diagnose
     from goenv_tui.graph_export import export
 
@@ -518,7 +522,7 @@ def _graph(args: argparse.Namespace, host) -> int:
     return EXIT_OK
 
 
-def _undo(args: argparse.Namespace, host) -> int:
+def _undo(args: argparse.Namespace, host: Host) -> int:
     from goenv_tui.display import tilde
     from goenv_tui.fixes.engine import FixRefused, latest_undoable, undo, undo_chain
     from goenv_tui.fixes.journal import Journal
@@ -528,7 +532,7 @@ def _undo(args: argparse.Namespace, host) -> int:
     opts, _ = _options(args, host)
     journal = Journal(host, opts.home)
 
-    def files_of(e) -> str:
+    def files_of(e: Entry) -> str:
         # Quoted: a path with spaces, commas or control characters reads as exactly one path.
         return ", ".join(repr(tilde(opts.home, r.path)) for r in e.files) or shlex.join(e.argv)
 
@@ -581,7 +585,7 @@ def _need_terminal(what: str) -> None:
                          "`goenv-tui report` (--json or --text)")
 
 
-def _run_app(app) -> None:
+def _run_app(app: App[Any]) -> None:
     """Run a Textual app; SIGTERM/SIGHUP kill what it started at once and close it (with a hard
     exit if it cannot close, e.g. when its terminal is gone)."""
     import threading
@@ -601,7 +605,7 @@ def _run_app(app) -> None:
             signal.signal(sig, handler)
 
 
-def _tui(args: argparse.Namespace, host) -> int:
+def _tui(args: argparse.Namespace, host: Host) -> int:
     from goenv_tui.ui.app import GoenvApp
 
     _need_terminal("the full-screen app")
@@ -616,7 +620,7 @@ def _tui(args: argparse.Namespace, host) -> int:
     return EXIT_OK
 
 
-def _wizard(args: argparse.Namespace, host) -> int:
+def _wizard(args: argparse.Namespace, host: Host) -> int:
     from goenv_tui.ui.wizard import WizardApp
 
     _need_terminal("the wizard")
@@ -629,7 +633,7 @@ def _wizard(args: argparse.Namespace, host) -> int:
     return EXIT_OK
 
 
-def _fit_charset(app) -> None:
+def _fit_charset(app: App[Any]) -> None:
     """ASCII frames and symbols on a terminal whose locale is not UTF-8 (goenv_tui/charset.py)."""
     if not detect_charset().utf8:
         from goenv_tui.ui.ascii_driver import ascii_driver

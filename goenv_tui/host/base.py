@@ -110,6 +110,10 @@ class Host(Protocol):
         """Forget cached lookups (a new diagnosis starts). A host that caches nothing has nothing to forget."""
         return None
 
+    def close(self) -> None:
+        """End the connection (a remote host). A local host holds none."""
+        return None
+
     def binary_sample(self, path: str, magic: bytes, limit: int) -> bytes:
         """What tells what a binary is: at most `limit` + 1 bytes of it (more than `limit` means
         the file is longer). A remote host sends only the header and the block at `magic` (Go's
