@@ -380,6 +380,7 @@ def _diff(prev: Record, now: dict[str, VarState], state: dict[str, VarState], wa
 
 
 _DECLARE = {"export", "declare", "typeset", "readonly"}
+_ASSIGN_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\+?=")
 
 
 def _text_changes(rec: Record, state: dict[str, VarState], start_of: dict[str, dict[int, int]] | None,
@@ -389,7 +390,9 @@ def _text_changes(rec: Record, state: dict[str, VarState], start_of: dict[str, d
     GOFOO=/x`). Updates `state`; None when the command cannot be read that way.
 
     bash traces `export V=x` as two lines, `export V=x` then `V=x`, and its records see the value
-    change on the second: the change is reported as that line's (`nxt`), as the records would."""
+    change on the second: the change is reported as that line's (`nxt`), as the records would.
+    bash also traces `V=x cmd` (V set for cmd only) as `V=x` then `cmd`, which reads as setting V:
+    the replay then ends elsewhere than the shell did and the context is traced again (fold)."""
     line = rec.command.split("\n", 1)[0]
     if not any(n in line for n in state):
         return []
@@ -404,7 +407,12 @@ def _text_changes(rec: Record, state: dict[str, VarState], start_of: dict[str, d
     head = words[0]
     if head == "local" and any(w.split("=", 1)[0].rstrip("+") in state for w in words[1:]):
         return None  # a function's own variable, not what the start leaves behind
-    args = words[1:] if head in _DECLARE or head == "unset" else words
+    if head in _DECLARE or head == "unset":
+        args = words[1:]
+    elif all(_ASSIGN_WORD.match(w) for w in words):
+        args = words  # a plain assignment statement
+    else:
+        return []  # a command's words (`echo V=x`) set nothing
     export = head == "export" or (head in ("declare", "typeset") and any(
         w.startswith("-") and "x" in w for w in args))
     out: list[Assignment] = []

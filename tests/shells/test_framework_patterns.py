@@ -505,7 +505,9 @@ def test_a_go_variable_only_a_framework_sets_is_traced_once(home: Home, shell: s
     second time, and credited exactly as a second trace would."""
     home.file(RC[shell], 'export NVM_DIR="$HOME/.nvm"\n. "$NVM_DIR/nvm.sh"\n')
     home.file(".nvm/nvm.sh", 'echo run >> "$HOME/runs"\nnvm_go() { export GOFOO="$GOFOO:/more"; }\n'
-                             "export GOFOO=/fw/foo\nnvm_go\neval 'export GOEVAL=1'\n")
+                             "export GOFOO=/fw/foo\nnvm_go\neval 'export GOEVAL=1'\n"
+                             # A command's words set nothing.
+                             "echo GOFOO=/not/this >/dev/null\n")
     t = home.trace(shells=(shell,), login_shell=f"/bin/{shell}", only=(NOLOGIN[shell],))[NOLOGIN[shell]]
     assert t.status is TraceStatus.OK, t.error
     with open(home.p("runs")) as fh:
