@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need (idempotent), then lints (`ruff check .`),
-# type-checks (`mypy`: strict on the core, see [tool.mypy] in pyproject.toml) and runs the whole
+# type-checks (`mypy`, strict: see [tool.mypy] in pyproject.toml) and runs the whole
 # suite. Any of the three failing fails the run; arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."

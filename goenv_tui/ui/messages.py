@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from goenv_tui.model import ContextTrace
+from goenv_tui.model import ContextTrace, ProbeResult
 
 if TYPE_CHECKING:  # the core is imported when the diagnosis runs, not before the first paint
     from goenv_tui.diagnose import Diagnosis
@@ -74,5 +74,5 @@ class ProbesDone(Message):
     over the results (None when probing failed)."""
 
     run: int
-    results: list
+    results: list[ProbeResult]
     probed: Diagnosis | None

@@ -10,12 +10,16 @@ severity itself reads from its mark and from bold / reverse (see present.severit
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from rich.color import Color as RichColor
 from rich.segment import Segment
 from rich.style import Style
 from textual.color import Color
 from textual.filter import LineFilter, monochrome_style
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 # Below this difference in brightness (0..1) text on its background is hard to read.
 MIN_CONTRAST = 0.3
@@ -43,7 +47,7 @@ class ReadableMonochrome(LineFilter):
                 for text, style, _ in segments]
 
 
-def install(app) -> None:
+def install(app: App[Any]) -> None:
     """NO_COLOR: swap Textual's filter for the readable one (Textual chose it in App.__init__, from
     the NO_COLOR it also removed from the environment, so app.no_color is the only record)."""
     from textual.filter import Monochrome
@@ -51,7 +55,7 @@ def install(app) -> None:
     app._filters = [ReadableMonochrome() if isinstance(f, Monochrome) else f for f in app._filters]
 
 
-def fit_colours(app) -> None:
+def fit_colours(app: App[Any]) -> None:
     """16 colours: keep rich's ANSI colours as they are. Textual otherwise turns "red" into its
     theme's RGB red and back into the nearest of 16, which is magenta (and yellow comes out bright
     red). Called on mount, when the real terminal is known (a headless test run reports 16 colours too)."""

@@ -15,7 +15,15 @@ from rich.table import Table
 from rich.text import Text
 
 from goenv_tui.display import SEVERITY_MARK, SEVERITY_STYLE, severity_count, tilde, tilde_in, where
-from goenv_tui.model import ContextTrace, Finding, Location, Severity, TraceStatus
+from goenv_tui.model import (
+    Candidate,
+    ContextTrace,
+    Finding,
+    Location,
+    Resolution,
+    Severity,
+    TraceStatus,
+)
 from goenv_tui.redact import PLAIN, Redactor, redactor_for
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -457,7 +465,7 @@ def tool_label(d: Diagnosis, cid: str, tool: str) -> Text:
     return Text.assemble(("✓ ", "green"), tool, (f" {version}" if version else "", "dim"))
 
 
-def _same_as_resolved(res, c) -> str | None:
+def _same_as_resolved(res: Resolution, c: Candidate) -> str | None:
     """For a candidate after the one that runs: "same file" when it is that very file again."""
     r = res.resolved
     if r is None or c is r:
@@ -469,7 +477,7 @@ def _same_as_resolved(res, c) -> str | None:
     return None
 
 
-def _cand_version(tool: str, c) -> str:
+def _cand_version(tool: str, c: Candidate) -> str:
     if tool in ("go", "gofmt"):
         return c.go_install_version or (c.info.go_version if c.info else "") or ""
     return (c.info.module_version if c.info else "") or ""

@@ -13,7 +13,7 @@ import os
 import posixpath
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 from goenv_tui.diagnose import Diagnosis, diagnose
 from goenv_tui.display import SEVERITY_MARK, tilde, tilde_in
 from goenv_tui.fixes.engine import Outcome, attempt_fix
+from goenv_tui.fixes.plan import PlannedFix
 from goenv_tui.host import Host, LocalHost
 from goenv_tui.host.process import resume, stop_all
 from goenv_tui.model import Finding, ProbeResult
@@ -132,7 +133,7 @@ class WizardApp(App[int]):
             lst = self.query_one("#wiz-editor", OptionList)
             lst.highlighted = [k for k, _ in EDITORS].index(self.state.editor)
 
-    def on_key(self, event) -> None:
+    def on_key(self, event: events.Key) -> None:
         if event.key == "r" and self.resumable and self.current == "editor":
             self.resumable = False
             step = self.state.step
@@ -315,7 +316,7 @@ class WizardApp(App[int]):
         self._apply(self.diagnosis, plans[0])
 
     @work(thread=True, exclusive=True, group="wizard")
-    def _apply(self, d: Diagnosis, plan) -> None:
+    def _apply(self, d: Diagnosis, plan: PlannedFix) -> None:
         self.call_from_thread(self._write_log, "#wiz-log", "fix", "trial on a private copy, then applying and tracing again")
         out = attempt_fix(self.host, self.opts, self.workspace, d, plan)
         self.call_from_thread(self._write_log, "#wiz-log", "fix", out.verdict)

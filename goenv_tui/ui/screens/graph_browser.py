@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import networkx as nx
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -106,7 +107,7 @@ def edge_rows(eg: EnvGraph, node: str, home: str) -> list[tuple[str, list[EdgeRo
     return result
 
 
-def edges_order(g, row: EdgeRow) -> int:
+def edges_order(g: nx.MultiDiGraph, row: EdgeRow) -> int:
     """Keep execution order where the graph has one (assignments by step, files by line)."""
     d = g.nodes[row.target]
     return int(d.get("step") or d.get("index") or d.get("line") or 0)

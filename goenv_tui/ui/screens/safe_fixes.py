@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import RichLog, Static
 
 from goenv_tui.diagnose import Diagnosis
-from goenv_tui.fixes.engine import BatchItem, apply_batch, safe_batch
+from goenv_tui.fixes.engine import BatchItem, Outcome, apply_batch, safe_batch
 from goenv_tui.ui import present
 from goenv_tui.ui.screens.fix import diff_text
 
@@ -139,13 +139,13 @@ class SafeFixesScreen(ModalScreen[Diagnosis | None]):
         app = self.app
         log = self.query_one("#safe-log", RichLog)
 
-        def report(it: BatchItem, out) -> None:
+        def report(it: BatchItem, out: Outcome) -> None:
             app.call_from_thread(log.write, f"{'✓' if out.cleared else '!' if out.applied else '✗'} {it.plan.fix.title}: {out.verdict}")
 
         outcomes, d = apply_batch(app.host, app.opts, app.workspace, self.diagnosis, batch, report)  # type: ignore[attr-defined]
         app.call_from_thread(self._finished, d, batch, outcomes)
 
-    def _finished(self, d: Diagnosis, batch: list[BatchItem], outcomes) -> None:
+    def _finished(self, d: Diagnosis, batch: list[BatchItem], outcomes: list[Outcome]) -> None:
         self.busy = False
         self.done = d
         self.diagnosis = d

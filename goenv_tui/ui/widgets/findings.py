@@ -3,7 +3,7 @@ and rows that lead to the places it names."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -31,7 +31,7 @@ def tool_summary_text(d: Diagnosis) -> Text:
 class FindingsView(Horizontal):
     """Left: the findings list. Right: the highlighted finding, and where it leads."""
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.diagnosis: Diagnosis | None = None
         self._links: list[present.Link] = []

@@ -3,7 +3,8 @@ each file's source with the lines that set, override or never ran marked."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -20,7 +21,7 @@ if TYPE_CHECKING:  # the core is imported when the diagnosis runs, not before th
 
 
 class InitChainView(Vertical):
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.diagnosis: Diagnosis | None = None
         self.traces: dict[str, ContextTrace] = {}
@@ -129,14 +130,14 @@ class InitChainView(Vertical):
             self.picked = True
             self.show_context(event.value)
 
-    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[str]) -> None:
         # Only the user moving the cursor picks a file; programmatic cursor moves follow show_file.
         if event.control.has_focus and isinstance(event.node.data, str) and event.node.data != self.path:
             self.picked = True
             self.show_file(event.node.data)
 
 
-def _walk(node):
+def _walk(node: TreeNode[str]) -> Iterator[TreeNode[str]]:
     yield node
     for child in node.children:
         yield from _walk(child)

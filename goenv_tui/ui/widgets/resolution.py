@@ -3,7 +3,7 @@ symlink hops, the Go installation and version each lands in, and what is shadowe
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # the core is imported when the diagnosis runs, not before th
 
 
 class ResolutionView(Vertical):
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.diagnosis: Diagnosis | None = None
         self.context: str | None = None

@@ -3,7 +3,7 @@ across the init chain of the highlighted context (PATH entry by entry)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # the core is imported when the diagnosis runs, not before th
 
 
 class VariablesView(Vertical):
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.diagnosis: Diagnosis | None = None
         self.variable = "PATH"
