@@ -59,9 +59,14 @@ sys.stdout.write(data[1:].decode() + "\\n")
 # asdf, mise: a shell script that starts the manager to pick a version), which costs 0.3–0.6 s
 # per connection on this build machine against ~0.04 s; the agent needs only the standard
 # library of any python ≥ 3.7. (Not on macOS, whose /usr/bin/python3 may be the stub that
-# asks to install the command line tools.)
-_PICK_PYTHON = ('if [ -e /proc/self ] && [ -x /usr/bin/python3 ]; then exec /usr/bin/python3 -S -u -c "$0"; fi; '
-                'exec python3 -S -u -c "$0"')
+# asks to install the command line tools.) The program is passed on as an argument too, so a
+# system python too old to run the agent (3.6 on an old distribution) hands over to the PATH
+# python3 (see _BOOT); exec all the way: the agent stays the process sshd's shell started.
+_PICK_PYTHON = ('if [ -e /proc/self ] && [ -x /usr/bin/python3 ]; then exec /usr/bin/python3 -S -u -c "$0" "$0"; fi; '
+                'exec python3 -S -u -c "$0" "$0" path')
+# Runs on any python 3: an old system python re-executes the PATH python3 (once: "path" marks it).
+_BOOT = ('import os,sys;sys.version_info<(3,7) and len(sys.argv)<3 and '
+         'os.execvp("python3",["python3","-S","-u","-c",sys.argv[1],sys.argv[1],"path"]);')
 
 
 def agent_command() -> str:
@@ -71,7 +76,7 @@ def agent_command() -> str:
     remote python's site-packages and their .pth hooks are not loaded (faster to start, and
     nothing installed there can change what the agent does)."""
     packed = base64.b64encode(zlib.compress(agent.source().encode(), 9)).decode()
-    program = f'import base64,zlib;exec(zlib.decompress(base64.b64decode("{packed}")))'
+    program = _BOOT + f'import base64,zlib;exec(zlib.decompress(base64.b64decode("{packed}")))'
     return f"sh -c {shlex.quote(_PICK_PYTHON)} {shlex.quote(program)}"
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -59,7 +60,7 @@ def test_shipped_source_is_this_module() -> None:
     """What runs remotely is the module that is linted, type-checked and imported here."""
     command = agent_command()
     assert command.startswith("sh -c ")
-    packed = shlex.split(command)[-1].split('"')[1]
+    packed = re.search(r'b64decode\("([^"]+)"\)', shlex.split(command)[-1]).group(1)  # type: ignore[union-attr]
     assert zlib.decompress(base64.b64decode(packed)).decode() == Path(agent.__file__).read_text()
     # Only the standard library: the remote side has no goenv_tui.
     assert "goenv_tui" not in "".join(line for line in agent.source().splitlines() if line.startswith(("import", "from")))
@@ -220,3 +221,26 @@ def test_a_run_can_be_cancelled_and_its_setsid_orphans_are_swept(remote_agent: A
     for pid in left:  # never leave a stray, even when failing
         os.kill(pid, 9)
     assert left == []
+
+
+def test_python_is_the_systems_on_linux_and_the_path_one_if_that_is_too_old(tmp_path: Path) -> None:
+    """sh picks /usr/bin/python3 on Linux (no version manager's shim in between); one too old to
+    run the agent (python 3.6) re-executes the PATH python3, once."""
+    from goenv_tui.host import ssh
+
+    probe = "import sys; print(sys.executable)"
+    res = subprocess.run(["sh", "-c", ssh._PICK_PYTHON, ssh._BOOT + probe], capture_output=True, text=True,
+                         timeout=30, check=True)
+    assert res.stdout.strip() == "/usr/bin/python3"
+    # The same start with the version test answering "too old": it hands over to the PATH python3
+    # (here a stand-in printing its arguments), marked so that one runs the agent whatever it is.
+    fake = tmp_path / "python3"
+    fake.write_text('#!/bin/sh\necho "PATH python3 given $# arguments, the last: $6"\n')
+    fake.chmod(0o755)
+    old = ssh._BOOT.replace("sys.version_info<(3,7)", "True")
+    res = subprocess.run([sys.executable, "-c", old + "print('agent')", old + "print('agent')"], capture_output=True,
+                         text=True, timeout=30, env={"PATH": f"{tmp_path}:/usr/bin:/bin"})
+    assert res.stdout == "PATH python3 given 6 arguments, the last: path\n", res.stderr
+    res = subprocess.run([sys.executable, "-c", old + "print('agent')", "prog", "path"], capture_output=True,
+                         text=True, timeout=30, env={"PATH": f"{tmp_path}:/usr/bin:/bin"})
+    assert res.stdout == "agent\n"
