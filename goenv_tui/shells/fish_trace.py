@@ -149,10 +149,10 @@ class _Reader:
         return path
 
     def _is_data(self, path: str | None) -> bool:
-        return bool(path) and bool(self.data_dir) and path.startswith(self.data_dir + "/")  # type: ignore[union-attr]
+        return path is not None and bool(self.data_dir) and path.startswith(self.data_dir + "/")
 
     def _is_hook(self, path: str | None) -> bool:
-        return bool(path) and path.startswith(self.hook_dir + "/")  # type: ignore[union-attr]
+        return path is not None and path.startswith(self.hook_dir + "/")
 
     def _add_file(self, path: str, sourced_from: Location | None) -> None:
         if not self.uvar_file_listed:

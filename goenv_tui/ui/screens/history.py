@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -14,6 +16,9 @@ from textual.widgets import DataTable, Static
 from goenv_tui.display import tilde
 from goenv_tui.fixes.engine import FixRefused, undo, undo_chain
 from goenv_tui.fixes.journal import Journal
+
+if TYPE_CHECKING:
+    from goenv_tui.ui.app import GoenvApp
 
 
 class HistoryScreen(ModalScreen[bool]):
@@ -41,13 +46,13 @@ class HistoryScreen(ModalScreen[bool]):
     def _load(self, undo_id: str | None) -> None:
         """Undo `undo_id` (when given), then read the journal: both go through the host, which over
         SSH means round trips, so never on the UI thread."""
-        app = self.app
-        home = app.opts.home  # type: ignore[attr-defined]
+        app = cast("GoenvApp", self.app)  # only GoenvApp opens this screen
+        home = app.opts.home
         msg: Text | None = None
         if undo_id is not None:
             try:
-                chain = undo_chain(app.host, home, undo_id)  # type: ignore[attr-defined]
-                entry = undo(app.host, home, undo_id)  # type: ignore[attr-defined]
+                chain = undo_chain(app.host, home, undo_id)
+                entry = undo(app.host, home, undo_id)
                 self.changed = True
                 msg = Text(f"Undone: {entry.title}", "bold green")
                 if len(chain) > 1:
@@ -59,7 +64,7 @@ class HistoryScreen(ModalScreen[bool]):
             except Exception as exc:  # shown, never swallowed
                 msg = Text(f"Not undone: {type(exc).__name__}: {exc}", "bold red")
         try:
-            entries = Journal(app.host, home).entries()  # type: ignore[attr-defined]
+            entries = Journal(app.host, home).entries()
         except Exception as exc:
             entries, msg = [], Text(f"Cannot read the undo journal: {exc}", "bold red")
         if not entries and msg is None:

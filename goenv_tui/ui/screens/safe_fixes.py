@@ -6,6 +6,8 @@ Filtered by severity (a: all, e: errors, w: warnings)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -18,6 +20,9 @@ from goenv_tui.diagnose import Diagnosis
 from goenv_tui.fixes.engine import BatchItem, Outcome, apply_batch, safe_batch
 from goenv_tui.ui import present
 from goenv_tui.ui.screens.fix import diff_text
+
+if TYPE_CHECKING:
+    from goenv_tui.ui.app import GoenvApp
 
 LEVELS = {"a": ({"error", "warning", "info"}, "all"), "e": ({"error"}, "errors"), "w": ({"error", "warning"}, "errors and warnings")}
 
@@ -64,12 +69,12 @@ class SafeFixesScreen(ModalScreen[Diagnosis | None]):
 
     @work(thread=True, exclusive=True, group="safe-trials")
     def _run_trials(self, level: str, d: Diagnosis) -> None:
-        app = self.app
+        app = cast("GoenvApp", self.app)  # only GoenvApp opens this screen
 
         def progress(n: int, total: int) -> None:
             app.call_from_thread(self._progress, n, total)
 
-        batch, later, unsafe = safe_batch(app.host, app.opts, app.workspace, d, LEVELS[level][0], progress)  # type: ignore[attr-defined]
+        batch, later, unsafe = safe_batch(app.host, app.opts, app.workspace, d, LEVELS[level][0], progress)
         app.call_from_thread(self._tried, level, d, batch, later, unsafe)
 
     def _progress(self, n: int, total: int) -> None:
@@ -136,13 +141,13 @@ class SafeFixesScreen(ModalScreen[Diagnosis | None]):
 
     @work(thread=True, exclusive=True, group="safe-fixes")
     def _run(self, batch: list[BatchItem]) -> None:
-        app = self.app
+        app = cast("GoenvApp", self.app)  # only GoenvApp opens this screen
         log = self.query_one("#safe-log", RichLog)
 
         def report(it: BatchItem, out: Outcome) -> None:
             app.call_from_thread(log.write, f"{'✓' if out.cleared else '!' if out.applied else '✗'} {it.plan.fix.title}: {out.verdict}")
 
-        outcomes, d = apply_batch(app.host, app.opts, app.workspace, self.diagnosis, batch, report)  # type: ignore[attr-defined]
+        outcomes, d = apply_batch(app.host, app.opts, app.workspace, self.diagnosis, batch, report)
         app.call_from_thread(self._finished, d, batch, outcomes)
 
     def _finished(self, d: Diagnosis, batch: list[BatchItem], outcomes: list[Outcome]) -> None:
