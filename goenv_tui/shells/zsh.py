@@ -115,6 +115,23 @@ def quiet_misfired(stderr: str, records: list[Record]) -> bool:
     return False
 
 
+def stalled_quietly(res: RunResult, records: list[Record]) -> bool:
+    """Whether the shell went silent because HELPER had turned tracing off (compinit running
+    untraced) when the no-progress deadline stopped it. Silence there is not evidence of a hang:
+    traced, the same compinit prints a line per command, and a slow one (a slow disk, a big
+    `$fpath`, a loaded machine) keeps progressing. The context is then traced again without
+    HELPER (`ps4(quiet=False)`), so that the usual rule decides — progressing is slow, silent is
+    stuck at the line inside compinit that really waits (an `insecure directories` prompt)."""
+    if not res.stalled:
+        return False
+    for rec in reversed(records):
+        first = rec.command.split("\n", 1)[0].strip()
+        if first == "<sourcetrace>" or rec.file.rsplit("/", 1)[-1] in LOGOUT_FILES:
+            continue  # SOURCE_TRACE still names the files compinit opens; zlogout runs on the SIGHUP
+        return bool(rec.quiet) and first.endswith(_QUIET_CMD)
+    return False
+
+
 def _helper(library: tuple[str, ...]) -> str:
     """HELPER's body: run the command with tracing off when it is a function of zsh's library
     (loaded from there, or still the autoload stub `compinit` is right after `autoload -Uz
@@ -394,7 +411,7 @@ class ZshDriver(ShellDriver):
     def read(self, job: TraceJob, launch: Launch, res: RunResult) -> Reading:
         stderr = res.stderr.decode("utf-8", errors="replace")
         records = parse(stderr, job.watched, {k for k in launch.env if k in job.watched})
-        if not job.plain and quiet_misfired(stderr, records):
+        if not job.plain and (quiet_misfired(stderr, records) or stalled_quietly(res, records)):
             return Reading(TraceResult(), {}, again=True)
         reading = fold_records(records, job, LOGOUT_FILES)
         reading.env = self.final_env(res.stdout)

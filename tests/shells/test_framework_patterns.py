@@ -536,3 +536,31 @@ def test_a_framework_variable_the_commands_do_not_show_is_traced_again(home: Hom
     assert [(a.var, a.location.line, a.value) for a in t.assignments if a.var == "GOREAD"][-1:] == [
         ("GOREAD", 3, "/from/read")]
     assert t.env["GOREAD"] == untraced_env(home, "bash")["GOREAD"] == "/from/read"
+
+
+def test_a_slow_compinit_is_slow_not_stuck_though_it_runs_untraced(home: Home) -> None:
+    """compinit runs with tracing off, so a slow one (a slow disk, a big $fpath, a loaded
+    machine) prints nothing for a while. Silence there is not a hang: the context is traced
+    again with compinit traced, which shows it progressing, and it ends ok (it did end, untraced
+    too). Here its dump (`compinit -C` sources it unchecked) takes 2.5 s in steps of 0.1 s, with
+    a 1 s deadline for no progress; before, this was "startup made no progress for 1s"."""
+    home.file(".zshrc", "autoload -Uz compinit\ncompinit -C -d ~/.zcompdump-t\nexport GOFLAGS=-v\n")
+    home.file(".zcompdump-t", "#files: 1\n_comps=()\nrepeat 25 sleep 0.1\n")
+    t = home.trace(shells=("zsh",), login_shell="/bin/zsh", timeout=1.0,
+                   only=("zsh-nologin-interactive",))["zsh-nologin-interactive"]
+    assert t.status is TraceStatus.OK, t.error
+    assert t.env["GOFLAGS"] == untraced_env(home, "zsh")["GOFLAGS"] == "-v"
+    assert any("compinit" in n for n in t.notes if n.startswith("slow start")), t.notes
+
+
+def test_a_compinit_that_really_waits_is_stuck_at_the_line_that_waits(home: Home) -> None:
+    """A compinit that really waits (here its dump runs a `sleep` longer than the deadline; in
+    life the "insecure directories" prompt reading a terminal) is a hang, named at the line inside
+    it that waits rather than at our own `unsetopt xtrace`."""
+    home.file(".zshrc", "autoload -Uz compinit\ncompinit -C -d ~/.zcompdump-t\nexport GOFLAGS=-v\n")
+    home.file(".zcompdump-t", "#files: 1\n_comps=()\nsleep 30\n")
+    t = home.trace(shells=("zsh",), login_shell="/bin/zsh", timeout=1.0,
+                   only=("zsh-nologin-interactive",))["zsh-nologin-interactive"]
+    assert t.status is TraceStatus.TIMEOUT
+    assert t.stopped_at is not None and (t.stopped_at.path, t.stopped_at.line) == (home.p(".zcompdump-t"), 3), t.error
+    assert "unsetopt xtrace" not in (t.error or "")
