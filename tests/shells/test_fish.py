@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import time
@@ -309,9 +310,12 @@ def _alive(marker: str) -> list[str]:
 
 
 def test_sleep_times_out_and_leaves_nothing(home: Home) -> None:
-    home.file(CONFIG, """
+    # A sleep of a length no other run uses: the leftover check sees only this run's processes
+    # (another checkout's suite may run this very test at the same moment).
+    naptime = 6000 + secrets.randbelow(3_000_000)
+    home.file(CONFIG, f"""
         set -gx GOPROXY direct
-        sleep 6081
+        sleep {naptime}
         set -gx GOROOT /never
     """)
     start = time.monotonic()
@@ -319,9 +323,9 @@ def test_sleep_times_out_and_leaves_nothing(home: Home) -> None:
     assert time.monotonic() - start < 5
     assert t.status is TraceStatus.TIMEOUT
     assert (t.stopped_at.path, t.stopped_at.line) == (home.p(CONFIG), 2)
-    assert "sleep 6081" in t.error
+    assert f"sleep {naptime}" in t.error
     assert changes(t, "GOPROXY", home) == [("~/.config/fish/config.fish", 1, "export", "direct")]
-    assert _alive("sleep 6081") == [] and _alive(home.path) == []
+    assert _alive(f"sleep {naptime}") == [] and _alive(home.path) == []
 
 
 def test_read_in_a_function_times_out_at_its_line(home: Home) -> None:
