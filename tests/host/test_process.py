@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import signal
 import subprocess
 import uuid
@@ -17,6 +18,10 @@ from goenv_tui.host import LocalHost
 # sees (and ends) only processes carrying it, never another run's or another user's on this machine.
 MARK_VAR = "GOENV_TUI_TEST_MARK"
 MARK = uuid.uuid4().hex
+
+# The sleeps these tests start carry a length no other run uses: a leftover check sees only
+# this run's processes (another checkout's suite may run the same tests at the same moment).
+NAP = f"6{secrets.randbelow(10**6):06d}"
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -44,24 +49,24 @@ def test_captures_output_and_exit_code() -> None:
 
 
 def test_timeout_kills_the_whole_group_and_names_what_hung() -> None:
-    res = LocalHost().run(["/bin/sh", "-c", "sleep 6081 & sleep 6082; echo never"], env=_env(), timeout=0.5)
+    res = LocalHost().run(["/bin/sh", "-c", f"sleep {NAP}081 & sleep {NAP}082; echo never"], env=_env(), timeout=0.5)
     assert res.timed_out and res.returncode is None
-    assert "sleep 6082" in (res.error or "")
-    assert _alive("sleep 608") == []
+    assert f"sleep {NAP}082" in (res.error or "")
+    assert _alive(f"sleep {NAP}08") == []
 
 
 def test_child_holding_the_pipes_does_not_block() -> None:
     # The child exits at once but leaves a grandchild holding stdout open.
-    res = LocalHost().run(["/bin/sh", "-c", "sleep 6083 & echo done"], env=_env(), timeout=10)
+    res = LocalHost().run(["/bin/sh", "-c", f"sleep {NAP}083 & echo done"], env=_env(), timeout=10)
     assert res.returncode == 0 and res.stdout == b"done\n" and not res.timed_out
     assert res.duration_ms < 5000
-    assert _alive("sleep 6083") == []
+    assert _alive(f"sleep {NAP}083") == []
 
 
 def test_closed_pipes_still_wait_for_the_child() -> None:
-    res = LocalHost().run(["/bin/sh", "-c", "exec >/dev/null 2>&1; sleep 6084"], env=_env(), timeout=0.5)
+    res = LocalHost().run(["/bin/sh", "-c", f"exec >/dev/null 2>&1; sleep {NAP}084"], env=_env(), timeout=0.5)
     assert res.timed_out
-    assert _alive("sleep 6084") == []
+    assert _alive(f"sleep {NAP}084") == []
 
 
 def test_missing_program_is_an_error_not_an_exception() -> None:
@@ -96,9 +101,9 @@ def test_setsid_daemon_never_escapes_under_fork_load() -> None:
     leaked = 0
     try:
         for _ in range(300):
-            LocalHost().run(["/bin/bash", "-ic", "setsid sleep 6085 </dev/null >/dev/null 2>&1 &\n:"],
+            LocalHost().run(["/bin/bash", "-ic", f"setsid sleep {NAP}085 </dev/null >/dev/null 2>&1 &\n:"],
                             env=_env(), timeout=5)
-            stray = _alive("sleep 6085")
+            stray = _alive(f"sleep {NAP}085")
             leaked += bool(stray)
             for pid in stray:  # ours by the mark, checked again on the pid just before the kill
                 with contextlib.suppress(psutil.Error):
@@ -114,11 +119,11 @@ def test_setsid_daemon_never_escapes_under_fork_load() -> None:
 
 def test_idle_deadline_tells_stuck_from_slow() -> None:
     """Silence on stderr for idle_timeout is stuck; a child that keeps writing runs on."""
-    stuck = LocalHost().run(["/bin/sh", "-c", "echo start >&2; sleep 6096"], env={"PATH": "/usr/bin:/bin"},
+    stuck = LocalHost().run(["/bin/sh", "-c", f"echo start >&2; sleep {NAP}096"], env={"PATH": "/usr/bin:/bin"},
                             timeout=20, idle_timeout=0.5)
     assert stuck.timed_out and stuck.stalled and stuck.duration_ms < 10_000
-    assert "no progress for 0.5s" in (stuck.error or "") and "sleep 6096" in (stuck.error or "")
-    assert _alive("sleep 6096") == []
+    assert "no progress for 0.5s" in (stuck.error or "") and f"sleep {NAP}096" in (stuck.error or "")
+    assert _alive(f"sleep {NAP}096") == []
     busy = LocalHost().run(["/bin/sh", "-c", "i=0; while [ $i -lt 15 ]; do echo $i >&2; sleep 0.1; i=$((i+1)); done; echo ok"],
                            env={"PATH": "/usr/bin:/bin"}, timeout=20, idle_timeout=0.5)
     assert busy.ok and not busy.stalled and busy.stdout == b"ok\n"
@@ -135,11 +140,11 @@ def test_cancel_stops_the_child_at_once_and_says_so() -> None:
     cancel = threading.Event()
     threading.Timer(0.5, cancel.set).start()
     t0 = time.monotonic()
-    res = LocalHost().run(["/bin/sh", "-c", "while :; do echo x >&2; sleep 0.05; done & sleep 6097"],
+    res = LocalHost().run(["/bin/sh", "-c", f"while :; do echo x >&2; sleep 0.05; done & sleep {NAP}097"],
                           env=_env(), timeout=60, idle_timeout=30, cancel=cancel)
     assert time.monotonic() - t0 < 10
     assert res.timed_out and res.cancelled and not res.stalled
     assert res.error == "stopped early" and res.stderr.startswith(b"x\n")
-    assert _alive("sleep 6097") == []
+    assert _alive(f"sleep {NAP}097") == []
     finished = LocalHost().run(["/bin/echo", "ok"], env=_env(), timeout=10, cancel=threading.Event())
     assert finished.ok and not finished.cancelled
