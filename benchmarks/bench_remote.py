@@ -49,14 +49,18 @@ def main() -> None:
         opts = TraceOptions(home=str(server.home), shells=("bash", "zsh"), login_shell="/bin/bash")
         local, remote, connect, close = [], [], [], []
         diagnose(LocalHost(), opts, probes=args.probes)  # warm both sides' caches alike
-        with SSHHost("root@goenvtest", server.options()) as host:
+        # As the home's owner, as a user connects to diagnose their own home: sshd runs the login
+        # shell of whoever connects, and root's startup files on this machine (pyenv init: ~0.1 s
+        # per connection) are not what is measured.
+        target = f"{server.user}@goenvtest"
+        with SSHHost(target, server.options()) as host:
             diagnose(host, opts, probes=args.probes)
         for _ in range(args.runs):
             t = time.perf_counter()
             diagnose(LocalHost(), opts, probes=args.probes)
             local.append(time.perf_counter() - t)
             t = time.perf_counter()
-            host = SSHHost("root@goenvtest", server.options())  # the same user as the local run
+            host = SSHHost(target, server.options())
             c = time.perf_counter()
             diagnose(host, opts, probes=args.probes)
             e = time.perf_counter()
@@ -64,13 +68,21 @@ def main() -> None:
             remote.append(time.perf_counter() - t)
             connect.append(c - t)
             close.append(time.perf_counter() - e)
+        floor = []
+        for _ in range(args.runs):  # what any remote command costs: one ssh login, nothing of ours
+            t = time.perf_counter()
+            subprocess.run(["ssh", *server.options(), target, "true"], capture_output=True, timeout=60)
+            floor.append(time.perf_counter() - t)
         lo, re_ = statistics.median(local), statistics.median(remote)
+        fl = statistics.median(floor)
         co, cl = statistics.median(connect), statistics.median(close)
         label = "with probes" if args.probes else "without probes"
         print(f"local report ({label}):  median {lo * 1000:.0f} ms")
         print(f"remote report ({label}): median {re_ * 1000:.0f} ms, connecting ({co * 1000:.0f} ms) and closing "
               f"({cl * 1000:.0f} ms) included")
         print(f"ratio remote / local: {re_ / lo:.2f}x (target <= 1.3x)")
+        print(f"a bare `ssh {target} true`: median {fl * 1000:.0f} ms; remote without it / local: "
+              f"{(re_ - fl) / lo:.2f}x")
     finally:
         stop_sshd(proc, server)
 
@@ -78,7 +90,7 @@ def main() -> None:
 def cli(server: SSHServer, args: argparse.Namespace) -> None:
     base = [sys.executable, "-m", "goenv_tui", "report", "--json", "--home", str(server.home), "--shell", "bash,zsh",
             "--login-shell", "/bin/bash", *([] if args.probes else ["--no-probes"])]
-    remote_argv = [*base, "--ssh", "root@goenvtest", "--ssh-config", server.options()[1]]
+    remote_argv = [*base, "--ssh", f"{server.user}@goenvtest", "--ssh-config", server.options()[1]]
     env = dict(os.environ, PYTHONPATH=os.path.join(os.path.dirname(__file__), ".."))
 
     def timed(argv: list[str]) -> float:
