@@ -245,10 +245,15 @@ def _host(args: argparse.Namespace, meanwhile: Callable[[], None] | None = None)
         options += ["-o", opt]
     try:
         if meanwhile is not None:
-            return _connect_while(lambda: SSHHost(args.ssh, options, ask=_ask), meanwhile)
-        return SSHHost(args.ssh, options, ask=_ask)
+            host = _connect_while(lambda: SSHHost(args.ssh, options, ask=_ask), meanwhile)
+        else:
+            host = SSHHost(args.ssh, options, ask=_ask)
     except HostError as exc:
         raise UsageError(str(exc)) from exc
+    if isinstance(host, SSHHost) and host.user_master is not None and getattr(args, "verbose", False):
+        print(f"goenv-tui: connected to {args.ssh} through your ssh ControlMaster (pid {host.user_master}): no new login; "
+              "it is left running as it was", file=sys.stderr)
+    return host
 
 
 def enclosing_workspace(host: Host, cwd: str) -> str | None:

@@ -1,9 +1,12 @@
 """The Host for a remote machine, through the user's own OpenSSH client.
 
-One multiplexed connection (ControlMaster on a private socket) carries everything: the user's
-ssh config, agent, ProxyJump and known_hosts apply as they do for `ssh` itself. The ssh process
-that is the master also runs a small Python agent on the remote side, so the agent starts with
-the connection; its first line says who and where it runs. ssh asks its questions (a new host
+One multiplexed connection carries everything: the user's ssh config, agent, ProxyJump and
+known_hosts apply as they do for `ssh` itself. When the user's own ssh config keeps a
+ControlMaster for the host and it is up (`ssh -O check`), the agent runs through it as a session
+of that master: no new login at all, and the master is left exactly as it was (never stopped,
+never made to persist). Otherwise our own ControlMaster, on a private socket and never
+persisting, is the ssh process that also runs a small Python agent on the remote side, so the
+agent starts with the connection; its first line says who and where it runs. ssh asks its questions (a new host
 key, a password, a passphrase) through SSH_ASKPASS, whose helper hands them to the caller (the
 CLI asks on the terminal). File operations go through the agent over that one channel; commands
 run through the master with a remote `timeout` so a hang is killed there too. If the connection
@@ -17,6 +20,7 @@ import base64
 import contextlib
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -100,6 +104,9 @@ class SSHHost(Host):
         self._pending: dict[int, tuple[threading.Event, list[Json]]] = {}
         self._next = 0
         self._ready: Json = {}
+        # The user's own running master, when their ssh config keeps one for this host (its pid as
+        # `ssh -O check` says it): the connection is theirs, ours is one session of it.
+        self.user_master: int | None = None
         self._connect(connect_timeout)
         # The agent says who and where it is in its first line (no round trip for it).
         info = self._ready.get("info") or self._call("info")
@@ -115,18 +122,42 @@ class SSHHost(Host):
 
     # connection ----------------------------------------------------------------------------
     def _ssh(self, *extra: str) -> list[str]:
-        return ["ssh", "-S", self.control, "-o", "ControlMaster=no", "-o", "BatchMode=yes", *self.options, *extra]
+        # Through the user's master (their ControlPath, from their config) or through ours; never
+        # a new master either way (our options come first: ssh keeps the first value it is given).
+        via = [] if self.user_master is not None else ["-S", self.control]
+        return ["ssh", *via, "-o", "ControlMaster=no", "-o", "BatchMode=yes", *self.options, *extra]
+
+    def _running_user_master(self) -> int | None:
+        """The pid of the user's own ControlMaster for this target, if their ssh config names a
+        ControlPath and a master answers there now (`ssh -O check`: no connection is made; it
+        exits at once, non-zero, when no ControlPath is configured or nothing listens there)."""
+        try:
+            res = subprocess.run(["ssh", "-o", "BatchMode=yes", *self.options, "-O", "check", self.target],
+                                 stdin=subprocess.DEVNULL, capture_output=True, timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        found = re.search(rb"Master running \(pid=(\d+)\)", res.stderr)
+        return int(found.group(1)) if res.returncode == 0 and found else None
 
     def _connect(self, timeout: float) -> None:
-        """One ssh process is the ControlMaster *and* runs the agent: the agent starts with the
-        connection (no second channel to wait for, no polling for the master). ssh has no
-        terminal here, so it asks its questions (host key, password, passphrase) through
-        SSH_ASKPASS: a tiny helper that hands each prompt to `self.ask` over a private socket."""
+        """One ssh process runs the agent: a session of the user's own running master when their
+        config keeps one (no login at all), else our own ControlMaster, which then runs the agent
+        too, so the agent starts with the connection (no second channel to wait for, no polling
+        for the master). ssh has no terminal here, so it asks its questions (host key, password,
+        passphrase) through SSH_ASKPASS: a tiny helper that hands each prompt to `self.ask` over
+        a private socket."""
         self._askpass_error: str | None = None
         env = dict(os.environ)
         env.update(self._askpass_env())
-        argv = ["ssh", "-M", "-S", self.control, "-o", "ControlPersist=no", "-o", "ServerAliveInterval=15", "-T",
-                *self.options, self.target, agent_command()]
+        self.user_master = self._running_user_master()
+        if self.user_master is not None:
+            # A client of their master: ControlMaster=no so that, should the master have ended since
+            # the check, ssh logs in by itself (a plain connection that ends with the agent) and
+            # never becomes a master that could outlive us; the master is never told to stop.
+            mode = ["-o", "ControlMaster=no", "-o", "ControlPersist=no"]
+        else:
+            mode = ["-M", "-S", self.control, "-o", "ControlPersist=no", "-o", "ServerAliveInterval=15"]
+        argv = ["ssh", *mode, "-T", *self.options, self.target, agent_command()]
         self._agent = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                        env=env, start_new_session=True)
         self._master = self._agent
@@ -253,7 +284,8 @@ class SSHHost(Host):
         return result
 
     def close(self) -> None:
-        """End the agent (its stdin closes), which ends the session and with it the master."""
+        """End the agent (its stdin closes), which ends the session and with it our master (the
+        user's own master, when the session was one of theirs, stays as it was)."""
         agent, self._agent, self._master = self._agent, None, None
         if agent is not None:
             with contextlib.suppress(OSError):
