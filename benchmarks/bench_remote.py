@@ -1,24 +1,35 @@
-"""Benchmark: the report of a home over SSH (loopback sshd, one multiplexed connection) against
-the report of the same home locally. Target: remote ≤ 1.3× local, connecting and closing
-included (what a user waits for).
+"""Benchmark: the report of a home over SSH (loopback sshd) against the report of the same home
+locally. Target: remote ≤ 1.3× local, connecting and closing included (what a user waits for).
 
 Needs root (it starts a throwaway sshd and user account, like tests/remote).
 
-    python benchmarks/bench_remote.py [--runs 5] [--probes] [--cli]
+    python benchmarks/bench_remote.py [--runs 5] [--skip-probes] [--skip-cli]
 
-With --cli the whole command is timed instead, as a user runs it: `goenv-tui report --json` against
-`goenv-tui report --json --ssh root@host` (python's start and imports included; the CLI connects
-while it imports the diagnosis core).
+One screen, medians of --runs runs each (local and remote alternate, so both see the same load):
+- in-process: diagnose() through LocalHost against SSHHost (connect + diagnose + close), with
+  and without the go/gopls/dlv probes;
+- the login floor: a bare `ssh owner@host true` (key exchange, authentication, sshd running the
+  login shell: what any remote command pays, and what the user's ssh config decides: KEX,
+  ciphers), and remote minus that floor ÷ local;
+- through the user's own ControlMaster (their config keeps one and it is up): no login at all;
+- whole command: `goenv-tui report --json` against the same with `--ssh` (python's start and
+  imports included in both; the CLI connects while it imports the core), with and without probes,
+  and through the user's master.
+It connects as the home's owner, as a user diagnosing their own home (sshd runs the login shell
+of whoever connects; root's startup files on a build machine are not the product).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
@@ -30,87 +41,140 @@ from goenv_tui.shells.tracer import TraceOptions  # noqa: E402
 from tests.remote.conftest import SSHServer, start_sshd, stop_sshd  # noqa: E402
 
 
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms"
+
+
+def median_of(runs: int, fn: Callable[[], float]) -> float:
+    return statistics.median(fn() for _ in range(runs))
+
+
+class Bench:
+    def __init__(self, server: SSHServer, runs: int) -> None:
+        self.server = server
+        self.runs = runs
+        self.target = f"{server.user}@goenvtest"
+        self.opts = TraceOptions(home=str(server.home), shells=("bash", "zsh"), login_shell="/bin/bash")
+        self.lines: list[str] = []
+
+    def inproc(self, probes: bool, options: list[str]) -> tuple[float, float, float, float]:
+        """Medians: local, remote, connecting, closing."""
+        local, remote, connect, close = [], [], [], []
+        diagnose(LocalHost(), self.opts, probes=probes)  # warm both sides' caches alike
+        with SSHHost(self.target, options) as host:
+            diagnose(host, self.opts, probes=probes)
+        for _ in range(self.runs):
+            t = time.perf_counter()
+            diagnose(LocalHost(), self.opts, probes=probes)
+            local.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            host = SSHHost(self.target, options)
+            c = time.perf_counter()
+            diagnose(host, self.opts, probes=probes)
+            e = time.perf_counter()
+            host.close()
+            remote.append(time.perf_counter() - t)
+            connect.append(c - t)
+            close.append(time.perf_counter() - e)
+        return tuple(statistics.median(x) for x in (local, remote, connect, close))  # type: ignore[return-value]
+
+    def floor(self, options: list[str]) -> float:
+        def once() -> float:
+            t = time.perf_counter()
+            subprocess.run(["ssh", *options, self.target, "true"], capture_output=True, timeout=60,
+                           stdin=subprocess.DEVNULL, check=True)
+            return time.perf_counter() - t
+        once()
+        return median_of(self.runs, once)
+
+    def cli(self, probes: bool, config: str) -> tuple[float, float]:
+        base = [sys.executable, "-m", "goenv_tui", "report", "--json", "--home", str(self.server.home),
+                "--shell", "bash,zsh", "--login-shell", "/bin/bash", *([] if probes else ["--no-probes"])]
+        remote_argv = [*base, "--ssh", self.target, "--ssh-config", config]
+        env = dict(os.environ, PYTHONPATH=os.path.join(os.path.dirname(__file__), ".."))
+
+        def timed(argv: list[str]) -> float:
+            t = time.perf_counter()
+            res = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=600)
+            took = time.perf_counter() - t
+            assert res.returncode in (0, 1), res.stderr.decode()[-2000:]  # 1: findings
+            return took
+
+        timed(base)  # warm both sides' caches alike
+        timed(remote_argv)
+        local, remote = [], []
+        for _ in range(self.runs):
+            local.append(timed(base))
+            remote.append(timed(remote_argv))
+        return statistics.median(local), statistics.median(remote)
+
+    def row(self, label: str, local: float, remote: float, note: str = "") -> None:
+        self.lines.append(f"{label:<44} {ms(local):>8} {ms(remote):>8} {remote / local:6.2f}x  {note}")
+
+
+def user_master_config(server: SSHServer) -> tuple[str, str]:
+    """An ssh config that keeps a master per host (as users write it); returns (config, folder)."""
+    folder = tempfile.mkdtemp(prefix="goenv-cm-")
+    config = os.path.join(folder, "config")
+    with open(config, "w", encoding="utf-8") as fh:
+        fh.write(f"Host goenvtest\n  ControlMaster auto\n  ControlPath {folder}/%C\n  ControlPersist 600\n"
+                 + server.config.read_text())
+    return config, folder
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--probes", action="store_true", help="with the go, gopls and dlv probes")
-    ap.add_argument("--cli", action="store_true", help="time the goenv-tui command end to end")
+    ap.add_argument("--skip-probes", action="store_true", help="only the runs without probes")
+    ap.add_argument("--skip-cli", action="store_true", help="only the in-process runs")
     args = ap.parse_args()
+    load0 = os.getloadavg()[0]
     proc, server = start_sshd()
+    config, folder = user_master_config(server)
     try:
         for rel, text in FILES.items():
             path = server.home / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text.lstrip("\n"))
         subprocess.run(["chown", "-R", f"{server.user}:{server.user}", str(server.home)], check=True)
-        if args.cli:
-            cli(server, args)
-            return
-        opts = TraceOptions(home=str(server.home), shells=("bash", "zsh"), login_shell="/bin/bash")
-        local, remote, connect, close = [], [], [], []
-        diagnose(LocalHost(), opts, probes=args.probes)  # warm both sides' caches alike
-        # As the home's owner, as a user connects to diagnose their own home: sshd runs the login
-        # shell of whoever connects, and root's startup files on this machine (pyenv init: ~0.1 s
-        # per connection) are not what is measured.
-        target = f"{server.user}@goenvtest"
-        with SSHHost(target, server.options()) as host:
-            diagnose(host, opts, probes=args.probes)
-        for _ in range(args.runs):
-            t = time.perf_counter()
-            diagnose(LocalHost(), opts, probes=args.probes)
-            local.append(time.perf_counter() - t)
-            t = time.perf_counter()
-            host = SSHHost(target, server.options())
-            c = time.perf_counter()
-            diagnose(host, opts, probes=args.probes)
-            e = time.perf_counter()
-            host.close()
-            remote.append(time.perf_counter() - t)
-            connect.append(c - t)
-            close.append(time.perf_counter() - e)
-        floor = []
-        for _ in range(args.runs):  # what any remote command costs: one ssh login, nothing of ours
-            t = time.perf_counter()
-            subprocess.run(["ssh", *server.options(), target, "true"], capture_output=True, timeout=60)
-            floor.append(time.perf_counter() - t)
-        lo, re_ = statistics.median(local), statistics.median(remote)
-        fl = statistics.median(floor)
-        co, cl = statistics.median(connect), statistics.median(close)
-        label = "with probes" if args.probes else "without probes"
-        print(f"local report ({label}):  median {lo * 1000:.0f} ms")
-        print(f"remote report ({label}): median {re_ * 1000:.0f} ms, connecting ({co * 1000:.0f} ms) and closing "
-              f"({cl * 1000:.0f} ms) included")
-        print(f"ratio remote / local: {re_ / lo:.2f}x (target <= 1.3x)")
-        print(f"a bare `ssh {target} true`: median {fl * 1000:.0f} ms; remote without it / local: "
-              f"{(re_ - fl) / lo:.2f}x")
+        b = Bench(server, args.runs)
+        own = server.options()
+        fl = b.floor(own)
+        lines = b.lines
+        kinds = [False] if args.skip_probes else [False, True]
+        for probes in kinds:
+            label = "probes" if probes else "no probes"
+            lo, re_, co, cl = b.inproc(probes, own)
+            b.row(f"in-process, {label}", lo, re_, f"(connect {ms(co)}, close {ms(cl)})")
+            lines.append(f"{'  without the bare login (remote - floor)':<44} {ms(lo):>8} {ms(re_ - fl):>8} "
+                         f"{(re_ - fl) / lo:6.2f}x")
+        # The user's own master: started the way ssh starts one for them (their first `ssh host cmd`).
+        subprocess.run(["ssh", "-F", config, b.target, "true"], capture_output=True, timeout=60,
+                       stdin=subprocess.DEVNULL, check=True)
+        for probes in kinds:
+            label = "probes" if probes else "no probes"
+            lo, re_, co, cl = b.inproc(probes, ["-F", config])
+            b.row(f"in-process, {label}, via the user's master", lo, re_, f"(connect {ms(co)}, close {ms(cl)})")
+        if not args.skip_cli:
+            for probes in kinds:
+                label = "probes" if probes else "no probes"
+                lo, re_ = b.cli(probes, str(server.config))
+                b.row(f"whole command, {label}", lo, re_)
+                lo, re_ = b.cli(probes, config)
+                b.row(f"whole command, {label}, via the user's master", lo, re_)
+        subprocess.run(["ssh", "-F", config, "-O", "exit", b.target], capture_output=True, timeout=30)
+        load1 = os.getloadavg()[0]
+        version = subprocess.run(["ssh", "-V"], capture_output=True, text=True).stderr.strip().split(",")[0]
+        print(f"bench_remote: {args.runs} runs each, medians; load {load0:.2f} before, {load1:.2f} after; "
+              f"{os.cpu_count()} cores; {version}")
+        print(f"bare `ssh {b.target} true` (the login floor: KEX, auth, login shell): {ms(fl)}")
+        print(f"{'':<44} {'local':>8} {'remote':>8} {'ratio':>7}  (target <= 1.3x)")
+        for line in lines:
+            print(line)
     finally:
+        subprocess.run(["ssh", "-F", config, "-O", "exit", f"{server.user}@goenvtest"], capture_output=True, timeout=30)
+        shutil.rmtree(folder, ignore_errors=True)
         stop_sshd(proc, server)
-
-
-def cli(server: SSHServer, args: argparse.Namespace) -> None:
-    base = [sys.executable, "-m", "goenv_tui", "report", "--json", "--home", str(server.home), "--shell", "bash,zsh",
-            "--login-shell", "/bin/bash", *([] if args.probes else ["--no-probes"])]
-    remote_argv = [*base, "--ssh", f"{server.user}@goenvtest", "--ssh-config", server.options()[1]]
-    env = dict(os.environ, PYTHONPATH=os.path.join(os.path.dirname(__file__), ".."))
-
-    def timed(argv: list[str]) -> float:
-        t = time.perf_counter()
-        res = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=600)
-        took = time.perf_counter() - t
-        assert res.returncode in (0, 1), res.stderr.decode()[-2000:]  # 1: findings
-        return took
-
-    timed(base)  # warm both sides' caches alike
-    timed(remote_argv)
-    local, remote = [], []
-    for _ in range(args.runs):
-        local.append(timed(base))
-        remote.append(timed(remote_argv))
-    lo, re_ = statistics.median(local), statistics.median(remote)
-    label = "with probes" if args.probes else "without probes"
-    print(f"local `goenv-tui report --json` ({label}):  median {lo * 1000:.0f} ms")
-    print(f"remote `goenv-tui report --json --ssh` ({label}): median {re_ * 1000:.0f} ms")
-    print(f"ratio remote / local: {re_ / lo:.2f}x (target <= 1.3x)")
 
 
 if __name__ == "__main__":
