@@ -115,6 +115,9 @@ class ContextTrace:
     # A startup that repeats itself without end (a file sourcing itself, a function calling
     # itself, an endless loop), confirmed by the untraced shell: the one-line headline.
     runaway: str | None = None
+    # Variables whose changes this trace shows exactly: carried by every trace record, or read
+    # from the traced commands and confirmed by the final environment.
+    exact: frozenset[str] = frozenset()
 
     @property
     def id(self) -> str:

@@ -36,6 +36,7 @@ from goenv_tui.host.base import RunResult
 
 RUN_TOKEN_VAR = "GOENV_TUI_RUN_ID"
 # After the main child exits, wait this long for grandchildren holding our pipes to let go.
+_BATCH_S = 0.004
 _EXIT_GRACE_S = 0.15
 _MAX_OUTPUT = 64 * 1024 * 1024
 
@@ -396,6 +397,7 @@ def _supervise(proc: subprocess.Popen[bytes], argv: Sequence[str], token: str, b
     last_err = start  # when stderr last said something
     hung: list[str] = []
     reading = {"stdout", "stderr"}
+    busy = False  # the last select read something: more is probably on its way
     while True:
         now = time.monotonic()
         # Both pipes closed: still wait for the child itself, up to the deadline.
@@ -422,6 +424,13 @@ def _supervise(proc: subprocess.Popen[bytes], argv: Sequence[str], token: str, b
             # Pipes are closed; block on the child itself (Popen.wait polls with backoff).
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=max(0.0, min(wait, 0.05)))
+        if busy and exit_by is None:
+            # A traced shell writes a trace line at a time: reading each as it comes woke this
+            # thread ~1 000 times per interactive zsh (its own CPU, and the GIL the other
+            # contexts' threads wait for). Letting the pipe fill for a moment reads the same
+            # bytes in a few dozen reads; the pipe's 64 KiB hold far more than a shell writes in it.
+            time.sleep(_BATCH_S)
+        busy = False
         for key, _ in (sel.select(timeout=max(0.0, min(wait, 0.05))) if sel.get_map() else []):
             if key.data == "stdin":
                 assert pending_in is not None and proc.stdin is not None
@@ -449,6 +458,7 @@ def _supervise(proc: subprocess.Popen[bytes], argv: Sequence[str], token: str, b
             if sizes[key.data] < _MAX_OUTPUT:
                 out[key.data].append(chunk)
                 sizes[key.data] += len(chunk)
+            busy = True
         if exit_by is None and proc.poll() is not None:
             exit_by = time.monotonic() + _EXIT_GRACE_S
 

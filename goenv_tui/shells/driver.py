@@ -94,6 +94,11 @@ class ShellDriver(ABC):
     # then does not start it untraced on the private home; its trace, on a private copy of that
     # state, says whether it still ends.
     writes_state_at_start: bool = False
+    # Every watched variable costs every traced line (bash and zsh expand them into PS4): the
+    # tracer then watches only `tracer.PER_LINE` and the names the home's files mention, and
+    # reads the others' changes from the traced commands. False: watching costs nothing until
+    # a variable changes (fish's `--on-variable` handlers), so every name is watched.
+    watch_costs_per_line: bool = True
 
     def __init__(self, host: Host) -> None:
         self.host = host

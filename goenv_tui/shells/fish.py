@@ -243,6 +243,7 @@ def variables_path(home: str, env: dict[str, str]) -> str:
 class FishDriver(ShellDriver):
     name = NAME
     writes_state_at_start = True  # fish_variables, at every start
+    watch_costs_per_line = False  # a handler per variable runs only when it changes
 
     def syntax_argv(self, shell_path: str, path: str) -> list[str]:
         return [shell_path, "--no-execute", path]

@@ -34,13 +34,25 @@ from goenv_tui.shells.trace import (
     where_time_went,
 )
 
-# Variables always watched. Every GO*/CGO_* name a startup file mentions is added to these.
+# Variables always watched (reported, compared, looked for in files that never ran). Every
+# GO*/CGO_* name a startup file mentions is added to these.
 BASE_WATCHED = [
     "PATH", "MANPATH", "SHELL", "ZDOTDIR", "BASH_ENV",
     "GOROOT", "GOPATH", "GOBIN", "GO111MODULE", "GOPROXY", "GOFLAGS", "GOTOOLCHAIN",
     "GOSUMDB", "GOPRIVATE", "GONOSUMDB", "GONOPROXY", "GOINSECURE", "GOENV", "GOWORK",
     "GOMODCACHE", "GOCACHE", "GOOS", "GOARCH", "GOTELEMETRY", "GOEXPERIMENT", "CGO_ENABLED",
 ]
+# Of those, the ones every trace record carries whatever the home's files say: the non-Go
+# names (nothing else would catch a change to them) and the Go names that version managers and
+# frameworks set from files of their own (goenv, gvm, asdf, mise, g: GOROOT/GOPATH/GOBIN…).
+# Each carried name costs every traced line an expansion (~0.9 ms per interactive zsh start of
+# ~1 400 lines: 26 names made oh-my-zsh's start 2.5× its untraced time, 10 names 1.8×). A
+# GO*/CGO_* name outside this list is carried too when a file of the home mentions it; when only
+# a framework's file does (learnt from the files the shell read), its changes are read from the
+# traced commands and kept only if they end where the shell really ended, else the context is
+# traced again carrying it (`Tracer.trace`), so the result is the same, only costlier.
+PER_LINE = ["PATH", "MANPATH", "SHELL", "ZDOTDIR", "BASH_ENV", "GOROOT", "GOPATH", "GOBIN", "GO111MODULE",
+            "GOTOOLCHAIN"]
 MAX_STATIC_BYTES = 2 * 1024 * 1024
 
 # The PATH a fresh login session starts from, before any startup file: login(1)'s ENV_PATH
@@ -282,6 +294,7 @@ class Tracer:
         self._drivers: dict[str, ShellDriver] = {}
         self._drivers_lock = threading.Lock()
         self.watched = list(BASE_WATCHED)
+        self.per_line = list(PER_LINE)  # what each trace record carries (see PER_LINE)
         self._discover_names(self._home_candidates())
         self.os_name = host.os_name()
         self.login_shell = opts.login_shell or host.login_shell()
@@ -316,6 +329,8 @@ class Tracer:
                 for name in sorted(static.go_names(entry.text)):
                     if name not in self.watched:
                         self.watched.append(name)
+                    if name not in self.per_line:
+                        self.per_line.append(name)
 
     def shell_path(self, shell: str) -> str | None:
         if shell not in self._shell_paths:
@@ -340,13 +355,15 @@ class Tracer:
             return ContextTrace(spec, None, TraceStatus.UNAVAILABLE, ub, error=f"{spec.shell} is not installed")
         driver = self.driver(spec.shell)
         fallback = False
-        trace = self._trace_once(spec, shell_path, ub, list(self.watched))
+        carried = self.per_line if driver.watch_costs_per_line else self.watched
+        trace = self._trace_once(spec, shell_path, ub, list(carried))
         if trace.status is TraceStatus.ERROR and driver.wants_fallback(trace):
             fallback = True
-            trace = self._trace_once(spec, shell_path, ub, list(self.watched), fallback=True)
+            trace = self._trace_once(spec, shell_path, ub, list(carried), fallback=True)
         if trace.status is TraceStatus.OK and trace.runaway is None:
-            extra = [n for n in self._unwatched_names(self.watched, trace.env, trace.files, trace.assigned_on)
-                     if n not in trace.watched]
+            # Names whose changes the trace could not show exactly: carried by no record, and
+            # not read back from the commands in a way the final environment confirms.
+            extra = self._unwatched_names(list(trace.exact), trace.env, trace.files, trace.assigned_on)
             escape = driver.retrace_escaped(trace.watched)
             if (extra or escape) and self._left() < self.opts.timeout:
                 # The budget is spent (a slow home): the first trace stands, its values are exact.
@@ -354,7 +371,7 @@ class Tracer:
                                               f"{', '.join(extra) or 'with %'} (the tracing time budget was spent): "
                                               "their final values are exact, where they were set is not shown"))
             elif extra or escape:
-                trace = self._trace_once(spec, shell_path, ub, list(self.watched) + extra, escape=escape,
+                trace = self._trace_once(spec, shell_path, ub, list(carried) + extra, escape=escape,
                                          fallback=fallback)
         return trace
 
@@ -407,6 +424,7 @@ class Tracer:
         watched_env = {k: v for k, v in env_out.items() if k in watched or k.startswith("GO") or k.startswith("CGO_")}
         watched_env.pop(RUN_TOKEN_VAR, None)
         final_values = {k: v.value for k, v in folded.final.items() if v.set}
+        exact = set(watched)
         if records:
             late = self._unwatched_names(watched, env_out, files, folded.assigned_on)
             if late:
@@ -419,13 +437,14 @@ class Tracer:
                 if again.by_text is not None and text_matches(again.by_text, env_out):
                     folded = again
                     final_values.update({k: v.value for k, v in again.by_text.items() if v.set})
+                    exact.update(late)
         _settle_exports(folded, env_out)
         common: dict[str, Any] = dict(
             used_by=ub, files=tuple(files), assignments=tuple(folded.assignments),
             duration_ms=res.duration_ms, notes=tuple(notes),
             executed=frozenset(folded.executed), watched=final_values,
             assigned_on={k: frozenset(v) for k, v in folded.assigned_on.items()},
-            early_returns=tuple(folded.early_returns),
+            early_returns=tuple(folded.early_returns), exact=frozenset(exact),
         )
         if res.error and not res.timed_out:
             return ContextTrace(spec, shell_path, TraceStatus.ERROR, error=res.error, **common)

@@ -564,3 +564,75 @@ def test_a_compinit_that_really_waits_is_stuck_at_the_line_that_waits(home: Home
     assert t.status is TraceStatus.TIMEOUT
     assert t.stopped_at is not None and (t.stopped_at.path, t.stopped_at.line) == (home.p(".zcompdump-t"), 3), t.error
     assert "unsetopt xtrace" not in (t.error or "")
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh"])
+def test_go_settings_only_a_framework_file_names_are_exact_without_a_second_run(home: Home, shell: str) -> None:
+    """GOPROXY, GOPRIVATE, GOSUMDB… are carried by each trace record only when a file of the home
+    names them (each carried name costs every traced line). Set from a framework's own file (a
+    company's proxy set-up, sourced by a path the home's files do not spell out), they are read
+    from the traced commands: same credits and values as the real shell, and the shell runs once."""
+    home.file(RC[shell], 'FW="$HOME/.corp"\n. "$FW/init.sh"\n')
+    home.file(".corp/init.sh", 'echo run >> "$HOME/runs"\n'
+                               "export GOPROXY=https://proxy.corp.example,direct\n"
+                               "export GOPRIVATE=*.corp.example\n"
+                               "GONOSUMDB=*.corp.example\n"  # set, never exported
+                               "export GOINSECURE=x.example\nunset GOINSECURE\n")
+    t = home.trace(shells=(shell,), login_shell=f"/bin/{shell}", only=(NOLOGIN[shell],))[NOLOGIN[shell]]
+    assert t.status is TraceStatus.OK, t.error
+    with open(home.p("runs")) as fh:
+        assert fh.read() == "run\n"  # traced once
+    init = home.p(".corp/init.sh")
+    got = [(a.var, a.location.path, a.location.line, a.value, a.exported) for a in t.assignments
+           if a.var.startswith(("GOPROXY", "GOPRIVATE", "GONOSUMDB", "GOINSECURE"))]
+    assert got == [
+        ("GOPROXY", init, 2, "https://proxy.corp.example,direct", True),
+        ("GOPRIVATE", init, 3, "*.corp.example", True),
+        ("GONOSUMDB", init, 4, "*.corp.example", False),
+        ("GOINSECURE", init, 5, "x.example", True),
+        ("GOINSECURE", init, 6, None, False),
+    ], got
+    real = untraced_env(home, shell)
+    for name in ("GOPROXY", "GOPRIVATE"):
+        assert t.env[name] == real[name]
+    assert "GONOSUMDB" not in real and "GONOSUMDB" not in t.env and t.watched["GONOSUMDB"] == "*.corp.example"
+    assert "GOINSECURE" not in real and "GOINSECURE" not in t.env and "GOINSECURE" not in t.watched
+
+
+def test_a_framework_go_setting_made_with_tracing_off_is_still_credited(home: Home) -> None:
+    """zsh: a framework function that runs `emulate -LR zsh` (tracing off) and sets GOPROXY: no
+    traced command shows it, so the context is traced again carrying GOPROXY, which credits the
+    change exactly as it credits GOBIN, a name every record carries, set beside it."""
+    home.file(".zshrc", 'FW="$HOME/.fw"\n. "$FW/init.zsh"\n')
+    home.file(".fw/init.zsh", 'echo run >> "$HOME/runs"\n'
+                              "fw_proxy() { emulate -LR zsh; export GOPROXY=https://fw.example GOBIN=/fw/bin }\n"
+                              "fw_proxy\n")
+    t = home.trace(shells=("zsh",), login_shell="/bin/zsh", only=(NOLOGIN["zsh"],))[NOLOGIN["zsh"]]
+    assert t.status is TraceStatus.OK, t.error
+    with open(home.p("runs")) as fh:
+        assert fh.read() == "run\nrun\n"  # the commands could not show it: traced again
+    credit = {a.var: (a.location, a.via, a.call_site, a.value) for a in t.assignments if a.var in ("GOPROXY", "GOBIN")}
+    init = home.p(".fw/init.zsh")
+    assert credit["GOPROXY"][:3] == credit["GOBIN"][:3] and credit["GOPROXY"][3] == "https://fw.example", credit
+    assert (credit["GOBIN"][0].path, credit["GOBIN"][0].line, credit["GOBIN"][2].line) == (init, 2, 3), credit
+    assert t.env["GOPROXY"] == untraced_env(home, "zsh")["GOPROXY"] == "https://fw.example"
+
+
+def test_fish_watches_every_go_setting_from_the_start(home: Home) -> None:
+    """fish's watching costs nothing until a variable changes (a handler per variable), so it
+    watches every Go setting whatever the home's files name: a framework's file sourced by a path
+    the home does not spell out is credited line by line, including a variable set and not
+    exported, and one set then erased."""
+    home.file(".config/fish/config.fish", "set -l fw $HOME/.corp\nsource $fw/init.fish\n")
+    home.file(".corp/init.fish", "echo run >> $HOME/runs\nset -gx GOPROXY https://p.example\nset -g GONOSUMDB x\n"
+                                 "set -gx GOINSECURE y\nset -e GOINSECURE\n")
+    cid = "fish-nologin-interactive"
+    t = home.trace(shells=("fish",), login_shell="/usr/bin/fish", only=(cid,))[cid]
+    assert t.status is TraceStatus.OK, t.error
+    init = home.p(".corp/init.fish")
+    assert [(a.var, a.location.path, a.location.line, a.value, a.exported) for a in t.assignments
+            if a.var != "PATH"] == [
+        ("GOPROXY", init, 2, "https://p.example", True), ("GONOSUMDB", init, 3, "x", False),
+        ("GOINSECURE", init, 4, "y", True), ("GOINSECURE", init, 5, None, False)]
+    with open(home.p("runs")) as fh:
+        assert fh.read() == "run\n"  # traced once

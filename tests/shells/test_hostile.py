@@ -374,7 +374,7 @@ def test_endless_recursion_or_loop_is_stopped_early_and_named(home: Home, body: 
 @pytest.mark.slow
 def test_a_long_but_finite_loop_is_slow_not_endless(home: Home) -> None:
     """Traced it runs well past the deadline; untraced it finishes at once: it is let finish."""
-    home.file(".bashrc", "i=0\nwhile [ $i -lt 30000 ]; do\n  i=$((i+1))\ndone\nexport GOFLAGS=-v\n")
+    home.file(".bashrc", "i=0\nwhile [ $i -lt 100000 ]; do\n  i=$((i+1))\ndone\nexport GOFLAGS=-v\n")
     cid = "bash-nologin-interactive"
     t = home.trace(shells=("bash",), timeout=1, only=(cid,))[cid]
     assert t.status is TraceStatus.OK and t.runaway is None and t.env.get("GOFLAGS") == "-v", t.error
