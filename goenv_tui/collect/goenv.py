@@ -189,7 +189,7 @@ class GoEnvPipeline:
         for t in ok:
             self.submit(t)
         early = {t.id: self.started[t.id].result() for t in ok}
-        resolutions = resolve_all(self.host, traces, self.resolve_cwd)
+        resolutions = resolve_all(self.host, traces, self.resolve_cwd, known=self.cache)
         goenvs: dict[str, GoEnv] = {}
         groups: dict[_Key, list[ContextTrace]] = {}
         for t in ok:

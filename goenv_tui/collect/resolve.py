@@ -46,33 +46,45 @@ def shim_of(chain: tuple[str, ...]) -> str | None:
     return None
 
 
-class BinaryCache:
-    """Inspects each real file once, however many contexts and PATH entries reach it."""
+Stamp = tuple[int, int, int]  # size, mtime_ns, mode of the real file: what was inspected
 
-    def __init__(self, host: Host) -> None:
+
+class BinaryCache:
+    """Inspects each real file once, however many contexts and PATH entries reach it.
+
+    `known`: another cache whose inspections are reused for files whose stamp is still the same
+    (the final resolution after every shell ran reuses the early one's: reading go's build
+    info twice was most of that re-run; a file rewritten meanwhile is inspected again)."""
+
+    def __init__(self, host: Host, known: BinaryCache | None = None) -> None:
         self.host = host
-        self._info: dict[str, BinaryInfo] = {}
+        self._info: dict[str, tuple[Stamp | None, BinaryInfo]] = {}
+        self._known = dict(known._info) if known is not None else {}
         self._goroot: dict[str, tuple[str | None, str | None]] = {}
         self._lock = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
 
-    def info(self, realpath: str) -> BinaryInfo:
+    def info(self, realpath: str, stamp: Stamp | None = None) -> BinaryInfo:
         # One inspection per file even when several contexts ask at once (a lock per path).
         with self._lock:
             cached = self._info.get(realpath)
             if cached is not None:
-                return cached
+                return cached[1]
             path_lock = self._locks.setdefault(realpath, threading.Lock())
         with path_lock:
             with self._lock:
                 cached = self._info.get(realpath)
             if cached is None:
-                from goenv_tui.collect.binfile import inspect
+                earlier = self._known.get(realpath)
+                if earlier is not None and stamp is not None and earlier[0] == stamp:
+                    cached = earlier
+                else:
+                    from goenv_tui.collect.binfile import inspect
 
-                cached = inspect(self.host, realpath)
+                    cached = (stamp, inspect(self.host, realpath))
                 with self._lock:
                     self._info[realpath] = cached
-        return cached
+        return cached[1]
 
     def goroot(self, realpath: str) -> tuple[str | None, str | None]:
         """The Go installation a `go` binary belongs to, and its VERSION (first line)."""
@@ -157,7 +169,7 @@ def candidates_for(host: Host, cache: BinaryCache, tool: str, path_value: str, c
                 problem = "not-executable"
             else:
                 executable = True
-                info = cache.info(real)
+                info = cache.info(real, (st.size, st.mtime_ns, st.mode))
                 if tool in ("go", "gofmt"):
                     goroot, go_version = cache.goroot(real)
         out.append(Candidate(
@@ -179,11 +191,13 @@ def resolve_context(host: Host, cache: BinaryCache, trace: ContextTrace, cwd: st
     return result
 
 
-def resolve_all(host: Host, traces: list[ContextTrace], cwd: str) -> dict[str, dict[str, Resolution]]:
-    """Every context at once: on a remote host each lookup is a round trip, and they overlap."""
+def resolve_all(host: Host, traces: list[ContextTrace], cwd: str, known: BinaryCache | None = None
+                ) -> dict[str, dict[str, Resolution]]:
+    """Every context at once: on a remote host each lookup is a round trip, and they overlap.
+    `known`: an earlier resolution's cache, reused for files not changed since (BinaryCache)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    cache = BinaryCache(host)
+    cache = BinaryCache(host, known)
     ok = [t for t in traces if t.status is TraceStatus.OK]
     host.prefetch(posixpath.join(d, tool) for t in ok for d in _path_dirs(t.env.get("PATH", ""), cwd) for tool in TOOLS)
     with ThreadPoolExecutor(max_workers=max(1, min(8, len(ok)))) as pool:
