@@ -18,6 +18,7 @@ to what the user's own go reports.
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -32,7 +33,85 @@ from goenv_tui.collect.gosandbox import (
 from goenv_tui.host import Host, HostError
 from goenv_tui.model import ContextTrace, GoEnv, GoEnvValue, Location, Resolution, TraceStatus
 
-_RELEVANT = re.compile(r"^(C?GO[A-Z0-9_]*|PATH|HOME|XDG_CONFIG_HOME|XDG_CACHE_HOME|CC|CXX)$")
+_RELEVANT = re.compile(r"^(C?GO[A-Z0-9_]*|HOME|XDG_CONFIG_HOME|XDG_CACHE_HOME|CC|CXX)$")
+# The C compilers go may look up on PATH when CC is unset (cmd/go's DefaultCC: gcc, or clang on
+# macOS and the BSDs; `cc` where a port builds it so).
+_DEFAULT_CCS = ("gcc", "clang", "cc")
+
+
+class GoEnvKeys:
+    """What a `go env -json` run's output depends on, so that contexts that agree share one run.
+
+    Besides the go binary and the GO*/CGO_*/HOME/XDG/CC/CXX variables, go reads PATH in two
+    ways only (cmd/go, Go 1.26): it looks up the C compiler (CC, else the default one: whether it
+    is found decides CGO_ENABLED's default, and GOGCCFLAGS asks it which flags it supports), and,
+    when a go.mod or go.work asks for a newer Go than itself, the toolchain `go1.X.Y` before
+    downloading one. So PATH counts through the C compilers it finds, or whole when a go.mod or
+    go.work is in the folder go runs in or above it (or GOWORK names one). Two contexts whose PATHs
+    differ only in order or in folders without a C compiler (the usual case: bash's and zsh's
+    startups build PATH differently) get one run instead of one each: `go env -json` runs the C
+    compiler, which made it ~15 ms, and the last context's run was the tail of every report."""
+
+    def __init__(self, host: Host, cwd: str) -> None:
+        self.host = host
+        self.cwd = cwd
+        self._lock = threading.Lock()
+        self._module: bool | None = None
+        self._found: dict[tuple[str, str], str | None] = {}
+
+    def _module_near(self) -> bool:
+        with self._lock:
+            if self._module is not None:
+                return self._module
+        here, seen = posixpath.normpath(self.cwd), False
+        while True:
+            if self.host.stat(posixpath.join(here, "go.mod")).exists or \
+                    self.host.stat(posixpath.join(here, "go.work")).exists:
+                seen = True
+                break
+            up = posixpath.dirname(here)
+            if up == here:
+                break
+            here = up
+        with self._lock:
+            self._module = seen
+        return seen
+
+    def _which(self, name: str, path: str) -> str | None:
+        """The file go's exec.LookPath finds for `name` on `path` (absolute names as they are)."""
+        if "/" in name:
+            return name
+        with self._lock:
+            if (name, path) in self._found:
+                return self._found[(name, path)]
+        hit = None
+        for entry in path.split(":"):
+            directory = entry or "."
+            if not directory.startswith("/"):
+                directory = posixpath.normpath(posixpath.join(self.cwd, directory))
+            st = self.host.stat(posixpath.join(directory, name))
+            if st.is_file and st.mode & 0o111:
+                hit = posixpath.join(directory, name)
+                break
+        with self._lock:
+            self._found[(name, path)] = hit
+        return hit
+
+    def key(self, resolution: dict[str, Resolution], trace: ContextTrace) -> _Key | None:
+        go = resolution.get("go")
+        if go is None or go.resolved is None:
+            return None
+        env = trace.full_env
+        relevant = tuple(sorted((k, v) for k, v in env.items() if _RELEVANT.match(k)))
+        path = env.get("PATH", "")
+        gowork = env.get("GOWORK", "")
+        if (gowork and gowork != "off") or self._module_near():
+            on_path: tuple[tuple[str, str | None], ...] = (("PATH", path),)
+        else:
+            cc = env.get("CC", "").split()
+            names = cc[:1] if cc else list(_DEFAULT_CCS)
+            on_path = tuple((n, self._which(n, path)) for n in names)
+        return go.resolved.path, relevant + tuple((f"found:{n}", f or "") for n, f in on_path)
 
 
 def parse_env_file(text: str) -> dict[str, tuple[str, int]]:
@@ -101,6 +180,7 @@ def collect_goenvs(host: Host, traces: list[ContextTrace], resolutions: dict[str
     """One `go env` per distinct (go, relevant environment); contexts that agree share a run."""
     jobs: dict[tuple[str, tuple[tuple[str, str], ...]], list[ContextTrace]] = {}
     out: dict[str, GoEnv] = {}
+    keys = GoEnvKeys(host, cwd)
     for t in traces:
         if t.status is not TraceStatus.OK:
             continue
@@ -108,7 +188,8 @@ def collect_goenvs(host: Host, traces: list[ContextTrace], resolutions: dict[str
         if res is None or res.resolved is None:
             out[t.id] = GoEnv(t.id, None, error="no `go` on this context's PATH")
             continue
-        key = (res.resolved.path, tuple(sorted((k, v) for k, v in t.full_env.items() if _RELEVANT.match(k))))
+        key = keys.key(resolutions.get(t.id, {}), t)
+        assert key is not None  # a context with a go has a key
         jobs.setdefault(key, []).append(t)
 
     sandbox: GoSandbox | None = None
@@ -147,6 +228,7 @@ class GoEnvPipeline:
         self.resolve_cwd = resolve_cwd
         self.goenv_cwd = goenv_cwd
         self.cache = BinaryCache(host)
+        self.keys = GoEnvKeys(host, goenv_cwd)
         self.pool = ThreadPoolExecutor(max_workers=4)
         self.lock = threading.Lock()
         self.sandbox: GoSandbox | None = None
@@ -163,7 +245,7 @@ class GoEnvPipeline:
         from goenv_tui.collect.resolve import resolve_context
 
         res = resolve_context(self.host, self.cache, trace, self.resolve_cwd)
-        key = _key(res, trace)
+        key = self.keys.key(res, trace)
         if key is None:
             return res, None
         with self.lock:
@@ -193,7 +275,7 @@ class GoEnvPipeline:
         goenvs: dict[str, GoEnv] = {}
         groups: dict[_Key, list[ContextTrace]] = {}
         for t in ok:
-            key = _key(resolutions.get(t.id, {}), t)
+            key = self.keys.key(resolutions.get(t.id, {}), t)
             if key != early[t.id][1]:
                 return resolutions, collect_goenvs(self.host, traces, resolutions, self.goenv_cwd)
             if key is None:
@@ -219,9 +301,3 @@ class GoEnvPipeline:
 _Key = tuple[str, tuple[tuple[str, str], ...]]
 
 
-def _key(resolution: dict[str, Resolution], trace: ContextTrace) -> _Key | None:
-    """What a `go env` run depends on: the go a context runs and its relevant environment."""
-    go = resolution.get("go")
-    if go is None or go.resolved is None:
-        return None
-    return go.resolved.path, tuple(sorted((k, v) for k, v in trace.full_env.items() if _RELEVANT.match(k)))

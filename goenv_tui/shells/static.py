@@ -14,6 +14,10 @@ from goenv_tui.model import Op
 
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 GO_NAME_RE = re.compile(r"\b(C?GO[A-Z0-9_]*)\b")
+# Characters no branch of the lexer below treats specially, in a word (_PLAIN) and inside
+# $( … ) / ${ … } (_PLAIN_NESTED).
+_PLAIN = re.compile(r"[^\n\\'\"#$(){} \t;&|<]+")
+_PLAIN_NESTED = re.compile(r"[^\n\\'\"$(){}]+")
 _HEREDOC_RE = re.compile(r"<<-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
 _DECLARERS = {"export", "declare", "typeset", "local", "readonly", "integer", "set"}
 _CONTROL_WORDS = {"then", "do", "else", "elif", "if", "while", "until", "!", "{", "(", "time", "command", "builtin"}
@@ -134,8 +138,11 @@ def _split_statements(text: str) -> list[tuple[int, int, list[list[str]]]]:
                 depth += 1
             elif c in ")}":
                 depth -= 1
-            word.append(c)
-            i += 1
+            # A run of characters none of the branches above treats specially, at once.
+            m = _PLAIN_NESTED.match(text, i + 1) if depth > 0 else None
+            end = m.end() if m else i + 1
+            word.append(text[i:end])
+            i = end
             continue
         if c == "(" and word and word[-1].endswith("="):
             # zsh/bash array assignment: NAME=( … ) stays one word.
@@ -171,8 +178,12 @@ def _split_statements(text: str) -> list[tuple[int, int, list[list[str]]]]:
             end_command()
             i += 1
             continue
-        word.append(c)
-        i += 1
+        # An ordinary character, and the run of ordinary ones after it, at once: a word's
+        # characters one by one were most of the time spent reading a startup file.
+        m = _PLAIN.match(text, i + 1)
+        end = m.end() if m else i + 1
+        word.append(text[i:end])
+        i = end
     end_statement(line)
     return out
 

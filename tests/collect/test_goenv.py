@@ -42,3 +42,48 @@ def test_old_go_reports_its_own_version(home: Home) -> None:
     ge = home.diagnose(shells=("bash",)).facts.goenvs["bash-nologin-interactive"]
     assert ge.values["GOVERSION"].value.startswith("go1.19")
     assert ge.values["GOROOT"].value == gotools.goroot_of(gotools.go119())
+
+
+def _logging_go(home: Home) -> None:
+    """A `go` on PATH that logs each run (and the PATH it ran with) and runs the real go."""
+    home.file("bin/go", f'#!/bin/sh\nprintf "%s\\n" "$PATH" >> "$HOME/go-runs"\nexec {gotools.go()} "$@"\n', mode=0o755)
+
+
+def _go_env_runs(home: Home) -> list[str]:
+    with open(home.p("go-runs")) as fh:
+        return fh.read().splitlines()
+
+
+def test_contexts_whose_path_differs_only_in_order_share_one_go_env(home: Home) -> None:
+    """go reads PATH only to find the C compiler (and a toolchain a go.mod asks for): contexts
+    whose PATHs differ but find the same compiler get one `go env` run, with the same values."""
+    _logging_go(home)
+    home.file(".profile", 'export PATH="$HOME/bin:$PATH"\n')
+    home.file(".bashrc", 'export PATH="$HOME/bin:/usr/games:$PATH"\n')
+    d = home.diagnose(shells=("bash",))
+    mine = {cid: ge for cid, ge in d.facts.goenvs.items() if ge.go == home.p("bin/go")}
+    assert len({t.env["PATH"] for t in d.facts.contexts if t.id in mine}) >= 2  # PATHs that differ
+    assert len(mine) >= 3 and all(ge.error is None for ge in mine.values())
+    assert len(_go_env_runs(home)) == 1
+    assert len({tuple(sorted((k, v.value) for k, v in ge.values.items())) for ge in mine.values()}) == 1
+
+
+def test_a_context_that_finds_another_c_compiler_gets_its_own_go_env(home: Home) -> None:
+    _logging_go(home)
+    home.file("cc/gcc", '#!/bin/sh\nexec /usr/bin/gcc "$@"\n', mode=0o755)
+    home.file(".profile", 'export PATH="$HOME/bin:$PATH"\n')
+    home.file(".bashrc", 'export PATH="$HOME/bin:$HOME/cc:$PATH"\n')
+    home.diagnose(shells=("bash",))
+    runs = _go_env_runs(home)
+    assert len(runs) == 2 and sum(home.p("cc") in r.split(":") for r in runs) == 1, runs
+
+
+def test_with_a_go_mod_where_go_env_runs_path_counts_whole(home: Home) -> None:
+    """A go.mod asking for a newer Go makes go look for that toolchain on PATH first."""
+    _logging_go(home)
+    home.file("go.mod", "module example.com/h\n\ngo 1.21\n")
+    home.file(".profile", 'export PATH="$HOME/bin:$PATH"\n')
+    home.file(".bashrc", 'export PATH="$HOME/bin:/usr/games:$PATH"\n')
+    home.diagnose(shells=("bash",))
+    runs = _go_env_runs(home)
+    assert len(runs) == len(set(runs)) >= 2, runs
