@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import os
+import random
 import selectors
 import shutil
 import signal
@@ -43,7 +45,29 @@ _MAX_OUTPUT = 64 * 1024 * 1024
 
 CONTAIN_VAR = "GOENV_TUI_CONTAIN"  # pidns | reaper | none: force one way (tests exercise each)
 _REAPER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reaper.py")
-_SH_INIT = '"$@"; exit $?'  # not the last command: sh forks it and stays, as the namespace's init
+# Not the last command: sh forks it and stays, as the namespace's init. It first sets the pid
+# the program gets (NS_PID_VAR, see _next_ns_pid), then drops that variable from its environment.
+NS_PID_VAR = "_GOENV_TUI_NS_PID"
+_SH_INIT = (f'[ -n "${{{NS_PID_VAR}-}}" ] && echo "${NS_PID_VAR}" > /proc/sys/kernel/ns_last_pid 2>/dev/null; '
+            f'unset {NS_PID_VAR}; "$@"; exit $?')
+_NS_PIDS = itertools.count(random.randrange(1000, 30000))
+
+
+def _next_ns_pid() -> str:
+    """The pid after which the next namespace's program is numbered. Each program would otherwise
+    be pid 2 in its own namespace, so shells traced side by side in one home shared `$$`: the
+    temporary files startup code names after it collided (compinit's `$dump.$HOST.$$`: "mv:
+    cannot stat"), where real shells never share a pid. Distinct numbers, as real pids are."""
+    return str(next(_NS_PIDS) * 7 % (_pid_max() - 1000) + 300)
+
+
+@functools.cache
+def _pid_max() -> int:
+    try:
+        with open("/proc/sys/kernel/pid_max") as fh:
+            return max(2000, int(fh.read()))
+    except (OSError, ValueError):
+        return 32768
 
 
 @functools.cache
@@ -344,6 +368,8 @@ def run_process(
     if why is not None:
         return RunResult(tuple(argv), None, b"", b"", 0.0, error=f"cannot start {argv[0] if argv else ''}: {why}")
     kind, prefix = containment(user=user)
+    if kind == "pidns":
+        child_env[NS_PID_VAR] = _next_ns_pid()
     if user is not None:
         cwd = user.start_dir(cwd)
     try:

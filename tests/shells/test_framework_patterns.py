@@ -636,3 +636,17 @@ def test_fish_watches_every_go_setting_from_the_start(home: Home) -> None:
         ("GOINSECURE", init, 4, "y", True), ("GOINSECURE", init, 5, None, False)]
     with open(home.p("runs")) as fh:
         assert fh.read() == "run\n"  # traced once
+
+
+def test_contexts_traced_side_by_side_never_share_a_pid(home: Home) -> None:
+    """Each context's shell is contained in a PID namespace of its own, where it used to be pid 2
+    every time: shells traced side by side shared `$$`, so startup code that names temporary
+    files after it collided (compinit's `$dump.$HOST.$$` printed "mv: cannot stat" on a first
+    start). Real shells never share a pid; traced ones must not either."""
+    home.file(".zshrc", 'echo $$ >> "$HOME/pids"\nautoload -Uz compinit\ncompinit -d "$HOME/.zcompdump-t"\n')
+    home.file(".bashrc", 'echo $$ >> "$HOME/pids"\n')
+    traces = home.trace(shells=("bash", "zsh"), login_shell="/bin/zsh")
+    assert all(t.status is TraceStatus.OK for t in traces.values()), {t.id: t.error for t in traces.values()}
+    with open(home.p("pids")) as fh:
+        pids = fh.read().split()
+    assert len(pids) >= 4 and len(set(pids)) == len(pids), pids
