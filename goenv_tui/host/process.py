@@ -23,6 +23,7 @@ import random
 import selectors
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -30,7 +31,7 @@ import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypedDict
+from typing import IO, Protocol, TypedDict
 
 import psutil
 
@@ -43,7 +44,7 @@ _EXIT_GRACE_S = 0.15
 _MAX_OUTPUT = 64 * 1024 * 1024
 
 
-CONTAIN_VAR = "GOENV_TUI_CONTAIN"  # pidns | reaper | none: force one way (tests exercise each)
+CONTAIN_VAR = "GOENV_TUI_CONTAIN"  # pidns | reaper (forked by the zygote) | reaper-exec | none: force one way (tests exercise each)
 _REAPER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reaper.py")
 # Not the last command: sh forks it and stays, as the namespace's init. It first sets the pid
 # the program gets (NS_PID_VAR, see _next_ns_pid), then drops that variable from its environment.
@@ -96,12 +97,171 @@ def containment(kind: str | None = None, user: RunAs | None = None) -> tuple[str
         drop = user.setpriv() if user is not None else ()
         if prefix is not None and drop is not None:
             return "pidns", prefix + drop
-    if kind in ("", "pidns", "reaper") and sys.platform.startswith("linux") and sys.executable:
+    if kind in ("", "pidns", "reaper", "reaper-exec") and sys.platform.startswith("linux") and sys.executable:
         # The reaper stays root and drops privileges only for the program (it must be able to
         # start: goenv-tui's Python may live where the user cannot reach, like /root/.pyenv).
         drop = ("--as", f"{user.uid}:{user.gid}:{','.join(map(str, user.groups))}") if user is not None else ()
         return "reaper", (sys.executable, "-S", "-E", _REAPER, *drop, "--")
     return "none", ()
+
+
+def _forced() -> str:
+    return os.environ.get(CONTAIN_VAR, "")
+
+
+class _Child(Protocol):
+    """What run_process needs of a started child: a Popen, or a program a zygote's reaper runs."""
+
+    pid: int
+    stdin: IO[bytes] | None
+    stdout: IO[bytes] | None
+    stderr: IO[bytes] | None
+
+    def poll(self) -> int | None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+    def kill(self) -> None: ...
+
+
+class _Zygote:
+    """One `reaper.py --zygote` per goenv-tui process (see reaper.zygote): it forks each
+    program's reaper instead of goenv-tui starting a Python reaper per program (~10 ms of CPU
+    each, most of a traced shell's cost for a user who is not root). Started on first use; it
+    exits when goenv-tui does (its socket closes). If it cannot start or dies, programs get a
+    reaper of their own again."""
+
+    _instance: _Zygote | None = None
+    _broken = False
+    _lock = threading.Lock()
+
+    @classmethod
+    def get(cls) -> _Zygote | None:
+        with cls._lock:
+            if cls._instance is None and not cls._broken:
+                try:
+                    cls._instance = cls()
+                except OSError:
+                    cls._broken = True
+            return cls._instance
+
+    def __init__(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-S", "-E", _REAPER, "--zygote", str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                start_new_session=True, close_fds=True)
+        finally:
+            theirs.close()
+        self.sock = ours
+        self._send = threading.Lock()
+        self._state = threading.Condition()
+        self._next = 0
+        self._started: dict[int, int | str] = {}  # request → pid, or why it failed
+        self._ended: dict[int, int] = {}  # pid → returncode
+        self._dead = False
+        threading.Thread(target=self._read, name="goenv-tui-zygote", daemon=True).start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                msg = self.sock.recv(4096)
+            except OSError:
+                msg = b""
+            with self._state:
+                if not msg:
+                    self._dead = True
+                    type(self)._broken = True
+                    self._state.notify_all()
+                    return
+                kind, a, b = msg.split(b" ", 2)
+                if kind == b"P":
+                    self._started[int(a)] = int(b)
+                elif kind == b"X":
+                    self._ended[int(a)] = int(b)
+                self._state.notify_all()
+
+    def spawn(self, argv: Sequence[str], env: Mapping[str, str], cwd: str | None, with_stdin: bool) -> _ZygoteChild:
+        ends: list[int] = []  # the child's ends, sent and then closed here
+        ours: list[IO[bytes]] = []
+        try:
+            if with_stdin:
+                r, w = os.pipe()
+                ends.append(r)
+                stdin: IO[bytes] | None = open(w, "wb", buffering=0)  # noqa: SIM115 - closed by the supervisor
+            else:
+                ends.append(os.open(os.devnull, os.O_RDONLY))
+                stdin = None
+            out_r, out_w = os.pipe()
+            err_r, err_w = os.pipe()
+            ends += [out_w, err_w]
+            stdout, stderr = open(out_r, "rb", buffering=0), open(err_r, "rb", buffering=0)  # noqa: SIM115
+            ours = [s for s in (stdin, stdout, stderr) if s is not None]
+            # posix_spawnp searches the PATH of the reaper's environment, which is the child's.
+            items = [*(os.fsencode(a) for a in argv), *(os.fsencode(f"{k}={v}") for k, v in env.items())]
+            with self._state:
+                self._next += 1
+                req = self._next
+            msg = b"\0".join([str(req).encode(), os.fsencode(cwd or ""), str(len(argv)).encode(), *items])
+            with self._send:
+                socket.send_fds(self.sock, [msg], ends)
+            with self._state:
+                if not self._state.wait_for(lambda: req in self._started or self._dead, timeout=10):
+                    raise OSError("the reaper zygote did not answer")
+                if self._dead and req not in self._started:
+                    raise OSError("the reaper zygote is gone")
+                pid = self._started.pop(req)
+            assert isinstance(pid, int)
+            return _ZygoteChild(self, pid, stdin, stdout, stderr)
+        except BaseException:
+            for f in ours:
+                with contextlib.suppress(OSError):
+                    f.close()
+            raise
+        finally:
+            for fd in ends:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+
+    def code(self, pid: int, timeout: float | None) -> int | None:
+        """The program's returncode once its reaper ended (None until then, or at the timeout)."""
+        with self._state:
+            self._state.wait_for(lambda: pid in self._ended or self._dead, timeout=timeout)
+            if pid in self._ended:
+                return self._ended.pop(pid)
+            if self._dead and not psutil.pid_exists(pid):
+                return -signal.SIGKILL  # the zygote died with it: its status is lost
+            return None
+
+
+class _ZygoteChild:
+    """A Popen look-alike for a program run by a reaper the zygote forked (pid: that reaper, the
+    leader of the program's process group and session, as Popen's start_new_session makes it)."""
+
+    def __init__(self, zygote: _Zygote, pid: int, stdin: IO[bytes] | None, stdout: IO[bytes], stderr: IO[bytes]) -> None:
+        self.zygote = zygote
+        self.pid = pid
+        self.stdin = stdin
+        self.stdout: IO[bytes] | None = stdout
+        self.stderr: IO[bytes] | None = stderr
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            self.returncode = self.zygote.code(self.pid, 0)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            self.returncode = self.zygote.code(self.pid, timeout)
+        if self.returncode is None:
+            raise subprocess.TimeoutExpired(str(self.pid), timeout or 0)
+        return self.returncode
+
+    def kill(self) -> None:
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, signal.SIGKILL)
 
 
 @dataclass(frozen=True)
@@ -372,8 +532,13 @@ def run_process(
         child_env[NS_PID_VAR] = _next_ns_pid()
     if user is not None:
         cwd = user.start_dir(cwd)
+    zygote = _Zygote.get() if kind == "reaper" and user is None and _forced() != "reaper-exec" else None
     try:
-        proc = subprocess.Popen(
+        proc: _Child
+        if zygote is not None:
+            proc = zygote.spawn(argv, child_env, cwd, stdin is not None or hold_stdin)
+        else:
+            proc = subprocess.Popen(
             [*prefix, *argv],
             **popen_user(kind, user),
             stdin=subprocess.PIPE if stdin is not None or hold_stdin else subprocess.DEVNULL,
@@ -383,7 +548,7 @@ def run_process(
             cwd=cwd,
             start_new_session=True,
             close_fds=True,
-        )
+            )
     except OSError as exc:
         return RunResult(tuple(argv), None, b"", b"", 0.0, error=f"cannot start {argv[0]}: {exc.strerror or exc}")
     born = birth_mark(proc.pid)
@@ -397,7 +562,7 @@ def run_process(
         unregister(proc.pid)
 
 
-def _supervise(proc: subprocess.Popen[bytes], argv: Sequence[str], token: str, born: float, start: float,
+def _supervise(proc: _Child, argv: Sequence[str], token: str, born: float, start: float,
                timeout: float, stdin: bytes | None, hold_stdin: bool, idle_timeout: float | None,
                cancel: threading.Event | None = None, contained: bool = False) -> RunResult:
     out: dict[str, list[bytes]] = {"stdout": [], "stderr": []}

@@ -144,5 +144,107 @@ def main(argv: list[str]) -> int:
     return status
 
 
+def zygote(fd: int) -> int:
+    """`--zygote FD`: serve reapers for one goenv-tui process over the SOCK_SEQPACKET socket FD.
+
+    Starting a Python reaper per traced shell cost ~10 ms of CPU each (an interpreter's start);
+    forking one from this already-started process costs well under one. Each request carries
+    the program's argv, environment and folder, with its stdin, stdout and stderr as passed file
+    descriptors; the fork becomes that program's reaper exactly as `main` is one (its own session,
+    a child subreaper, signals ignored, the program started with default signals, everything it
+    leaves swept when it exits, its status passed on). This process answers `P id pid` once the
+    fork exists and `X pid code` when it ended (`code` as Popen's returncode). It is itself a
+    subreaper, so what a reaper killed at a deadline leaves comes here and is swept; it kills
+    every reaper and exits when goenv-tui's end of the socket closes (goenv-tui exited)."""
+    import contextlib
+    import select
+    import signal as full_signal  # set_wakeup_fd and SIGCHLD handling
+    import socket
+
+    sock = socket.socket(fileno=fd)
+    _set_child_subreaper()
+    for sig in CAUGHT:
+        full_signal.signal(sig, full_signal.SIG_IGN)
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    os.set_blocking(wake_r, False)
+    full_signal.set_wakeup_fd(wake_w)
+    full_signal.signal(full_signal.SIGCHLD, lambda *_: None)
+    reapers: set[int] = set()
+    while True:
+        try:
+            ready, _, _ = select.select([sock.fileno(), wake_r], [], [])
+        except InterruptedError:
+            continue
+        if wake_r in ready:
+            with contextlib.suppress(BlockingIOError):
+                while os.read(wake_r, 4096):
+                    pass
+            while True:
+                try:
+                    pid, st = os.waitpid(-1, os.WNOHANG)
+                except ChildProcessError:
+                    break
+                if pid == 0:
+                    break
+                if pid in reapers:
+                    reapers.discard(pid)
+                    code = os.waitstatus_to_exitcode(st)
+                    sock.send(b"X %d %d" % (pid, code))
+                    if code == -9:  # killed at a deadline: what it left has come here
+                        for stray in _children(os.getpid()):
+                            if stray not in reapers:
+                                try:
+                                    os.kill(stray, signal.SIGKILL)
+                                except OSError:
+                                    continue
+        if sock.fileno() in ready:
+            try:
+                msg, fds, _, _ = socket.recv_fds(sock, 1 << 22, 3)
+            except InterruptedError:
+                continue
+            if not msg:  # goenv-tui is gone: so is everything it started
+                for pid in reapers:
+                    try:
+                        os.killpg(pid, signal.SIGKILL)
+                    except OSError:
+                        continue
+                return 0
+            fields = msg.split(b"\0")
+            req, cwd, count = fields[0], fields[1], int(fields[2])
+            argv = [os.fsdecode(a) for a in fields[3:3 + count]]
+            env = dict(os.fsdecode(e).split("=", 1) for e in fields[3 + count:] if b"=" in e)
+            pid = os.fork()
+            if pid == 0:
+                code = 127
+                try:
+                    full_signal.set_wakeup_fd(-1)
+                    full_signal.signal(full_signal.SIGCHLD, full_signal.SIG_DFL)
+                    sock.close()
+                    os.close(wake_r)
+                    os.close(wake_w)
+                    os.setsid()
+                    for target, source in enumerate(fds):
+                        os.dup2(source, target)
+                    for source in fds:
+                        if source > 2:
+                            os.close(source)
+                    if cwd:
+                        os.chdir(os.fsdecode(cwd))
+                    os.environ.clear()
+                    os.environ.update(env)
+                    code = main(["--", *argv])
+                except BaseException as exc:  # noqa: BLE001 - never return into the serving loop
+                    with contextlib.suppress(OSError):
+                        os.write(2, f"goenv-tui reaper: cannot start {argv[0] if argv else ''}: {exc}\n".encode())
+                os._exit(code & 0xFF if code >= 0 else 127)
+            for source in fds:
+                os.close(source)
+            reapers.add(pid)
+            sock.send(b"P %s %d" % (req, pid))
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--zygote"]:
+        sys.exit(zygote(int(sys.argv[2])))
     sys.exit(main(sys.argv[1:]))

@@ -7,6 +7,7 @@ import os
 import secrets
 import signal
 import subprocess
+import sys
 import uuid
 
 import psutil
@@ -148,3 +149,37 @@ def test_cancel_stops_the_child_at_once_and_says_so() -> None:
     assert _alive(f"sleep {NAP}097") == []
     finished = LocalHost().run(["/bin/echo", "ok"], env=_env(), timeout=10, cancel=threading.Event())
     assert finished.ok and not finished.cancelled
+
+
+def test_the_reaper_zygote_serves_runs_and_ends_with_goenv_tui(tmp_path) -> None:
+    """A user who is not root gets no PID namespace: each program runs below a reaper that the
+    zygote forks (one Python per goenv-tui process instead of one per program). Exit codes,
+    deaths by signal, stdin, a `setsid` daemon swept; and the zygote ends when goenv-tui does."""
+    mark = uuid.uuid4().hex
+    nap = f"7{secrets.randbelow(10**6):06d}"  # a length only this test uses: env -i drops the mark
+    script = tmp_path / "runs.py"
+    script.write_text(
+        "from goenv_tui.host import LocalHost\n"
+        "h = LocalHost()\n"
+        f"env = {{'PATH': '/usr/bin:/bin', '{MARK_VAR}': '{mark}'}}\n"
+        "for cmd in ['echo out; echo err >&2; exit 3', 'kill -TERM $$', 'cat',\n"
+        f"            'setsid env -i /bin/sleep {nap} </dev/null >/dev/null 2>&1 & echo started']:\n"
+        "    r = h.run(['/bin/sh', '-c', cmd], env=env, cwd='/', timeout=20, stdin=b'fed')\n"
+        "    print(r.returncode, r.stdout, r.stderr, r.error)\n")
+    res = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "GOENV_TUI_CONTAIN": "reaper", MARK_VAR: mark,
+                              "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.splitlines() == ["3 b'out\\n' b'err\\n' None", "-15 b'' b'' None", "0 b'fed' b'' None",
+                                       "0 b'started\\n' b'' None"], res.stdout
+    zygotes, naps = [], []
+    for p in psutil.process_iter(["cmdline"]):
+        with contextlib.suppress(psutil.Error):
+            if (p.info["cmdline"] or [])[-1:] == [nap]:
+                naps.append(p.pid)
+                p.kill()  # never leave a stray behind, even when the test fails
+            if "--zygote" in (p.info["cmdline"] or []) and p.environ().get(MARK_VAR) == mark \
+                    and p.status() != psutil.STATUS_ZOMBIE:
+                zygotes.append(p.pid)
+    assert naps == []  # the daemon was swept (env -i: only its reaper could find it)
+    assert zygotes == []  # gone with the goenv-tui process that started it

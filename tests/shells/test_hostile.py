@@ -116,7 +116,7 @@ def _gone(mark: str, timeout: float = 3.0) -> list[psutil.Process]:
     return left
 
 
-@pytest.fixture(params=["pidns", "reaper"])
+@pytest.fixture(params=["pidns", "reaper", "reaper-exec"])
 def contained(request, monkeypatch) -> str:
     kind, _ = containment(request.param)
     if request.param == "pidns" and kind != "pidns":

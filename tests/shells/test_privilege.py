@@ -60,7 +60,7 @@ def _report(home: Home, *extra: str, contain: str | None = None) -> subprocess.C
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("contain", ["pidns", "reaper"])
+@pytest.mark.parametrize("contain", ["pidns", "reaper", "reaper-exec"])
 def test_startup_files_of_another_users_home_run_as_that_user(user_home: Home, contain: str) -> None:
     if contain == "pidns" and containment("pidns")[0] != "pidns":
         pytest.fail("root without a PID namespace")
