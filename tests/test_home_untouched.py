@@ -50,7 +50,7 @@ def test_full_report_with_probes_leaves_the_home_as_it_was(home: Home) -> None:
     assert before == after
     # The probes really ran (a home left alone by doing nothing proves nothing).
     ran = {(p.tool, p.status) for p in d.facts.probes}
-    assert {("go", "ok"), ("gopls", "ok")} <= ran, [(p.tool, p.status, p.summary) for p in d.facts.probes]
+    assert {("go", "ok"), ("gopls", "ok")} <= ran, [(p.tool, p.status, p.detail) for p in d.facts.probes]
     assert any(p.tool == "dlv" and p.status != "skipped" for p in d.facts.probes)
     # go env still reports the user's own places, not the tool's.
     ge = d.facts.goenvs["bash-login-interactive"]
@@ -133,9 +133,9 @@ def test_probes_needing_modules_leave_the_users_module_cache_as_it_was(tmp_path:
         diff = snapshot_diff(before, snapshot(root))
         assert diff == [], "\n".join(diff)
         gopls = [p for p in d.facts.probes if p.tool == "gopls"]
-        assert gopls, [(p.tool, p.status, p.summary) for p in d.facts.probes]
+        assert gopls, [(p.tool, p.status, p.detail) for p in d.facts.probes]
         got = {(p.classification or "ok") if p.status == "ok" else p.classification for p in gopls}
-        assert got == {verdict}, [(p.status, p.classification, p.summary, p.messages) for p in gopls]
+        assert got == {verdict}, [(p.status, p.classification, p.detail, p.messages) for p in gopls]
         if verdict != "ok":
             # gopls's own words, the same as with the user's module cache itself (checked before the change)
             want = 'could not import example.com/dep2 (no required module provides package "example.com/dep2")'
@@ -164,3 +164,57 @@ def test_go_env_reports_the_users_gocache_and_telemetry_from_every_source(home: 
     assert zsh["GOENV"].value == f"{home.path}/cfg/go/env"
     fish = d.facts.goenvs["fish-nologin-noninteractive"].values
     assert (fish["GOCACHE"].value, fish["GOCACHE"].source) == (f"{home.path}/gc", "env")
+
+
+# GOPRIVATE modules skip every proxy, the probes' file:// read-through included: the ones the
+# user's cache holds are copied into the probes' own cache (gosandbox.copy_private_modules).
+PRIVATE_CASES = [
+    (False, "ok"),  # offline, dep is private and in the user's cache: the user's go builds
+    (True, "module-blocked"),  # dep2 is private and not in the cache: blocked for the user's go too
+]
+
+
+@pytest.mark.parametrize(("both", "verdict"), PRIVATE_CASES)
+def test_private_modules_in_the_users_cache_are_read_through_without_writing_it(tmp_path: Path, both: bool,
+                                                                             verdict: str) -> None:
+    root = tmp_path / "home"
+    module_home(root, tmp_path / "scratch", "off", both)
+    with open(root / ".bashrc", "a", encoding="utf-8") as fh:
+        fh.write("export GOPRIVATE=example.com\n")
+    try:
+        before = snapshot(root)
+        opts = TraceOptions(home=str(root), shells=("bash",), login_shell="/bin/bash")
+        d = diagnose(LocalHost(), opts, str(root / "proj"), probes=True)
+        diff = snapshot_diff(before, snapshot(root))
+        assert diff == [], "\n".join(diff)
+        assert d.facts.goenvs["bash-login-interactive"].values["GONOPROXY"].value == "example.com"
+        gopls = [p for p in d.facts.probes if p.tool == "gopls"]
+        assert gopls, [(p.tool, p.status, p.detail) for p in d.facts.probes]
+        got = {(p.classification or "ok") if p.status == "ok" else p.classification for p in gopls}
+        assert got == {verdict}, [(p.status, p.classification, p.detail, p.messages) for p in gopls]
+        # What the user's own go concludes from their own cache (on a copy: theirs stays as it was).
+        mine = tmp_path / "copy-of-cache"
+        shutil.copytree(root / "go/pkg/mod/cache/download", mine / "cache/download")
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(root), "GOPROXY": "off", "GOPRIVATE": "example.com",
+               "GOFLAGS": "-mod=mod -modcacherw", "GOMODCACHE": str(mine), "GOCACHE": str(tmp_path / "gocache"),
+               "TEST_TELEMETRY_DIR": str(tmp_path / "tele")}
+        res = subprocess.run([gotools.go(), "build", "./..."], cwd=root / "proj", env=env, capture_output=True,
+                             text=True, timeout=120)
+        assert (res.returncode == 0) == (verdict == "ok"), res.stderr
+    finally:
+        make_writable(tmp_path)
+
+
+def test_private_module_patterns_match_as_go_matches_them() -> None:
+    """module.MatchPrefixPatterns: leading path elements against each glob; the cache's escaping."""
+    from goenv_tui.collect.gosandbox import matches_prefix_patterns, unescape_module_path
+
+    assert matches_prefix_patterns("example.com", "example.com/dep")
+    assert matches_prefix_patterns("*.corp.example.com,rsc.io/private", "git.corp.example.com/a/b")
+    assert matches_prefix_patterns(" rsc.io/private ", "rsc.io/private/quux")
+    assert not matches_prefix_patterns("rsc.io/private", "rsc.io/public")
+    assert not matches_prefix_patterns("*.corp.example.com", "corp.example.com/a")  # '*' needs a label
+    assert not matches_prefix_patterns("example.com/a/b", "example.com/a")  # the glob is longer
+    assert not matches_prefix_patterns("", "example.com/dep")
+    assert matches_prefix_patterns("github.com/[^x]*", "github.com/me/repo")
+    assert unescape_module_path("github.com/!burnt!sushi/toml") == "github.com/BurntSushi/toml"

@@ -24,8 +24,12 @@ config.yml) write more. So every Go program the tool starts gets:
   download is) into the private one; one they lack goes on to their own GOPROXY, so
   `GOPROXY=off`, an unreachable proxy or a missing module fail as they would for the user. The
   private cache is named `…/go/pkg/mod` so go's errors about it read like errors about theirs.
-  (Modules matched by GOPRIVATE/GONOPROXY skip any proxy: those go direct, as the user's go
-  would for a module its cache lacks.)
+  Modules matched by GONOPROXY (GOPRIVATE by default) skip every proxy, file:// included: the
+  user's go takes them from its cache, or else goes direct. So the ones the user's cache holds
+  are copied from its download cache (`cache/download/<module>/@v`, read only) into the private
+  one before the probes start (`copy_private_modules`): go finds them there as it finds them in
+  the user's; one the user lacks still goes direct, as theirs would (never to a proxy, which
+  would tell the proxy a private module's name).
 
 `go env` then reports the tool's GOCACHE and telemetry directory instead of the user's: the
 values are put back (`user_go_values`) from the context's environment, the go env file and Go's
@@ -109,6 +113,66 @@ def open_sandbox(host: Host) -> GoSandbox:
     if not res.ok:
         cache = f"{root}/go-build"  # cold, but ours; removed with the rest
     return GoSandbox(root, cache, host.os_name())
+
+
+# The module folders of a download cache (those holding an @v), relative to it, one a line.
+_LIST_MODULES = 'cd "$1" && find . -type d -name @v -prune -print'
+# Copy each module's @v folder (its .info, .mod, .zip, .ziphash, list) from $1 into $2.
+_COPY_MODULES = 'src=$1; dst=$2; shift 2; for m; do mkdir -p "$dst/$m" && cp -R "$src/$m/@v" "$dst/$m/" || exit 1; done'
+
+
+def unescape_module_path(escaped: str) -> str:
+    """golang.org/x/mod/module.UnescapePath: the module cache writes an upper-case letter as '!'
+    and its lower-case form."""
+    out = []
+    bang = False
+    for ch in escaped:
+        if bang:
+            out.append(ch.upper())
+            bang = False
+        elif ch == "!":
+            bang = True
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def matches_prefix_patterns(patterns: str, path: str) -> bool:
+    """golang.org/x/mod/module.MatchPrefixPatterns: does a leading run of `path`'s elements match
+    one of the comma-separated globs (GOPRIVATE, GONOPROXY, GONOSUMDB)?"""
+    import fnmatch
+
+    elems = path.split("/")
+    for glob in patterns.split(","):
+        glob = glob.strip().rstrip("/")
+        if not glob:
+            continue
+        parts = glob.split("/")
+        if len(parts) > len(elems):
+            continue
+        # path.Match's '*' never crosses '/', hence element by element; its negated class is [^…].
+        if all(fnmatch.fnmatchcase(e, g.replace("[^", "[!")) for e, g in zip(elems, parts, strict=False)):
+            return True
+    return False
+
+
+def copy_private_modules(host: Host, sandbox: GoSandbox, user_modcache: str, patterns: str) -> list[str]:
+    """Copy the modules matched by `patterns` (the context's GONOPROXY) that the user's download
+    cache holds into the probes' own module cache; returns their paths. Only reads the user's
+    cache. A failure leaves the probes without them, as before (they go direct)."""
+    src = f"{user_modcache.rstrip('/')}/cache/download"
+    listed = host.run(["/bin/sh", "-c", _LIST_MODULES, "sh", src], env={"PATH": "/usr/bin:/bin"}, timeout=20)
+    if not listed.ok:
+        return []
+    found = [line[2:] for line in listed.stdout.decode(errors="replace").splitlines() if line.startswith("./")]
+    rels = [posixpath.dirname(rel) for rel in found if rel.endswith("/@v")]
+    chosen = [rel for rel in rels if rel and matches_prefix_patterns(patterns, unescape_module_path(rel))]
+    if not chosen:
+        return []
+    dst = f"{sandbox.modcache}/cache/download"
+    copied = host.run(["/bin/sh", "-c", _COPY_MODULES, "sh", src, dst, *chosen], env={"PATH": "/usr/bin:/bin"},
+                      timeout=60)
+    return [unescape_module_path(rel) for rel in chosen] if copied.ok else []
 
 
 def close_sandbox(host: Host, sandbox: GoSandbox) -> None:

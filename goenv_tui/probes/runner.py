@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from goenv_tui.collect import Facts
-from goenv_tui.collect.gosandbox import go_sandbox
+from goenv_tui.collect.gosandbox import copy_private_modules, go_sandbox
 from goenv_tui.host import Host
 from goenv_tui.model import ContextTrace, ProbeResult, Resolution, TraceStatus
 
@@ -101,6 +101,9 @@ def run_probes(host: Host, facts: Facts, workspace: str | None = None, timeout: 
     # The probes' go, gopls and dlv write their caches, telemetry and config in the tool's own
     # places, never in the analysed home (collect/gosandbox.py).
     with go_sandbox(host) as sandbox, ThreadPoolExecutor(max_workers=3) as pool:
+        private_lock = threading.Lock()
+        private_done: set[tuple[str, str]] = set()
+
         def own(job: ProbeJob) -> ProbeJob:
             # The probes' module cache is their own and reads through the user's (gosandbox.py).
             ge = facts.goenvs.get(job.contexts[0])
@@ -109,6 +112,14 @@ def run_probes(host: Host, facts: Facts, workspace: str | None = None, timeout: 
             user = modcache.value if modcache is not None and modcache.value.startswith("/") else None
             if user is not None and not host.stat(f"{user}/cache/download").is_dir:
                 user = None  # nothing downloaded yet: nothing to read through
+            noproxy = ge.values.get("GONOPROXY") if ge else None  # go env gives GOPRIVATE's when unset
+            if user is not None and noproxy is not None and noproxy.value:
+                # Private modules never go through a proxy, file:// included: the ones the user
+                # has are copied into the probes' cache, once, before any probe needs them.
+                with private_lock:
+                    if (user, noproxy.value) not in private_done:
+                        private_done.add((user, noproxy.value))
+                        copy_private_modules(host, sandbox, user, noproxy.value)
             return replace(job, env=sandbox.env(job.env, ge.file_values if ge else None, probe=True, user_modcache=user,
                                                 user_goproxy=goproxy.value if goproxy is not None else None))
 

@@ -127,21 +127,26 @@ def test_remote_report_with_probes_leaves_the_home_as_it_was(sshd_all) -> None:
                      str(server.home / "proj"), probes=True)
     assert snapshot_diff(before, snapshot(server.home)) == []
     ran = {(p.tool, p.status) for p in d.facts.probes}
-    assert ("go", "ok") in ran and ("gopls", "ok") in ran, [(p.tool, p.status, p.summary) for p in d.facts.probes]
+    assert ("go", "ok") in ran and ("gopls", "ok") in ran, [(p.tool, p.status, p.detail) for p in d.facts.probes]
     ge = d.facts.goenvs["bash-sshd-command"].values
     assert ge["GOCACHE"].value == f"{server.home}/.cache/go-build"
     assert ge["GOTELEMETRYDIR"].value == f"{server.home}/.config/go/telemetry"
 
 
-@pytest.mark.parametrize(("both", "verdict"), [(False, "ok"), (True, "module-blocked")])
+@pytest.mark.parametrize(("both", "private", "verdict"),
+                         [(False, False, "ok"), (True, False, "module-blocked"), (False, True, "ok")])
 def test_remote_probes_needing_modules_leave_the_users_module_cache_as_it_was(sshd_all, tmp_path: Path, both: bool,
-                                                                            verdict: str) -> None:
+                                                                            private: bool, verdict: str) -> None:
     """Over ssh too: the remote user's ~/go/pkg/mod holds example.com/dep, the workspace needs it
     (and dep2, which it lacks), GOPROXY=off. gopls reads dep through the user's cache into its
-    own, and is blocked on dep2 as the user's go is; the remote home is byte for byte unchanged."""
+    own (copied from it when dep is private: GOPRIVATE skips every proxy), and is blocked on dep2
+    as the user's go is; the remote home is byte for byte unchanged."""
     server = sshd_all["bash"]
     fill(server, {})
     module_home(server.home, tmp_path / "scratch", "off", both, bindir="$HOME/bin")
+    if private:
+        with open(server.home / ".bashrc", "a", encoding="utf-8") as fh:
+            fh.write("export GOPRIVATE=example.com\n")
     bindir = server.home / "bin"
     bindir.mkdir()
     for tool in (gotools.gopls(), gotools.dlv()):
@@ -156,7 +161,7 @@ def test_remote_probes_needing_modules_leave_the_users_module_cache_as_it_was(ss
         assert diff == [], "\n".join(diff)
         gopls = [p for p in d.facts.probes if p.tool == "gopls"]
         got = {(p.classification or "ok") if p.status == "ok" else p.classification for p in gopls}
-        assert got == {verdict}, [(p.status, p.classification, p.summary, p.messages) for p in gopls]
+        assert got == {verdict}, [(p.status, p.classification, p.detail, p.messages) for p in gopls]
         if both:
             want = 'could not import example.com/dep2 (no required module provides package "example.com/dep2")'
             assert all(want in p.messages for p in gopls), [p.messages for p in gopls]
