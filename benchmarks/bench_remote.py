@@ -3,7 +3,7 @@ locally. Target: remote ≤ 1.3× local, connecting and closing included (what a
 
 Needs root (it starts a throwaway sshd and user account, like tests/remote).
 
-    python benchmarks/bench_remote.py [--runs 5] [--skip-probes] [--skip-cli]
+    python benchmarks/bench_remote.py [--runs 5] [--skip-probes] [--skip-cli] [--cold-build]
 
 One screen, medians of --runs runs each (local and remote alternate, so both see the same load):
 - in-process: diagnose() through LocalHost against SSHHost (connect + diagnose + close), with
@@ -15,6 +15,10 @@ One screen, medians of --runs runs each (local and remote alternate, so both see
 - whole command: `goenv-tui report --json` against the same with `--ssh` (python's start and
   imports included in both; the CLI connects while it imports the core), with and without probes,
   and through the user's master.
+--cold-build first empties the remote user's build cache of the tool (GOCACHE of the tool's own
+go runs, /tmp/goenv-tui-gocache-<uid> on the remote side: this benchmark's throwaway user's) and
+times one remote report with probes, then a second one with that cache warm: the go-build probe's
+build and vet steps, cold and warm.
 It connects as the home's owner, as a user diagnosing their own home (sshd runs the login shell
 of whoever connects; root's startup files on a build machine are not the product).
 """
@@ -122,11 +126,35 @@ def user_master_config(server: SSHServer) -> tuple[str, str]:
     return config, folder
 
 
+def cold_build(b: Bench) -> list[str]:
+    """The remote go-build probe with the tool's build cache empty, then warm (one run each)."""
+    import pwd
+
+    uid = pwd.getpwnam(b.server.user).pw_uid
+    cache = f"{tempfile.gettempdir()}/goenv-tui-gocache-{uid}"
+    if os.path.isdir(cache) and os.stat(cache).st_uid == uid:  # the throwaway user's own, nobody else's
+        shutil.rmtree(cache)
+    out = []
+    for label in ("cold", "warm"):
+        with SSHHost(b.target, b.server.options()) as host:
+            t = time.perf_counter()
+            d = diagnose(host, b.opts, probes=True)
+            took = time.perf_counter() - t
+        for p in d.facts.probes:
+            if p.tool == "go" and p.status != "skipped":  # skipped: a context without go
+                steps = ", ".join(f"{k.removesuffix('_ms')} {v / 1000:.1f} s" for k, v in p.timings.items())
+                out.append(f"remote go-build probe, {label} build cache: {p.status}, {(p.duration_ms or 0) / 1000:.1f} s "
+                           f"({steps}; {p.detail}); whole remote report {took:.1f} s")
+    return list(dict.fromkeys(out))  # contexts that share a go share its probe
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--skip-probes", action="store_true", help="only the runs without probes")
     ap.add_argument("--skip-cli", action="store_true", help="only the in-process runs")
+    ap.add_argument("--cold-build", action="store_true",
+                    help="only: the remote go-build probe with the tool's build cache emptied, then warm")
     args = ap.parse_args()
     load0 = os.getloadavg()[0]
     proc, server = start_sshd()
@@ -138,6 +166,12 @@ def main() -> None:
             path.write_text(text.lstrip("\n"))
         subprocess.run(["chown", "-R", f"{server.user}:{server.user}", str(server.home)], check=True)
         b = Bench(server, args.runs)
+        if args.cold_build:
+            lines = cold_build(b)
+            print(f"bench_remote --cold-build: load {load0:.2f} before, {os.getloadavg()[0]:.2f} after; "
+                  f"{os.cpu_count()} cores")
+            print("\n".join(lines))
+            return
         own = server.options()
         fl = b.floor(own)
         lines = b.lines
