@@ -33,7 +33,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
@@ -49,10 +48,6 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms"
 
 
-def median_of(runs: int, fn: Callable[[], float]) -> float:
-    return statistics.median(fn() for _ in range(runs))
-
-
 class Bench:
     def __init__(self, server: SSHServer, runs: int) -> None:
         self.server = server
@@ -61,9 +56,10 @@ class Bench:
         self.opts = TraceOptions(home=str(server.home), shells=("bash", "zsh"), login_shell="/bin/bash")
         self.lines: list[str] = []
 
-    def inproc(self, probes: bool, options: list[str]) -> tuple[float, float, float, float]:
-        """Medians: local, remote, connecting, closing."""
-        local, remote, connect, close = [], [], [], []
+    def inproc(self, probes: bool, options: list[str]) -> tuple[float, float, float, float, float]:
+        """Medians: local, remote, connecting, closing, and a bare login timed beside each run
+        (so that remote minus the login compares runs made under the same load)."""
+        local, remote, connect, close, floor = [], [], [], [], []
         diagnose(LocalHost(), self.opts, probes=probes)  # warm both sides' caches alike
         with SSHHost(self.target, options) as host:
             diagnose(host, self.opts, probes=probes)
@@ -80,16 +76,15 @@ class Bench:
             remote.append(time.perf_counter() - t)
             connect.append(c - t)
             close.append(time.perf_counter() - e)
-        return tuple(statistics.median(x) for x in (local, remote, connect, close))  # type: ignore[return-value]
+            floor.append(self.login(options))
+        return tuple(statistics.median(x) for x in (local, remote, connect, close, floor))  # type: ignore[return-value]
 
-    def floor(self, options: list[str]) -> float:
-        def once() -> float:
-            t = time.perf_counter()
-            subprocess.run(["ssh", *options, self.target, "true"], capture_output=True, timeout=60,
-                           stdin=subprocess.DEVNULL, check=True)
-            return time.perf_counter() - t
-        once()
-        return median_of(self.runs, once)
+    def login(self, options: list[str]) -> float:
+        """A bare `ssh host true` (through the user's master when their config keeps one up)."""
+        t = time.perf_counter()
+        subprocess.run(["ssh", *options, self.target, "true"], capture_output=True, timeout=60,
+                       stdin=subprocess.DEVNULL, check=True)
+        return time.perf_counter() - t
 
     def cli(self, probes: bool, config: str) -> tuple[float, float]:
         base = [sys.executable, "-m", "goenv_tui", "report", "--json", "--home", str(self.server.home),
@@ -113,7 +108,7 @@ class Bench:
         return statistics.median(local), statistics.median(remote)
 
     def row(self, label: str, local: float, remote: float, note: str = "") -> None:
-        self.lines.append(f"{label:<44} {ms(local):>8} {ms(remote):>8} {remote / local:6.2f}x  {note}")
+        self.lines.append(f"{label:<50} {ms(local):>8} {ms(remote):>8} {remote / local:6.2f}x  {note}")
 
 
 def user_master_config(server: SSHServer) -> tuple[str, str]:
@@ -173,21 +168,22 @@ def main() -> None:
             print("\n".join(lines))
             return
         own = server.options()
-        fl = b.floor(own)
+        b.login(own)
         lines = b.lines
+        floors = []
         kinds = [False] if args.skip_probes else [False, True]
         for probes in kinds:
             label = "probes" if probes else "no probes"
-            lo, re_, co, cl = b.inproc(probes, own)
+            lo, re_, co, cl, fl = b.inproc(probes, own)
+            floors.append(fl)
             b.row(f"in-process, {label}", lo, re_, f"(connect {ms(co)}, close {ms(cl)})")
-            lines.append(f"{'  without the bare login (remote - floor)':<44} {ms(lo):>8} {ms(re_ - fl):>8} "
-                         f"{(re_ - fl) / lo:6.2f}x")
+            b.row("  remote minus a bare login timed beside it", lo, re_ - fl, f"(login {ms(fl)})")
         # The user's own master: started the way ssh starts one for them (their first `ssh host cmd`).
         subprocess.run(["ssh", "-F", config, b.target, "true"], capture_output=True, timeout=60,
                        stdin=subprocess.DEVNULL, check=True)
         for probes in kinds:
             label = "probes" if probes else "no probes"
-            lo, re_, co, cl = b.inproc(probes, ["-F", config])
+            lo, re_, co, cl, _ = b.inproc(probes, ["-F", config])
             b.row(f"in-process, {label}, via the user's master", lo, re_, f"(connect {ms(co)}, close {ms(cl)})")
         if not args.skip_cli:
             for probes in kinds:
@@ -201,8 +197,9 @@ def main() -> None:
         version = subprocess.run(["ssh", "-V"], capture_output=True, text=True).stderr.strip().split(",")[0]
         print(f"bench_remote: {args.runs} runs each, medians; load {load0:.2f} before, {load1:.2f} after; "
               f"{os.cpu_count()} cores; {version}")
-        print(f"bare `ssh {b.target} true` (the login floor: KEX, auth, login shell): {ms(fl)}")
-        print(f"{'':<44} {'local':>8} {'remote':>8} {'ratio':>7}  (target <= 1.3x)")
+        print(f"bare `ssh {b.target} true` (the login floor: KEX, auth, login shell), median beside the "
+              f"in-process runs: {', '.join(ms(f) for f in floors)}")
+        print(f"{'':<50} {'local':>8} {'remote':>8} {'ratio':>7}  (target <= 1.3x)")
         for line in lines:
             print(line)
     finally:

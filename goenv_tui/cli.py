@@ -112,7 +112,9 @@ def _common(p: argparse.ArgumentParser, sub: bool = False) -> None:
     add("--demo", action="store_true", help="use the bundled broken example home")
     add("--debug", action="store_true", help="show tracebacks for internal errors")
     add("--no-probes", action="store_true", help="skip the live probes of gopls, dlv and go build")
-    add("--ssh", metavar="[USER@]HOST", help="diagnose a remote host through your own ssh client")
+    add("--ssh", metavar="[USER@]HOST",
+        help="diagnose a remote host through your own ssh client and config (which also decides the key "
+             "exchange and ciphers); through your running ControlMaster when your config keeps one")
     add("--ssh-option", action="append", metavar="OPT", help="an ssh -o option (repeatable)")
     add("--ssh-config", metavar="FILE", help="an ssh config file (ssh -F)")
 
