@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import time
 from collections.abc import Callable, Collection
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 from goenv_tui.checks import (
@@ -102,18 +103,30 @@ def plan_for(d: Diagnosis, host: Host, today: str) -> dict[str, list[PlannedFix]
     fc = FixContext(d, host, today)
     out: dict[str, list[PlannedFix]] = {}
     crashed: list[Finding] = []
-    for f in d.findings:
+
+    def plan_one(f: Finding) -> tuple[list[PlannedFix], list[Finding]]:
         info = check_info(f.check)
         if info is None:
-            continue  # goenv-tui's own findings (a check that crashed) have no fixes
+            return [], []  # goenv-tui's own findings (a check that crashed) have no fixes
         plans: list[PlannedFix] = []
+        failed: list[Finding] = []
         for build in info.fixes:
             try:
                 plans += [p for p in build(fc, f) if p is not None]
             except Exception as exc:  # a builder bug must not hide the finding, nor itself
                 if strict():
                     raise  # the tests: a crashing builder is a bug to see
-                crashed.append(builder_crashed(info, f, build, exc))
+                failed.append(builder_crashed(info, f, build, exc))
+        return plans, failed
+
+    # Findings are planned side by side: a few builders ask the module proxy (which gopls and
+    # dlv releases the context's Go can build: two `go list` runs each, ~0.1 s apiece), and those
+    # questions no longer wait for one another. Results keep the findings' order.
+    findings = list(d.findings)
+    with ThreadPoolExecutor(max_workers=max(1, min(8, len(findings)))) as pool:
+        planned = list(pool.map(plan_one, findings))
+    for f, (plans, failed) in zip(findings, planned, strict=True):
+        crashed += failed
         if plans:
             out[f.id] = plans
     if crashed:
