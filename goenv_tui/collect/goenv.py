@@ -231,7 +231,9 @@ class GoEnvPipeline:
         self.keys = GoEnvKeys(host, goenv_cwd)
         self.pool = ThreadPoolExecutor(max_workers=4)
         self.lock = threading.Lock()
-        self.sandbox: GoSandbox | None = None
+        # Made at once, beside the traces (it starts a shell to check the build cache's folder):
+        # the first `go env` no longer waits for it, nor does every resolution behind its lock.
+        self.sandbox: Future[GoSandbox] = self.pool.submit(open_sandbox, host)
         self.started: dict[str, Future[tuple[dict[str, Resolution], _Key | None]]] = {}
         self.runs: dict[_Key, Future[GoEnv]] = {}
 
@@ -254,11 +256,7 @@ class GoEnvPipeline:
         return res, key
 
     def _go_env(self, trace: ContextTrace, go: str) -> GoEnv:
-        with self.lock:
-            if self.sandbox is None:
-                self.sandbox = open_sandbox(self.host)
-            sandbox = self.sandbox
-        return go_env(self.host, trace, go, self.goenv_cwd, sandbox=sandbox)
+        return go_env(self.host, trace, go, self.goenv_cwd, sandbox=self.sandbox.result())
 
     def results(self, traces: list[ContextTrace]) -> tuple[dict[str, dict[str, Resolution]], dict[str, GoEnv]]:
         """The resolutions as every shell left the disk (a context's startup may rewrite what
@@ -293,9 +291,8 @@ class GoEnvPipeline:
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
-        if self.sandbox is not None:
-            close_sandbox(self.host, self.sandbox)
-            self.sandbox = None
+        if self.sandbox.exception() is None:
+            close_sandbox(self.host, self.sandbox.result())
 
 
 _Key = tuple[str, tuple[tuple[str, str], ...]]
