@@ -71,6 +71,12 @@ def _sweep() -> None:
     """Kill what is left below us until nothing is: orphans keep arriving as their parents die."""
     me = os.getpid()
     for _ in range(50):
+        # No child at all (the usual end: the program left nothing behind) needs no scan of every
+        # process on the machine (~1 ms per hundred processes, once per traced shell).
+        try:
+            os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
         kids = _children(me)
         if not kids:
             return
