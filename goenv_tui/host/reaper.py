@@ -215,6 +215,7 @@ def zygote(fd: int) -> int:
                         os.killpg(pid, signal.SIGKILL)
                     except OSError:
                         continue
+                _sweep()  # the reapers, and what their deaths hand over to this subreaper
                 return 0
             fields = msg.split(b"\0")
             req, cwd, count = fields[0], fields[1], int(fields[2])

@@ -8,6 +8,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import time
 import uuid
 
 import psutil
@@ -183,3 +184,46 @@ def test_the_reaper_zygote_serves_runs_and_ends_with_goenv_tui(tmp_path) -> None
                 zygotes.append(p.pid)
     assert naps == []  # the daemon was swept (env -i: only its reaper could find it)
     assert zygotes == []  # gone with the goenv-tui process that started it
+
+
+def test_goenv_tui_killed_outright_leaves_nothing_behind_the_zygote(tmp_path) -> None:
+    """SIGKILL of goenv-tui mid-run (no cleanup of its own can run): the zygote sees its socket
+    close and kills every reaper and what they had, a `setsid env -i` daemon included."""
+    mark = uuid.uuid4().hex
+    nap = f"8{secrets.randbelow(10**6):06d}"
+    script = tmp_path / "hang.py"
+    script.write_text(
+        "from goenv_tui.host import LocalHost\n"
+        f"env = {{'PATH': '/usr/bin:/bin', '{MARK_VAR}': '{mark}'}}\n"
+        f"LocalHost().run(['/bin/sh', '-c', 'setsid env -i /bin/sleep {nap} </dev/null >/dev/null 2>&1 & sleep 300'],\n"
+        "                 env=env, cwd='/', timeout=300)\n")
+    proc = subprocess.Popen([sys.executable, str(script)], env={**os.environ, "GOENV_TUI_CONTAIN": "reaper",
+                                                                MARK_VAR: mark, "PYTHONPATH": os.pathsep.join(sys.path)})
+
+    def ours() -> list[psutil.Process]:
+        found = []
+        for p in psutil.process_iter(["cmdline"]):
+            with contextlib.suppress(psutil.Error):
+                cmd = p.info["cmdline"] or []
+                if p.status() != psutil.STATUS_ZOMBIE and (cmd[-1:] == [nap] or (
+                        p.environ().get(MARK_VAR) == mark and p.pid != proc.pid)):
+                    found.append(p)
+        return found
+
+    try:
+        deadline = time.monotonic() + 30
+        while not any((p.info["cmdline"] or [])[-1:] == [nap] for p in ours()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert any((p.info["cmdline"] or [])[-1:] == [nap] for p in ours()), "the daemon never started"
+        proc.kill()
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while ours() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        left = [" ".join(p.info["cmdline"] or []) for p in ours()]
+        assert left == [], left
+    finally:
+        proc.kill()
+        for p in ours():  # never leave our own strays behind, even when the test fails
+            with contextlib.suppress(psutil.Error):
+                p.kill()
