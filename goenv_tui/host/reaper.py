@@ -49,6 +49,11 @@ def _set_child_subreaper() -> None:
 
 PR_SET_CHILD_SUBREAPER = 36
 CAUGHT = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+# What the program starts with: every signal at its default, as a shell a terminal starts has
+# them. Not only CAUGHT: Python ignores SIGPIPE and SIGXFSZ at start-up, and an ignored signal is
+# inherited across exec, so programs under a reaper ran with SIGPIPE ignored (`yes | head -1` in
+# a startup file then ends with "Broken pipe" errors instead of quietly, unlike the real start).
+DEFAULTS = tuple(s for s in signal.valid_signals() if s not in (signal.SIGKILL, signal.SIGSTOP))
 
 
 def _children(pid: int) -> list[int]:
@@ -98,12 +103,15 @@ def _spawn(argv: list[str], account: tuple[int, int, list[int]] | None) -> int:
     """Start the program with default signal handling, as `account` (uid, gid, groups) if given:
     the reaper stays root (only it can sweep), the program gets no privilege at all."""
     if account is None:
-        return os.posix_spawnp(argv[0], argv, os.environ, setsigdef=CAUGHT)
+        return os.posix_spawnp(argv[0], argv, os.environ, setsigdef=DEFAULTS)
     pid = os.fork()
     if pid == 0:
         try:
-            for sig in CAUGHT:
-                signal.signal(sig, signal.SIG_DFL)
+            for sig in DEFAULTS:
+                try:
+                    signal.signal(sig, signal.SIG_DFL)
+                except (OSError, ValueError):  # glibc's own real-time signals
+                    continue
             uid, gid, groups = account
             os.setgroups(groups)
             os.setresgid(gid, gid, gid)

@@ -227,3 +227,28 @@ def test_goenv_tui_killed_outright_leaves_nothing_behind_the_zygote(tmp_path) ->
         for p in ours():  # never leave our own strays behind, even when the test fails
             with contextlib.suppress(psutil.Error):
                 p.kill()
+
+
+@pytest.mark.parametrize("contain", ["pidns", "reaper", "reaper-exec"])
+def test_programs_start_with_no_signal_ignored_that_a_plain_start_would_not(contain: str, monkeypatch) -> None:
+    """A shell started below a reaper inherited Python's ignored SIGPIPE and SIGXFSZ (ignored
+    signals survive exec): `yes | head -1` in a startup file then behaved unlike the real start.
+    Programs now start with the ignored signals a plain start from here gives them (glibc's
+    posix_spawn leaves its two internal signals, 32 and 33, ignored: nothing a program uses)."""
+    from goenv_tui.host.process import containment
+
+    if contain == "pidns" and containment("pidns")[0] != "pidns":
+        if os.environ.get("GOENV_TUI_CI"):
+            pytest.fail("CI runs as root: a PID namespace must be available")
+        pytest.skip("no PID namespace here (not root, or forbidden)")
+    monkeypatch.setenv("GOENV_TUI_CONTAIN", contain)
+    probe = ["/bin/sh", "-c", "grep SigIgn /proc/self/status; yes | head -1"]
+    plain = subprocess.run(probe, capture_output=True, env=_env(), timeout=30)
+    res = LocalHost().run(probe, env=_env(), cwd="/", timeout=30)
+    internal = (1 << 31) | (1 << 32)
+
+    def ignored(out: bytes) -> int:
+        return int(out.split()[1], 16) & ~internal
+
+    assert (res.returncode, res.stderr) == (0, b"") and res.stdout.split()[2:] == [b"y"], res
+    assert ignored(res.stdout) == ignored(plain.stdout) and not ignored(res.stdout) & (1 << 12), (res.stdout, plain.stdout)
