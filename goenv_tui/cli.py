@@ -27,7 +27,6 @@ from goenv_tui.charset import to_ascii
 if TYPE_CHECKING:
     from textual.app import App
 
-    from goenv_tui.collect import Facts
     from goenv_tui.fixes.journal import Entry
     from goenv_tui.host import Host
     from goenv_tui.shells.tracer import TraceOptions
@@ -377,36 +376,10 @@ def _check_ids(given: list[str] | None) -> list[str] | None:
     return ids
 
 
-def _collect_while_importing(host: Host, opts: TraceOptions, workspace: str | None,
-                             on_context: Callable[..., None], on_stage: Callable[[str], None]) -> tuple[Facts, float]:
-    """Locally, the shells are traced while the rest of the core (the checks, networkx, the fix
-    builders: ~0.1-0.2 s of imports) loads: tracing waits on the shells, importing on the CPU.
-    Returns the facts and when collecting started, for `diagnose(collected=…)`."""
-    import time
-
-    from goenv_tui.collect import collect
-
-    box: dict[str, Any] = {}
-    t0 = time.monotonic()
-    host.invalidate()
-
-    def run() -> None:
-        try:
-            box["facts"] = collect(host, opts, workspace, on_context, on_stage)
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller below
-            box["error"] = exc
-
-    thread = threading.Thread(target=run, name="collect", daemon=True)
-    thread.start()
-    _import_core()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["facts"], t0
-
-
 def _report(args: argparse.Namespace, host: Host) -> int:
+    from goenv_tui.diagnose import diagnose
     from goenv_tui.progress import Progress
+    from goenv_tui.report import exit_code, render_json, render_text
     from goenv_tui.shells.contexts import all_specs
 
     only = _check_ids(args.check)
@@ -418,18 +391,10 @@ def _report(args: argparse.Namespace, host: Host) -> int:
     opts, workspace = _options(args, host)
     progress = Progress(sys.stderr, len(all_specs(opts.shells)))  # silent unless stderr is a terminal
     try:
-        # Over ssh the core was imported while connecting (see _host); here, while tracing.
-        collected = None if host.remote else _collect_while_importing(
-            host, opts, workspace, progress.on_context, progress.on_stage)
-        from goenv_tui.diagnose import diagnose
-
         d = diagnose(host, opts, workspace, probes=not args.no_probes, on_context=progress.on_context,
-                     on_stage=progress.on_stage, on_probe_line=progress.on_probe_line, checks=only,
-                     collected=collected)
+                     on_stage=progress.on_stage, on_probe_line=progress.on_probe_line, checks=only)
     finally:
         progress.done()
-    from goenv_tui.report import exit_code, render_json, render_text
-
     if args.json:
         sys.stdout.write(render_json(d))
     else:

@@ -60,15 +60,11 @@ def diagnose(host: Host, opts: TraceOptions, workspace: str | None = None,
              on_stage: Callable[[str], None] | None = None,
              probes: bool = False, probe_timeout: float = 90.0,
              on_probe_line: Callable[[str, str], None] | None = None, today: str | None = None,
-             checks: Collection[str] | None = None, collected: tuple[Facts, float] | None = None) -> Diagnosis:
-    """`checks`: run only the checks with these ids (`report --check`); all of them by default.
-    `collected`: the facts, already collected since that monotonic time (see `collect_early`)."""
-    if collected is not None:
-        facts, t0 = collected
-    else:
-        t0 = time.monotonic()
-        host.invalidate()  # a remote host caches lookups per diagnosis
-        facts = collect(host, opts, workspace, on_context, on_stage)
+             checks: Collection[str] | None = None) -> Diagnosis:
+    """`checks`: run only the checks with these ids (`report --check`); all of them by default."""
+    t0 = time.monotonic()
+    host.invalidate()  # a remote host caches lookups per diagnosis
+    facts = collect(host, opts, workspace, on_context, on_stage)
     if probes:
         if on_stage is not None:
             on_stage("probing gopls, dlv, go build")
