@@ -71,8 +71,17 @@ def _pid_max() -> int:
         return 32768
 
 
-@functools.cache
+_PIDNS_LOCK = threading.Lock()
+
+
 def _pidns_prefix() -> tuple[str, ...] | None:
+    # Asked by every context's thread at once on the first diagnosis: one probe, not one each.
+    with _PIDNS_LOCK:
+        return _pidns_probe()
+
+
+@functools.cache
+def _pidns_probe() -> tuple[str, ...] | None:
     unshare = shutil.which("unshare", path="/usr/bin:/bin:/usr/sbin:/sbin")
     if unshare is None or os.geteuid() != 0 or not os.path.exists("/bin/sh"):
         return None
