@@ -193,16 +193,25 @@ class FileCache:
         self.host = host
         self._files: dict[str, FileText] = {}
         self._lock = threading.Lock()
+        self._loading: dict[str, threading.Lock] = {}
 
     def get(self, path: str) -> FileText:
         with self._lock:
             cached = self._files.get(path)
-        if cached is not None:
-            return cached
-        entry = self._load(path)
-        with self._lock:
-            self._files.setdefault(path, entry)
-            return self._files[path]
+            if cached is not None:
+                return cached
+            path_lock = self._loading.setdefault(path, threading.Lock())
+        # One read and index per file: the contexts that finish together (both interactive zsh
+        # starts read the same framework files) wait for the first instead of indexing it again.
+        with path_lock:
+            with self._lock:
+                cached = self._files.get(path)
+            if cached is not None:
+                return cached
+            entry = self._load(path)
+            with self._lock:
+                self._files.setdefault(path, entry)
+                return self._files[path]
 
     def load_many(self, paths: list[str]) -> None:
         """Load these files together: on a remote host their lookups share one round trip and
