@@ -21,6 +21,7 @@ import json
 import posixpath
 import re
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from goenv_tui.collect.gosandbox import (
@@ -236,6 +237,8 @@ class GoEnvPipeline:
         self.sandbox: Future[GoSandbox] = self.pool.submit(open_sandbox, host)
         self.started: dict[str, Future[tuple[dict[str, Resolution], _Key | None]]] = {}
         self.runs: dict[_Key, Future[GoEnv]] = {}
+        # context → the stamps its early resolution may be kept on (see _still_valid)
+        self.valid: dict[str, dict[str, tuple[int, int, int] | None]] = {}
 
     def submit(self, trace: ContextTrace) -> None:
         if trace.status is TraceStatus.OK:
@@ -246,7 +249,14 @@ class GoEnvPipeline:
     def _resolve(self, trace: ContextTrace) -> tuple[dict[str, Resolution], _Key | None]:
         from goenv_tui.collect.resolve import resolve_context
 
+        before = time.time_ns()
+        dirs = self._stamps(self._dirs(trace))
         res = resolve_context(self.host, self.cache, trace, self.resolve_cwd)
+        files = self._stamps(sorted({p for r in res.values() for c in r.candidates
+                                     for p in (c.path, *c.chain, c.realpath or "") if p}))
+        if dirs == self._stamps(self._dirs(trace)) and all(
+                st[1] < before - _SETTLED_NS for st in (*dirs.values(), *files.values()) if st is not None):
+            self.valid[trace.id] = {**dirs, **files}
         key = self.keys.key(res, trace)
         if key is None:
             return res, None
@@ -254,6 +264,27 @@ class GoEnvPipeline:
             if key not in self.runs:
                 self.runs[key] = self.pool.submit(self._go_env, trace, key[0])
         return res, key
+
+    def _dirs(self, trace: ContextTrace) -> list[str]:
+        from goenv_tui.collect.resolve import path_dirs
+
+        return path_dirs(trace.env.get("PATH", ""), self.resolve_cwd)
+
+    def _stamps(self, paths: list[str]) -> dict[str, tuple[int, int, int] | None]:
+        """(size, mtime, mode) of each path as lstat sees it; None for a path that does not exist."""
+        out: dict[str, tuple[int, int, int] | None] = {}
+        for p in paths:
+            info = self.host.lstat(p)
+            out[p] = (info.size, info.mtime_ns, info.mode) if info.exists else None
+        return out
+
+    def _still_valid(self, trace: ContextTrace) -> bool:
+        """Whether the early resolution of `trace` still holds once every shell has ended: its
+        PATH folders (an entry added, removed or renamed changes a folder's mtime) and every file
+        on its candidates' links stand as they were, and all of them had been left alone for a
+        while before it (a change in the same instant may not show in a coarse mtime)."""
+        stamps = self.valid.get(trace.id)
+        return stamps is not None and self._stamps(list(stamps)) == stamps
 
     def _go_env(self, trace: ContextTrace, go: str) -> GoEnv:
         return go_env(self.host, trace, go, self.goenv_cwd, sandbox=self.sandbox.result())
@@ -269,7 +300,12 @@ class GoEnvPipeline:
         for t in ok:
             self.submit(t)
         early = {t.id: self.started[t.id].result() for t in ok}
-        resolutions = resolve_all(self.host, traces, self.resolve_cwd, known=self.cache)
+        # Resolved again, unless nothing it looked at changed (most contexts: the re-run was
+        # ~10 ms after the last shell ended, every PATH folder × tool looked up again).
+        again = [t for t in ok if not self._still_valid(t)]
+        resolutions = resolve_all(self.host, again, self.resolve_cwd, known=self.cache) if again else {}
+        resolutions.update({t.id: early[t.id][0] for t in ok if t not in again})
+        resolutions = {t.id: resolutions[t.id] for t in ok}  # in the contexts' order
         goenvs: dict[str, GoEnv] = {}
         groups: dict[_Key, list[ContextTrace]] = {}
         for t in ok:
@@ -296,5 +332,6 @@ class GoEnvPipeline:
 
 
 _Key = tuple[str, tuple[tuple[str, str], ...]]
+_SETTLED_NS = 2_000_000_000  # mtimes this close to the early resolution are not trusted (see _still_valid)
 
 

@@ -141,7 +141,7 @@ def follow(host: Host, path: str) -> tuple[tuple[str, ...], str | None, str | No
     return tuple(chain), None, "loop"
 
 
-def _path_dirs(path_value: str, cwd: str) -> list[str]:
+def path_dirs(path_value: str, cwd: str) -> list[str]:
     """The folders execvp searches, in order (an empty entry is the current directory)."""
     out = []
     for entry in path_value.split(":"):
@@ -152,7 +152,7 @@ def _path_dirs(path_value: str, cwd: str) -> list[str]:
 
 def candidates_for(host: Host, cache: BinaryCache, tool: str, path_value: str, cwd: str) -> list[Candidate]:
     out: list[Candidate] = []
-    for index, (entry, directory) in enumerate(zip(path_value.split(":"), _path_dirs(path_value, cwd), strict=True)):
+    for index, (entry, directory) in enumerate(zip(path_value.split(":"), path_dirs(path_value, cwd), strict=True)):
         path = posixpath.join(directory, tool)
         link = host.lstat(path)
         if not link.exists:
@@ -199,7 +199,7 @@ def resolve_all(host: Host, traces: list[ContextTrace], cwd: str, known: BinaryC
 
     cache = BinaryCache(host, known)
     ok = [t for t in traces if t.status is TraceStatus.OK]
-    host.prefetch(posixpath.join(d, tool) for t in ok for d in _path_dirs(t.env.get("PATH", ""), cwd) for tool in TOOLS)
+    host.prefetch(posixpath.join(d, tool) for t in ok for d in path_dirs(t.env.get("PATH", ""), cwd) for tool in TOOLS)
     with ThreadPoolExecutor(max_workers=max(1, min(8, len(ok)))) as pool:
         results = list(pool.map(lambda t: resolve_context(host, cache, t, cwd), ok))
     return {t.id: r for t, r in zip(ok, results, strict=True)}

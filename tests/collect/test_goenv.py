@@ -4,7 +4,11 @@ go env file (`go env -w`, file:line), or Go's default."""
 from __future__ import annotations
 
 import os
+import time
 
+from goenv_tui.collect.goenv import GoEnvPipeline
+from goenv_tui.host import LocalHost
+from goenv_tui.model import ContextTrace, TraceStatus
 from tests import gotools
 from tests.homes import Home
 
@@ -87,3 +91,58 @@ def test_with_a_go_mod_where_go_env_runs_path_counts_whole(home: Home) -> None:
     home.diagnose(shells=("bash",))
     runs = _go_env_runs(home)
     assert len(runs) == len(set(runs)) >= 2, runs
+
+
+def _age(home: Home) -> None:
+    """Every file and folder of the home an hour old: the early resolution trusts only mtimes
+    that were not moving at that moment."""
+    old = time.time() - 3600
+    for root, dirs, files in os.walk(home.path):
+        for name in dirs + files:
+            os.utime(os.path.join(root, name), (old, old), follow_symlinks=False)
+    os.utime(home.path, (old, old))
+
+
+def _pipeline(home: Home, traces: dict[str, ContextTrace]) -> GoEnvPipeline:
+    pipeline = GoEnvPipeline(LocalHost(), home.path, home.path)
+    for t in traces.values():
+        pipeline.submit(t)
+    for t in traces.values():
+        pipeline.started[t.id].result()
+    return pipeline
+
+
+def test_a_go_that_appears_after_the_early_resolution_is_seen(home: Home) -> None:
+    """Each context is resolved as soon as its trace is in, and again at the end only where
+    something it looked at changed (another context's startup may rewrite shims meanwhile)."""
+    home.file(".bashrc", 'export PATH="$HOME/shims:$PATH"\n')
+    os.makedirs(home.p("shims"))
+    _age(home)
+    traces = {t.id: t for t in home.trace(shells=("bash",)).values() if t.status is TraceStatus.OK}
+    pipeline = _pipeline(home, traces)
+    try:
+        cid = "bash-nologin-interactive"
+        assert cid in pipeline.valid  # nothing had moved: its early resolution may be kept
+        os.symlink(gotools.go(), home.p("shims/go"))  # a rehash, after the early resolution
+        resolutions, _ = pipeline.results(list(traces.values()))
+    finally:
+        pipeline.close()
+    go = resolutions[cid]["go"].resolved
+    assert go is not None and go.path == home.p("shims/go")
+
+
+def test_an_early_resolution_nothing_changed_is_kept(home: Home) -> None:
+    home.file(".bashrc", 'export PATH="$HOME/shims:$PATH"\n')
+    os.makedirs(home.p("shims"))
+    os.symlink(gotools.go(), home.p("shims/go"))
+    _age(home)
+    traces = {t.id: t for t in home.trace(shells=("bash",)).values() if t.status is TraceStatus.OK}
+    pipeline = _pipeline(home, traces)
+    try:
+        early = {cid: pipeline.started[cid].result()[0] for cid in traces}
+        resolutions, goenvs = pipeline.results(list(traces.values()))
+    finally:
+        pipeline.close()
+    cid = "bash-nologin-interactive"
+    assert resolutions[cid] is early[cid]  # kept, not looked up again
+    assert resolutions[cid]["go"].resolved.path == home.p("shims/go") and goenvs[cid].error is None
