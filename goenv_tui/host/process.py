@@ -38,8 +38,9 @@ import psutil
 from goenv_tui.host.base import RunResult
 
 RUN_TOKEN_VAR = "GOENV_TUI_RUN_ID"
-# After the main child exits, wait this long for grandchildren holding our pipes to let go.
+# While a child writes, let its pipes fill this long between reads (see _supervise).
 _BATCH_S = 0.004
+# After the main child exits, wait this long for grandchildren holding our pipes to let go.
 _EXIT_GRACE_S = 0.15
 _MAX_OUTPUT = 64 * 1024 * 1024
 
@@ -167,7 +168,7 @@ class _Zygote:
         self._send = threading.Lock()
         self._state = threading.Condition()
         self._next = 0
-        self._started: dict[int, int | str] = {}  # request → pid, or why it failed
+        self._started: dict[int, int] = {}  # request → the pid of the reaper it forked
         self._ended: dict[int, int] = {}  # pid → returncode
         self._dead = False
         threading.Thread(target=self._read, name="goenv-tui-zygote", daemon=True).start()
@@ -221,7 +222,6 @@ class _Zygote:
                 if self._dead and req not in self._started:
                     raise OSError("the reaper zygote is gone")
                 pid = self._started.pop(req)
-            assert isinstance(pid, int)
             return _ZygoteChild(self, pid, stdin, stdout, stderr)
         except BaseException:
             for f in ours:
@@ -545,8 +545,11 @@ def run_process(
     try:
         proc: _Child
         if zygote is not None:
-            proc = zygote.spawn(argv, child_env, cwd, stdin is not None or hold_stdin)
-        else:
+            try:
+                proc = zygote.spawn(argv, child_env, cwd, stdin is not None or hold_stdin)
+            except OSError:
+                zygote = None  # it died meanwhile: this program gets a reaper of its own
+        if zygote is None:
             proc = subprocess.Popen(
             [*prefix, *argv],
             **popen_user(kind, user),

@@ -19,6 +19,7 @@ TYPE_CHECKING = False  # typing's import alone costs milliseconds here
 # C modules underneath do the same work without those imports.
 if TYPE_CHECKING:
     import signal
+    import socket
 else:
     try:
         import _signal as signal
@@ -204,7 +205,8 @@ def zygote(fd: int) -> int:
                 if pid in reapers:
                     reapers.discard(pid)
                     code = os.waitstatus_to_exitcode(st)
-                    sock.send(b"X %d %d" % (pid, code))
+                    if not _tell(sock, b"X %d %d" % (pid, code)):
+                        return _end(reapers)
                     if code == -9:  # killed at a deadline: what it left has come here
                         for stray in _children(os.getpid()):
                             if stray not in reapers:
@@ -218,13 +220,7 @@ def zygote(fd: int) -> int:
             except InterruptedError:
                 continue
             if not msg:  # goenv-tui is gone: so is everything it started
-                for pid in reapers:
-                    try:
-                        os.killpg(pid, signal.SIGKILL)
-                    except OSError:
-                        continue
-                _sweep()  # the reapers, and what their deaths hand over to this subreaper
-                return 0
+                return _end(reapers)
             fields = msg.split(b"\0")
             req, cwd, count = fields[0], fields[1], int(fields[2])
             argv = [os.fsdecode(a) for a in fields[3:3 + count]]
@@ -256,7 +252,29 @@ def zygote(fd: int) -> int:
             for source in fds:
                 os.close(source)
             reapers.add(pid)
-            sock.send(b"P %s %d" % (req, pid))
+            if not _tell(sock, b"P %s %d" % (req, pid)):
+                return _end(reapers)
+
+
+def _tell(sock: "socket.socket", msg: bytes) -> bool:
+    """Send `msg` to goenv-tui; False when it is gone."""
+    try:
+        sock.send(msg)
+    except OSError:
+        return False
+    return True
+
+
+def _end(reapers: set[int]) -> int:
+    """goenv-tui is gone: so is everything it started — the reapers' groups, then whatever their
+    deaths hand over to this subreaper (a setsid daemon is in no group of theirs)."""
+    for pid in reapers:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            continue
+    _sweep()
+    return 0
 
 
 if __name__ == "__main__":
