@@ -31,6 +31,7 @@ from goenv_tui.collect.gosandbox import (
     open_sandbox,
     user_go_values,
 )
+from goenv_tui.collect.resolve import Stamp, stamp_of
 from goenv_tui.host import Host, HostError
 from goenv_tui.model import ContextTrace, GoEnv, GoEnvValue, Location, Resolution, TraceStatus
 
@@ -238,7 +239,7 @@ class GoEnvPipeline:
         self.started: dict[str, Future[tuple[dict[str, Resolution], _Key | None]]] = {}
         self.runs: dict[_Key, Future[GoEnv]] = {}
         # context → the stamps its early resolution may be kept on (see _still_valid)
-        self.valid: dict[str, dict[str, tuple[int, int, int] | None]] = {}
+        self.valid: dict[str, dict[str, Stamp | None]] = {}
 
     def submit(self, trace: ContextTrace) -> None:
         if trace.status is TraceStatus.OK:
@@ -270,13 +271,9 @@ class GoEnvPipeline:
 
         return path_dirs(trace.env.get("PATH", ""), self.resolve_cwd)
 
-    def _stamps(self, paths: list[str]) -> dict[str, tuple[int, int, int] | None]:
-        """(size, mtime, mode) of each path as lstat sees it; None for a path that does not exist."""
-        out: dict[str, tuple[int, int, int] | None] = {}
-        for p in paths:
-            info = self.host.lstat(p)
-            out[p] = (info.size, info.mtime_ns, info.mode) if info.exists else None
-        return out
+    def _stamps(self, paths: list[str]) -> dict[str, Stamp | None]:
+        """Each path's stamp as lstat sees it (see resolve.stamp_of)."""
+        return {p: stamp_of(self.host.lstat(p)) for p in paths}
 
     def _still_valid(self, trace: ContextTrace) -> bool:
         """Whether the early resolution of `trace` still holds once every shell has ended: its

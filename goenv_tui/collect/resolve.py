@@ -16,7 +16,7 @@ import re
 import threading
 from dataclasses import replace
 
-from goenv_tui.host import Host
+from goenv_tui.host import FileInfo, Host
 from goenv_tui.model import BinaryInfo, Candidate, ContextTrace, GoEnv, Resolution, TraceStatus
 
 TOOLS = ("go", "gofmt", "gopls", "dlv", "staticcheck", "golangci-lint")
@@ -46,7 +46,12 @@ def shim_of(chain: tuple[str, ...]) -> str | None:
     return None
 
 
-Stamp = tuple[int, int, int]  # size, mtime_ns, mode of the real file: what was inspected
+Stamp = tuple[int, int, int]  # size, mtime_ns, mode: a file is taken as unchanged while they are
+
+
+def stamp_of(info: FileInfo) -> Stamp | None:
+    """The stamp of a stat/lstat result; None for a path that does not exist."""
+    return (info.size, info.mtime_ns, info.mode) if info.exists else None
 
 
 class BinaryCache:
@@ -169,7 +174,7 @@ def candidates_for(host: Host, cache: BinaryCache, tool: str, path_value: str, c
                 problem = "not-executable"
             else:
                 executable = True
-                info = cache.info(real, (st.size, st.mtime_ns, st.mode))
+                info = cache.info(real, stamp_of(st))
                 if tool in ("go", "gofmt"):
                     goroot, go_version = cache.goroot(real)
         out.append(Candidate(
