@@ -20,6 +20,7 @@ TYPE_CHECKING = False  # typing's import alone costs milliseconds here
 if TYPE_CHECKING:
     import signal
     import socket
+    from collections.abc import Iterator
 else:
     try:
         import _signal as signal
@@ -73,6 +74,26 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+def _kill(pids: list[int]) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            continue  # gone meanwhile
+
+
+def _ended() -> "Iterator[tuple[int, int]]":
+    """(pid, wait status) of each child that has ended, reaped, without waiting for any other."""
+    while True:
+        try:
+            pid, st = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        yield pid, st
+
+
 def _sweep() -> None:
     """Kill what is left below us until nothing is: orphans keep arriving as their parents die."""
     me = os.getpid()
@@ -86,18 +107,9 @@ def _sweep() -> None:
         kids = _children(me)
         if not kids:
             return
-        for pid in kids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                continue  # gone meanwhile
-        while True:
-            try:
-                pid, _ = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                break
-            if pid == 0:
-                break
+        _kill(kids)
+        for _ in _ended():
+            pass
 
 
 def _spawn(argv: list[str], account: tuple[int, int, list[int]] | None) -> int:
@@ -195,25 +207,14 @@ def zygote(fd: int) -> int:
             with contextlib.suppress(BlockingIOError):
                 while os.read(wake_r, 4096):
                     pass
-            while True:
-                try:
-                    pid, st = os.waitpid(-1, os.WNOHANG)
-                except ChildProcessError:
-                    break
-                if pid == 0:
-                    break
+            for pid, st in _ended():
                 if pid in reapers:
                     reapers.discard(pid)
                     code = os.waitstatus_to_exitcode(st)
                     if not _tell(sock, b"X %d %d" % (pid, code)):
                         return _end(reapers)
                     if code == -9:  # killed at a deadline: what it left has come here
-                        for stray in _children(os.getpid()):
-                            if stray not in reapers:
-                                try:
-                                    os.kill(stray, signal.SIGKILL)
-                                except OSError:
-                                    continue
+                        _kill([stray for stray in _children(os.getpid()) if stray not in reapers])
         if sock.fileno() in ready:
             try:
                 msg, fds, _, _ = socket.recv_fds(sock, 1 << 22, 3)
